@@ -1,0 +1,40 @@
+# landuse: `make demo` runs the main job on the embedded data, `make test` runs the tests.
+# Each target bootstraps .venv from pyproject.toml when it is missing or stale.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+OUT    ?= out
+
+.PHONY: demo test bench chromium clean data
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/landuse demo --out $(OUT)
+
+# Browser tests need Debian's chromium; install it when missing (root, package registry only).
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian chromium + chromium-driver for the browser tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
+	  || echo "warning: could not install chromium; browser tests will be skipped"; }
+
+test: $(STAMP) chromium
+	$(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_conflicts.py
+	$(BIN)/python benchmarks/bench_access_car.py
+	$(BIN)/python benchmarks/bench_access_transit.py
+
+# Rebuild the embedded data from ../shared/data (developers only).
+data: $(STAMP)
+	$(BIN)/python -m landuse._build_data --shared ../shared/data
+
+clean:
+	rm -rf $(OUT) .pytest_cache

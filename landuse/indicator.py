@@ -1,0 +1,236 @@
+"""Origins, centralort targets and the RUS 60-minute indicator table, shared by car and transit.
+
+RUS 2030 tracks "andel av befolkningen som når centralort inom 60 minuter med bil
+respektive kollektivtrafik".  Both engines produce a travel time per origin; this module
+turns those into the same per-kommun table, so car and transit figures line up.
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from landuse.errors import ColumnNotFoundError, EmptyLayerError, LanduseWarning
+from landuse.layers import load_layer
+from landuse.settings import Settings, resolve
+
+__all__ = [
+    "COUNTY_CODE",
+    "INDICATOR_COLUMNS",
+    "load_origins",
+    "load_centralorter",
+    "assign_kommun",
+    "indicator_table",
+    "kommun_names",
+    "coverage_table",
+    "TargetMode",
+]
+
+COUNTY_CODE = "25"
+INDICATOR_COLUMNS = ["kommun_code", "kommun", "minutes", "population", "population_within", "share_within"]
+TargetMode = Literal["any", "own"]
+
+
+def kommun_names(settings: Settings | None = None) -> dict[str, str]:
+    """Kommun code -> name for the embedded kommuner, plus ``"25"`` -> ``"Norrbottens län"``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LanduseWarning)
+        kommuner = load_layer("kommuner", settings=settings)
+    names = dict(zip(kommuner["kommun_code"], kommuner["name"]))
+    names[COUNTY_CODE] = "Norrbottens län"
+    return names
+
+
+def assign_kommun(points: gpd.GeoDataFrame, settings: Settings | None = None) -> pd.Series:
+    """Kommun code of each point by spatial join, nearest kommun for points just outside.
+
+    The embedded SCB boundaries are generalised (~600 vertices for the county), so
+    coastal and island points can fall outside every polygon; they take the nearest
+    kommun within 10 km.  Points farther than that get ``None``.
+
+    Parameters
+    ----------
+    points : geopandas.GeoDataFrame
+        Points (or polygons, reduced to representative points) in EPSG:3006.
+
+    Returns
+    -------
+    pandas.Series of str
+        Aligned to ``points.index``.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LanduseWarning)
+        kommuner = load_layer("kommuner", settings=settings)[["kommun_code", "geometry"]]
+    where = gpd.GeoDataFrame(geometry=points.geometry.representative_point(), crs=points.crs).reset_index(names="_row")
+    joined = gpd.sjoin_nearest(where, kommuner, how="left", max_distance=10_000)
+    joined = joined.drop_duplicates("_row").set_index("_row")
+    codes = joined["kommun_code"].reindex(range(len(points)))
+    return pd.Series(codes.to_numpy(dtype=object), index=points.index, name="kommun_code")
+
+
+def load_origins(
+    path: str | Path | None = None,
+    *,
+    population_column: str | None = None,
+    settings: Settings | None = None,
+) -> gpd.GeoDataFrame:
+    """Load the population origins of an accessibility run.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Points or polygons (e.g. SCB 1 km grid) with a population column; default
+        the embedded SCB tätorter 2020.
+    population_column : str, optional
+        Column with the number of people; default ``population`` (the tätorter's
+        ``pop`` after the spec's rename), else ``pop``, ``befolkning``, ``Totalt``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:3006 points (polygons reduced to centroids) with ``origin_id`` (str),
+        ``name``, ``kommun_code`` (str, from a ``kommun_code`` column when present,
+        else by spatial join), ``population`` (float, >= 0).
+
+    Raises
+    ------
+    ColumnNotFoundError
+        If no population column is found.
+    """
+    settings = resolve(settings)
+    if path is None:
+        frame = load_layer("tatorter", settings=settings)
+    else:
+        frame = load_layer(path, theme="tatort", settings=settings)
+    display = "tatorter" if path is None else Path(path).name
+    candidates = [population_column] if population_column else ["population", "pop", "befolkning", "Totalt", "totalt", "POP"]
+    column = next((c for c in candidates if c in frame.columns), None)
+    if column is None:
+        columns = ", ".join(c for c in frame.columns if c != "geometry")
+        raise ColumnNotFoundError(
+            f"`{display}` has no population column {'/'.join(candidates)}. Columns found: {columns}. "
+            "Pass --population-column."
+        )
+    population = pd.to_numeric(frame[column], errors="coerce")
+    if population.isna().any() or (population < 0).any():
+        raise ColumnNotFoundError(
+            f"`{display}`: column {column!r} holds {int(population.isna().sum())} non-numeric and "
+            f"{int((population < 0).sum())} negative values. Pass a column with head counts."
+        )
+    if "kommun_code" in frame.columns:
+        kommun = frame["kommun_code"].astype(str)
+    else:
+        kommun = assign_kommun(frame, settings)
+    out = gpd.GeoDataFrame(
+        {
+            "origin_id": frame["feature_id"].astype(str).to_numpy(),
+            "name": frame["name"].to_numpy(),
+            "kommun_code": kommun.to_numpy(dtype=object),
+            "population": population.to_numpy(dtype=float),
+        },
+        geometry=frame.geometry.centroid.to_numpy() if (frame.geom_type != "Point").any() else frame.geometry.to_numpy(),
+        crs=frame.crs,
+    )
+    if len(out) == 0:
+        raise EmptyLayerError(f"`{display}` holds no origins.")
+    return out
+
+
+def load_centralorter(path: str | Path | None = None, *, settings: Settings | None = None) -> gpd.GeoDataFrame:
+    """Load the centralort targets.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:3006 points with ``target_id`` (str), ``name`` (the centralort's label)
+        and ``kommun_code`` (from a ``kommun_code`` column, else spatial join).
+    """
+    settings = resolve(settings)
+    frame = load_layer("centralorter" if path is None else path, theme=None if path is None else "centralort",
+                       settings=settings)
+    kommun = frame["kommun_code"].astype(str) if "kommun_code" in frame.columns else assign_kommun(frame, settings)
+    return gpd.GeoDataFrame(
+        {"target_id": frame["feature_id"].astype(str).to_numpy(), "name": frame["name"].to_numpy(),
+         "kommun_code": kommun.to_numpy(dtype=object)},
+        geometry=frame.geometry.representative_point().to_numpy(),
+        crs=frame.crs,
+    )
+
+
+def indicator_table(
+    origins: pd.DataFrame,
+    minutes: tuple[float, ...] | list[float] = (45, 60, 90),
+    *,
+    time_column: str = "travel_time_min",
+    settings: Settings | None = None,
+) -> pd.DataFrame:
+    """Share of the population within each threshold, per kommun and for the county.
+
+    Parameters
+    ----------
+    origins : pandas.DataFrame
+        One row per origin with ``kommun_code``, ``population`` and ``time_column``
+        (minutes; NaN or inf = unreachable, counted as not within).
+    minutes : sequence of float
+        Thresholds in minutes; a time equal to the threshold counts as within.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Exactly ``kommun_code, kommun, minutes, population, population_within,
+        share_within``; one row per kommun with origins and threshold, then the
+        county (``kommun_code`` ``"25"``).  ``share_within`` is in [0, 1], empty
+        where the population is 0.
+    """
+    names = kommun_names(settings)
+    times = pd.to_numeric(origins[time_column], errors="coerce").to_numpy(dtype=float)
+    population = origins["population"].to_numpy(dtype=float)
+    codes = origins["kommun_code"].astype(object).where(origins["kommun_code"].notna(), None).to_numpy()
+    rows = []
+    kommun_codes = sorted({c for c in codes if c is not None})
+    for threshold in minutes:
+        within = np.where(np.isfinite(times) & (times <= threshold), population, 0.0)
+        for code in kommun_codes + [COUNTY_CODE]:
+            mask = np.ones(len(codes), bool) if code == COUNTY_CODE else (codes == code)
+            total = float(population[mask].sum())
+            reached = float(within[mask].sum())
+            rows.append({
+                "kommun_code": code,
+                "kommun": names.get(code, ""),
+                "minutes": int(threshold) if float(threshold).is_integer() else float(threshold),
+                "population": total,
+                "population_within": reached,
+                "share_within": reached / total if total > 0 else np.nan,
+            })
+    table = pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
+    order = {c: i for i, c in enumerate(kommun_codes + [COUNTY_CODE])}
+    table = table.sort_values(["minutes", "kommun_code"], key=lambda s: s.map(order) if s.name == "kommun_code" else s)
+    return table.reset_index(drop=True)
+
+
+def coverage_table(origins: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+    """Population in the origins against SCB's total per kommun (31 Dec 2020).
+
+    The embedded tätorter hold about 83 % of the county's people; report this
+    beside any indicator computed on tätort points.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``kommun_code, kommun, population_origins, population_total, coverage``.
+    """
+    settings = resolve(settings)
+    totals = pd.read_csv(settings.data_dir / "kommun_folkmangd.csv", dtype={"kommun_code": str})
+    sums = origins.groupby(origins["kommun_code"].astype(str))["population"].sum()
+    sums[COUNTY_CODE] = origins["population"].sum()
+    out = totals[["kommun_code", "kommun", "folkmangd_2020_12_31"]].rename(columns={"folkmangd_2020_12_31": "population_total"})
+    out["population_origins"] = out["kommun_code"].map(sums).fillna(0.0)
+    out["coverage"] = out["population_origins"] / out["population_total"]
+    return out[["kommun_code", "kommun", "population_origins", "population_total", "coverage"]]
+
+

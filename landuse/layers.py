@@ -1,0 +1,611 @@
+"""Layer catalogue and loaders: any official Swedish download in, one clean frame out.
+
+Each layer is described by a declarative spec in ``layers/*.toml``.  :func:`load_layer`
+reads a catalogue layer or a user's file, reprojects it to SWEREF 99 TM (EPSG:3006),
+repairs geometry, buffers line and point objects where the spec says how wide they
+are, and returns the standard columns ``layer, theme, feature_id, name, schematic``.
+"""
+
+from __future__ import annotations
+
+import tomllib
+import warnings
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pyogrio
+import shapely
+from pyproj import CRS
+
+from landuse._readers import parse_crs, read_gtfs_stops, read_vector
+from landuse.errors import (
+    BufferedGeometryWarning,
+    ColumnFallbackWarning,
+    ColumnNotFoundError,
+    ConfigError,
+    CRSMismatchError,
+    DuplicateIdError,
+    EmptyLayerError,
+    GeometryRepairWarning,
+    GeometryTypeError,
+    LayerNotFoundError,
+    MissingCRSError,
+)
+from landuse.settings import WORK_CRS, Settings, resolve
+from landuse.themes import AREA_THEMES, Theme, parse_theme
+
+__all__ = [
+    "LayerSpec",
+    "STANDARD_COLUMNS",
+    "catalogue",
+    "get_spec",
+    "list_layers",
+    "load_layer",
+    "layers_for_theme",
+    "LayerReport",
+    "check_layer",
+]
+
+STANDARD_COLUMNS = ["layer", "theme", "feature_id", "name", "schematic"]
+GeometryKind = Literal["polygon", "line", "point"]
+
+#: Column names that carry ids or names in Swedish authorities' downloads, tried in order.
+GENERIC_ID_COLUMNS = ["id", "ID", "Id", "objekt_id", "OBJEKT_ID", "OBJECTID", "objectid", "fid_1", "RI_ID", "ri_id", "code", "kod", "KOD"]
+GENERIC_NAME_COLUMNS = ["name", "namn", "NAMN", "Namn", "NAME", "Name", "OMRADESNAMN", "omradesnamn", "benamning", "BENAMNING"]
+
+_SPEC_KEYS = {
+    "name", "title", "theme", "legal_basis", "authority", "download", "licence", "attribution",
+    "geometry", "source", "source_layer", "format", "schematic", "id_columns", "name_columns",
+    "renames", "buffer_m", "source_crs", "description",
+}
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """A declarative description of one source layer (one ``layers/*.toml`` file).
+
+    Attributes
+    ----------
+    name : str
+        Catalogue name, e.g. ``"naturvard"``.
+    title : str
+        Human title in Swedish.
+    theme : Theme
+        Theme of every feature.
+    legal_basis : str
+        e.g. ``"MB 3 kap 6 §"``; empty for reference layers.
+    authority : str
+        Responsible authority (Sametinget, Försvarsmakten, SGU ...).
+    download : str
+        Where a planner downloads the official file.
+    licence : str
+        Licence of the official data (and of the embedded copy).
+    geometry : {"polygon", "line", "point"}
+        Expected geometry type of the source.
+    source : str or None
+        Embedded file, relative to ``Settings.data_dir``; None if nothing ships.
+    source_layer : str or None
+        Layer inside ``source``.
+    format : {"vector", "gtfs_stops"}
+        How to read ``source``.
+    schematic : bool
+        True when the embedded file is a schematic stand-in, never official data.
+    id_columns, name_columns : list of str
+        Candidate columns, tried in order (field names differ between years).
+    renames : dict
+        Source column -> output column.
+    buffer_m : float
+        Half-width in metres used to turn line or point objects into polygons.
+    source_crs : str or None
+        CRS to assume when the embedded file declares none.
+    """
+
+    name: str
+    title: str
+    theme: Theme
+    legal_basis: str = ""
+    authority: str = ""
+    download: str = ""
+    licence: str = ""
+    attribution: str = ""
+    description: str = ""
+    geometry: GeometryKind = "polygon"
+    source: str | None = None
+    source_layer: str | None = None
+    format: Literal["vector", "gtfs_stops"] = "vector"
+    schematic: bool = False
+    id_columns: tuple[str, ...] = ()
+    name_columns: tuple[str, ...] = ()
+    renames: dict[str, str] = field(default_factory=dict)
+    buffer_m: float = 0.0
+    source_crs: str | None = None
+
+    @classmethod
+    def from_toml(cls, path: Path) -> "LayerSpec":
+        """Read and validate one spec file."""
+        try:
+            data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as err:
+            raise ConfigError(f"Layer spec `{path.name}` cannot be read: {err}. Fix the TOML syntax.") from err
+        unknown = sorted(set(data) - _SPEC_KEYS)
+        missing = [k for k in ("name", "title", "theme") if k not in data]
+        problems = []
+        if unknown:
+            problems.append(f"unknown keys {', '.join(unknown)}")
+        if missing:
+            problems.append(f"missing keys {', '.join(missing)}")
+        if data.get("geometry", "polygon") not in ("polygon", "line", "point"):
+            problems.append("geometry must be polygon, line or point")
+        if problems:
+            raise ConfigError(f"Layer spec `{path.name}`: {'; '.join(problems)}. Valid keys: {', '.join(sorted(_SPEC_KEYS))}.")
+        data["theme"] = parse_theme(data["theme"])
+        data["id_columns"] = tuple(data.get("id_columns", ()))
+        data["name_columns"] = tuple(data.get("name_columns", ()))
+        data["buffer_m"] = float(data.get("buffer_m", 0.0))
+        return cls(**data)
+
+    def to_record(self) -> dict[str, Any]:
+        """A flat, JSON-ready description."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "theme": self.theme.value,
+            "legal_basis": self.legal_basis,
+            "authority": self.authority,
+            "licence": self.licence,
+            "download": self.download,
+            "geometry": self.geometry,
+            "schematic": self.schematic,
+            "source": self.source,
+        }
+
+
+@lru_cache(maxsize=8)
+def _read_catalogue(folder: Path) -> dict[str, LayerSpec]:
+    if not folder.is_dir():
+        raise ConfigError(f"The layer catalogue folder `{folder}` does not exist. Set Settings.catalogue_dir.")
+    specs: dict[str, LayerSpec] = {}
+    for path in sorted(folder.glob("*.toml")):
+        spec = LayerSpec.from_toml(path)
+        if spec.name in specs:
+            raise ConfigError(f"Layer name {spec.name!r} is declared twice in `{folder}`. Rename one spec.")
+        specs[spec.name] = spec
+    return specs
+
+
+def catalogue(settings: Settings | None = None) -> dict[str, LayerSpec]:
+    """Return every layer spec in the catalogue, by name."""
+    return dict(_read_catalogue(resolve(settings).catalogue_dir))
+
+
+def get_spec(name: str, settings: Settings | None = None) -> LayerSpec:
+    """Return the spec of catalogue layer ``name``.
+
+    Raises
+    ------
+    LayerNotFoundError
+        If no spec has that name; the message lists the names that exist.
+    """
+    specs = catalogue(settings)
+    try:
+        return specs[name]
+    except KeyError:
+        raise LayerNotFoundError(
+            f"No catalogue layer named {name!r}. Known layers: {', '.join(sorted(specs))}."
+        ) from None
+
+
+def layers_for_theme(theme: str | Theme, settings: Settings | None = None) -> list[LayerSpec]:
+    """All catalogue specs of ``theme``, in catalogue order."""
+    theme = parse_theme(theme)
+    return [spec for spec in catalogue(settings).values() if spec.theme is theme]
+
+
+def _spec_for_user_file(theme: Theme, settings: Settings) -> LayerSpec:
+    """A spec for a user's file of ``theme``: the catalogue's candidates and widths, no CRS default."""
+    related = layers_for_theme(theme, settings)
+    id_columns: list[str] = []
+    name_columns: list[str] = []
+    for spec in related:
+        id_columns += [c for c in spec.id_columns if c not in id_columns]
+        name_columns += [c for c in spec.name_columns if c not in name_columns]
+    base = related[0] if related else None
+    return LayerSpec(
+        name=theme.value,
+        title=base.title if base else theme.value,
+        theme=theme,
+        legal_basis=base.legal_basis if base else "",
+        authority=base.authority if base else "",
+        geometry="polygon" if theme in AREA_THEMES else "point",
+        id_columns=tuple(id_columns),
+        name_columns=tuple(name_columns),
+        buffer_m=0.0,
+    )
+
+
+def _buffer_width(theme: Theme, kind: str, spec: LayerSpec, settings: Settings) -> float:
+    """Half-width for ``kind`` ("line"/"point") objects: the spec's, else the theme's line/point spec."""
+    if spec.geometry == kind and spec.buffer_m > 0:
+        return spec.buffer_m
+    for other in layers_for_theme(theme, settings):
+        if other.geometry == kind and other.buffer_m > 0:
+            return other.buffer_m
+    return 0.0
+
+
+def _display(path: Path) -> str:
+    return path.name
+
+
+def _to_work_crs(frame: gpd.GeoDataFrame, source_crs: CRS | None, display: str, settings: Settings) -> gpd.GeoDataFrame:
+    if frame.crs is None:
+        if source_crs is None:
+            raise MissingCRSError(
+                f"`{display}` has no CRS. Set it with --source-crs EPSG:3006 (or the CRS it was made in) or fix the file."
+            )
+        frame = frame.set_crs(source_crs)
+    declared = frame.crs
+    try:
+        frame = frame.to_crs(WORK_CRS)
+    except Exception as err:  # noqa: BLE001 - pyproj raises several types
+        raise CRSMismatchError(
+            f"`{display}` cannot be reprojected from {declared.to_string()} to {WORK_CRS} ({err}). Fix the file's CRS."
+        ) from err
+    xmin, ymin, xmax, ymax = settings.sweden_bounds_m
+    bounds = frame.total_bounds
+    finite = np.all(np.isfinite(bounds))
+    if not finite or bounds[0] < xmin or bounds[1] < ymin or bounds[2] > xmax or bounds[3] > ymax:
+        raise CRSMismatchError(
+            f"`{display}` lies outside Sweden when read as {declared.to_string()} "
+            f"(bounds in {WORK_CRS}: {np.round(bounds).tolist()}): the CRS is probably wrong. "
+            "Fix the .prj or pass the right --source-crs."
+        )
+    return frame
+
+
+def _find_column(frame: pd.DataFrame, explicit: str | None, candidates: tuple[str, ...] | list[str],
+                 what: str, option: str, display: str) -> str | None:
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    if explicit is not None:
+        if explicit not in columns:
+            raise ColumnNotFoundError(
+                f"`{display}` has no column {explicit!r} for {option}. Columns found: {', '.join(map(str, columns))}."
+            )
+        return explicit
+    lower = {str(c).lower(): c for c in columns}
+    for candidate in candidates:
+        if candidate in columns:
+            return candidate
+        if candidate.lower() in lower:
+            return lower[candidate.lower()]
+    return None
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    """Keep only the polygonal parts of each geometry (None when nothing polygonal is left)."""
+    out = np.empty(len(geoms), dtype=object)
+    types = shapely.get_type_id(geoms)
+    simple = (types == 3) | (types == 6)  # Polygon, MultiPolygon
+    out[simple] = geoms[simple]
+    for i in np.flatnonzero(~simple):
+        parts = shapely.get_parts(geoms[i])
+        parts = parts[np.isin(shapely.get_type_id(parts), (3, 6))]
+        out[i] = shapely.union_all(parts) if len(parts) else None
+    return out
+
+
+def _clean_area_geometry(frame: gpd.GeoDataFrame, theme: Theme, spec: LayerSpec, display: str,
+                         settings: Settings) -> gpd.GeoDataFrame:
+    geoms = frame.geometry.values.to_numpy() if hasattr(frame.geometry.values, "to_numpy") else np.asarray(frame.geometry.values)
+    types = shapely.get_type_id(geoms)
+    kinds = {1: "line", 2: "line", 5: "line", 0: "point", 4: "point"}  # LineString, LinearRing, MultiLineString, Point, MultiPoint
+    for kind in ("line", "point"):
+        mask = np.isin(types, [t for t, k in kinds.items() if k == kind])
+        if not mask.any():
+            continue
+        width = _buffer_width(theme, kind, spec, settings)
+        if width <= 0:
+            raise GeometryTypeError(
+                f"`{display}` holds {int(mask.sum())} {kind} features but theme {theme.value} needs polygons and no "
+                f"buffer width is declared for {kind}s. Convert them to polygons, or load them as a layer whose spec "
+                "sets buffer_m."
+            )
+        geoms[mask] = shapely.buffer(geoms[mask], width, quad_segs=8)
+        warnings.warn(
+            f"`{display}`: {int(mask.sum())} {kind} features buffered to polygons by {width:g} m (spec {spec.name}).",
+            BufferedGeometryWarning,
+            stacklevel=4,
+        )
+    other = ~np.isin(shapely.get_type_id(geoms), (0, 1, 2, 3, 4, 5, 6, 7))
+    if other.any():
+        raise GeometryTypeError(f"`{display}` holds geometry types landuse cannot use. Export plain polygons.")
+    invalid = ~shapely.is_valid(geoms)
+    if invalid.any():
+        geoms[invalid] = shapely.make_valid(geoms[invalid])
+        warnings.warn(
+            f"`{display}`: repaired {int(invalid.sum())} invalid geometries with make_valid (kept the polygonal part).",
+            GeometryRepairWarning,
+            stacklevel=4,
+        )
+    geoms = _polygonal(geoms)
+    frame = frame.copy()
+    frame[frame.geometry.name] = gpd.GeoSeries(geoms, index=frame.index, crs=frame.crs)
+    return frame
+
+
+def _drop_empty(frame: gpd.GeoDataFrame, display: str) -> gpd.GeoDataFrame:
+    empty = frame.geometry.isna() | frame.geometry.is_empty
+    if empty.all():
+        raise EmptyLayerError(
+            f"`{display}` has no usable geometry ({len(frame)} features, all empty or without a polygonal part). "
+            "Check the layer you chose and its geometry type."
+        )
+    if empty.any():
+        warnings.warn(
+            f"`{display}`: dropped {int(empty.sum())} of {len(frame)} features with empty geometry.",
+            GeometryRepairWarning,
+            stacklevel=4,
+        )
+        frame = frame[~empty]
+    return frame
+
+
+def load_layer(
+    name_or_path: str | Path,
+    *,
+    theme: str | Theme | None = None,
+    layer: str | None = None,
+    source_crs: str | int | CRS | None = None,
+    id_column: str | None = None,
+    name_column: str | None = None,
+    settings: Settings | None = None,
+) -> gpd.GeoDataFrame:
+    """Load a catalogue layer or a user's file in EPSG:3006 with the standard columns.
+
+    Parameters
+    ----------
+    name_or_path : str or Path
+        A catalogue name (``landuse layers list``) or a path to a GeoPackage,
+        Shapefile (plain or zipped), GeoJSON or GeoParquet file.
+    theme : str or Theme, optional
+        Theme of a user's file (required for paths); for catalogue layers it must
+        match the spec when given.
+    layer : str, optional
+        Layer inside a multi-layer file (GeoPackage).
+    source_crs : str, int or CRS, optional
+        CRS to assume when the file declares none (e.g. a Shapefile without ``.prj``).
+    id_column, name_column : str, optional
+        Override the spec's candidate id and name columns.
+    settings : Settings, optional
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        CRS EPSG:3006; columns ``layer`` (str), ``theme`` (str), ``feature_id``
+        (str, unique), ``name`` (str), ``schematic`` (bool), then the source's other
+        columns after the spec's renames, then ``geometry``: valid, non-empty, and
+        polygonal for area themes.
+
+    Raises
+    ------
+    InputFileNotFoundError, UnreadableFileError, LayerNotFoundError, MissingCRSError,
+    CRSMismatchError, UnknownThemeError, EmptyLayerError, GeometryTypeError,
+    ColumnNotFoundError, DuplicateIdError
+
+    Warns
+    -----
+    BufferedGeometryWarning, GeometryRepairWarning, ColumnFallbackWarning
+
+    Examples
+    --------
+    >>> kommuner = load_layer("kommuner")
+    >>> len(kommuner), kommuner.crs.to_epsg()
+    (14, 3006)
+    """
+    settings = resolve(settings)
+    specs = catalogue(settings)
+    key = str(name_or_path)
+    user_crs = parse_crs(source_crs) if source_crs is not None else None
+    if key in specs and not Path(key).suffix:
+        spec = specs[key]
+        if theme is not None and parse_theme(theme) is not spec.theme:
+            raise LayerNotFoundError(
+                f"Catalogue layer {spec.name!r} has theme {spec.theme.value}, not {parse_theme(theme).value}."
+            )
+        if spec.source is None:
+            raise LayerNotFoundError(
+                f"Catalogue layer {spec.name!r} ships no data. Download it from {spec.download} and pass the file "
+                f"with --theme {spec.theme.value}."
+            )
+        path = settings.data_dir / spec.source
+        crs_default = user_crs or (parse_crs(spec.source_crs, what=f"source_crs of spec {spec.name}") if spec.source_crs else None)
+        layer_name = spec.name
+        schematic = spec.schematic
+        display = f"{spec.name} ({spec.source})"
+    else:
+        path = Path(name_or_path)
+        if theme is None:
+            if not path.suffix:
+                get_spec(key, settings)  # raises LayerNotFoundError naming the known layers
+            raise LayerNotFoundError(
+                f"`{path.name}` is a file, so landuse needs its theme: pass --theme (one of "
+                f"{', '.join(t.value for t in Theme)})."
+            )
+        spec = _spec_for_user_file(parse_theme(theme), settings)
+        crs_default = user_crs
+        layer_name = path.stem
+        schematic = False
+        display = _display(path)
+    if spec.format == "gtfs_stops":
+        frame = read_gtfs_stops(path)
+    else:
+        frame = read_vector(path, layer=layer or None, preferred_layer=spec.source_layer)
+    if len(frame) == 0:
+        raise EmptyLayerError(f"`{display}` has no features. Check that you chose the right file and layer.")
+    frame = frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
+    frame = _drop_empty(frame, display)
+    frame = _to_work_crs(frame, crs_default, display, settings)
+    if spec.theme in AREA_THEMES:
+        frame = _clean_area_geometry(frame, spec.theme, spec, display, settings)
+        frame = _drop_empty(frame, display)
+    elif (shapely.get_type_id(frame.geometry.values) == 1).any() or (shapely.get_type_id(frame.geometry.values) == 5).any():
+        raise GeometryTypeError(f"`{display}` holds lines but theme {spec.theme.value} needs points or polygons.")
+    return _standardise(frame, spec, layer_name, schematic, display, id_column, name_column)
+
+
+def _standardise(frame: gpd.GeoDataFrame, spec: LayerSpec, layer_name: str, schematic: bool, display: str,
+                 id_column: str | None, name_column: str | None) -> gpd.GeoDataFrame:
+    id_col = _find_column(frame, id_column, spec.id_columns or GENERIC_ID_COLUMNS, "id", "--id-column", display)
+    name_col = _find_column(frame, name_column, spec.name_columns or GENERIC_NAME_COLUMNS, "name", "--name-column", display)
+    n = len(frame)
+    if id_col is None:
+        warnings.warn(
+            f"`{display}`: no id column found (tried {', '.join(spec.id_columns or GENERIC_ID_COLUMNS)}); "
+            "generated ids. Pass --id-column to use one of the file's columns.",
+            ColumnFallbackWarning,
+            stacklevel=3,
+        )
+        ids = pd.Series([f"{layer_name}-{i + 1}" for i in range(n)], index=frame.index)
+    else:
+        ids = frame[id_col].astype(str)
+        duplicated = ids[ids.duplicated(keep=False)]
+        if len(duplicated):
+            sample = ", ".join(sorted(set(duplicated))[:5])
+            raise DuplicateIdError(
+                f"`{display}`: column {id_col!r} has {duplicated.nunique()} duplicated ids (e.g. {sample}). "
+                "Pass a unique column with --id-column, or fix the file."
+            )
+    if name_col is None:
+        warnings.warn(
+            f"`{display}`: no name column found (tried {', '.join(spec.name_columns or GENERIC_NAME_COLUMNS)}); "
+            "names are empty. Pass --name-column to use one of the file's columns.",
+            ColumnFallbackWarning,
+            stacklevel=3,
+        )
+        names = pd.Series([""] * n, index=frame.index)
+    else:
+        names = frame[name_col].fillna("").astype(str)
+    # the chosen id/name columns that already carry a standard name need no copy
+    redundant = {"geometry"} | ({name_col} if name_col == "name" else set()) | ({id_col} if id_col == "feature_id" else set())
+    extra = frame.drop(columns=[c for c in frame.columns if c in redundant])
+    extra = extra.rename(columns=spec.renames)
+    extra = extra.rename(columns={c: f"{c}_source" for c in extra.columns if c in STANDARD_COLUMNS})
+    out = pd.DataFrame(
+        {
+            "layer": layer_name,
+            "theme": spec.theme.value,
+            "feature_id": ids.to_numpy(),
+            "name": names.to_numpy(),
+            "schematic": bool(schematic),
+        },
+        index=frame.index,
+    )
+    out = pd.concat([out, extra], axis=1)
+    result = gpd.GeoDataFrame(out, geometry=frame.geometry.values, crs=WORK_CRS).reset_index(drop=True)
+    return result
+
+
+def _feature_count(spec: LayerSpec, settings: Settings) -> int | None:
+    if spec.source is None:
+        return None
+    path = settings.data_dir / spec.source
+    if spec.format == "gtfs_stops":
+        return len(read_gtfs_stops(path))
+    info = pyogrio.read_info(path, layer=spec.source_layer)
+    return int(info["features"])
+
+
+def list_layers(settings: Settings | None = None) -> pd.DataFrame:
+    """Describe every catalogue layer.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``name, title, theme, legal_basis, authority, licence, download,
+        geometry, schematic, source, feature_count`` (features in the embedded file).
+    """
+    settings = resolve(settings)
+    rows = []
+    for spec in catalogue(settings).values():
+        record = spec.to_record()
+        record["feature_count"] = _feature_count(spec, settings)
+        rows.append(record)
+    return pd.DataFrame(rows)
+
+
+@dataclass
+class LayerReport:
+    """What :func:`check_layer` found in a user's file."""
+
+    path: str
+    theme: str
+    feature_count: int
+    crs_found: str | None
+    crs_used: str
+    area_km2: float | None
+    repairs: list[str]
+
+    def lines(self) -> list[str]:
+        area = f"{self.area_km2:,.1f} km²" if self.area_km2 is not None else "n/a (points)"
+        out = [
+            f"file:      {self.path}",
+            f"theme:     {self.theme}",
+            f"features:  {self.feature_count}",
+            f"CRS found: {self.crs_found or 'none'} -> {self.crs_used}",
+            f"area:      {area} (union, EPSG:3006)",
+        ]
+        out += [f"repair:    {r}" for r in self.repairs] or ["repairs:   none"]
+        return out
+
+
+def check_layer(
+    path: str | Path,
+    *,
+    theme: str | Theme,
+    layer: str | None = None,
+    source_crs: str | int | CRS | None = None,
+    id_column: str | None = None,
+    name_column: str | None = None,
+    settings: Settings | None = None,
+) -> LayerReport:
+    """Validate a user's file as :func:`load_layer` would and report what was found.
+
+    Returns
+    -------
+    LayerReport
+        Feature count, declared CRS, union area in km² (area themes), repairs made.
+
+    Raises
+    ------
+    The errors of :func:`load_layer`.
+    """
+    path = Path(path)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        frame = load_layer(path, theme=theme, layer=layer, source_crs=source_crs, id_column=id_column,
+                           name_column=name_column, settings=settings)
+    raw_crs = None
+    try:
+        if path.suffix.lower() in {".parquet", ".geoparquet"}:
+            raw_crs = gpd.read_parquet(path).crs
+        else:
+            raw_crs = CRS.from_user_input(pyogrio.read_info(path, layer=layer)["crs"]) if pyogrio.read_info(path, layer=layer)["crs"] else None
+    except Exception:  # noqa: BLE001 - only for the report
+        raw_crs = None
+    parsed = parse_theme(theme)
+    area = float(shapely.union_all(frame.geometry.values).area / 1e6) if parsed in AREA_THEMES else None
+    repairs = [str(w.message) for w in caught if issubclass(w.category, (GeometryRepairWarning, BufferedGeometryWarning, ColumnFallbackWarning))]
+    return LayerReport(
+        path=str(path),
+        theme=parsed.value,
+        feature_count=len(frame),
+        crs_found=raw_crs.to_string() if raw_crs is not None else None,
+        crs_used=WORK_CRS,
+        area_km2=area,
+        repairs=repairs,
+    )

@@ -1,0 +1,160 @@
+"""The one settings object of landuse.
+
+Functions take ``settings: Settings | None = None`` and fall back to
+:data:`default_settings`.  Only the CLI reads environment variables and files.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from contextlib import contextmanager
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Iterator
+
+from landuse.errors import InvalidSettingError
+
+__all__ = ["Settings", "default_settings", "PACKAGE_DIR", "DATA_DIR", "REPO_DIR"]
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = PACKAGE_DIR / "data"
+REPO_DIR = PACKAGE_DIR.parent
+
+WORK_CRS = "EPSG:3006"
+
+
+def _positive(name: str, value: Any) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
+        raise InvalidSettingError(f"Setting {name}={value!r} must be a positive number.")
+
+
+def _non_negative(name: str, value: Any) -> None:
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise InvalidSettingError(f"Setting {name}={value!r} must be a number >= 0.")
+
+
+@dataclass
+class Settings:
+    """Options shared by the engines, validated on assignment.
+
+    Parameters
+    ----------
+    data_dir : Path
+        Folder of the embedded data (kommuner, tätorter, GTFS, schematic layers).
+    catalogue_dir : Path
+        Folder of the layer specs (``layers/*.toml``).
+    analyses_dir : Path
+        Folder of the analysis configs (``analyses/*.toml``).
+    maps_dir : Path
+        Folder of the map specs (``maps/*.toml``).
+    progress : bool
+        Show progress bars on long steps.
+    sweden_bounds_m : tuple of float
+        (xmin, ymin, xmax, ymax) in EPSG:3006 metres that any input must fall
+        inside; coordinates outside mean a wrongly declared CRS.
+    raster_resolution_m : float
+        Cell size in metres of raster mode in the målkonflikt engine.
+    speed_factor : float
+        Car travel times are multiplied by this factor (>= 1 slows cars down).
+        Free-flow speeds underestimate real car times by 20-40 %; default 1.0
+        reports free-flow times.
+    access_speed_kph : float
+        Speed in km/h of the straight-line leg from an origin to its network node.
+    max_snap_m : float
+        Origins farther than this (metres) from the network are unreachable.
+    gtfs_car_time_factor : float
+        In the GTFS demo road stand-in, car time = scheduled bus running time x factor.
+    walk_speed_kph : float
+        Walking speed in km/h for access, egress and transfers in transit routing.
+    max_walk_m : float
+        Largest straight-line walk in metres to or from a stop (inclusive).
+    transfer_max_m : float
+        Largest straight-line walk in metres between two stops for a transfer
+        without a ``transfers.txt`` row; 0 disables walking transfers.
+    """
+
+    data_dir: Path = DATA_DIR
+    catalogue_dir: Path = REPO_DIR / "layers"
+    analyses_dir: Path = REPO_DIR / "analyses"
+    maps_dir: Path = REPO_DIR / "maps"
+    progress: bool = True
+    sweden_bounds_m: tuple[float, float, float, float] = (180_000.0, 6_050_000.0, 1_000_000.0, 7_750_000.0)
+    raster_resolution_m: float = 100.0
+    speed_factor: float = 1.0
+    access_speed_kph: float = 30.0
+    max_snap_m: float = 5000.0
+    gtfs_car_time_factor: float = 0.85
+    walk_speed_kph: float = 5.0
+    max_walk_m: float = 1000.0
+    transfer_max_m: float = 300.0
+
+    # not a field: a class attribute without annotation
+    _validators = {
+        "raster_resolution_m": _positive,
+        "speed_factor": _positive,
+        "access_speed_kph": _positive,
+        "max_snap_m": _non_negative,
+        "gtfs_car_time_factor": _positive,
+        "walk_speed_kph": _positive,
+        "max_walk_m": _non_negative,
+        "transfer_max_m": _non_negative,
+    }
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        known = {f.name for f in fields(self)}
+        if name not in known:
+            raise InvalidSettingError(
+                f"Unknown setting {name!r}. Known settings: {', '.join(sorted(known))}."
+            )
+        if name.endswith("_dir") and not isinstance(value, Path):
+            value = Path(value)
+        check = self._validators.get(name)
+        if check is not None:
+            check(name, value)
+        object.__setattr__(self, name, value)
+
+    def __repr__(self) -> str:
+        parts = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            default = f.default if f.default is not dataclasses.MISSING else None
+            mark = "" if value == default else f" (default {default!r})"
+            parts.append(f"  {f.name}={value!r}{mark}")
+        return "Settings(\n" + ",\n".join(parts) + "\n)"
+
+    def replace(self, **changes: Any) -> "Settings":
+        """Return a copy with ``changes`` applied (validated like assignment)."""
+        new = dataclasses.replace(self)
+        for key, value in changes.items():
+            setattr(new, key, value)
+        return new
+
+    @contextmanager
+    def override(self, **changes: Any) -> Iterator["Settings"]:
+        """Temporarily change settings in place; old values come back on exit.
+
+        Examples
+        --------
+        >>> s = Settings()
+        >>> with s.override(max_walk_m=500):
+        ...     s.max_walk_m
+        500
+        >>> s.max_walk_m
+        1000.0
+        """
+        old = {key: getattr(self, key) for key in changes}
+        try:
+            for key, value in changes.items():
+                setattr(self, key, value)
+            yield self
+        finally:
+            for key, value in old.items():
+                object.__setattr__(self, key, value)
+
+
+default_settings = Settings()
+
+
+def resolve(settings: Settings | None) -> Settings:
+    """Return ``settings`` or the package default."""
+    return default_settings if settings is None else settings
