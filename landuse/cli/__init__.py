@@ -65,7 +65,7 @@ def _register() -> None:
 
     cli.add_command(layers.layers)
     cli.add_command(demo.demo)
-    for module_name in ("conflicts", "access", "map"):
+    for module_name in ("conflicts", "op_check", "access", "map"):
         try:
             module = __import__(f"landuse.cli.{module_name}", fromlist=["command"])
         except ModuleNotFoundError as err:
