@@ -1,0 +1,67 @@
+"""Settings validation, scoped overrides, atomic writes, reproducible schematic data."""
+
+from __future__ import annotations
+
+import geopandas as gpd
+import pytest
+
+from landuse import _io
+from landuse.errors import InvalidSettingError
+from landuse.settings import Settings
+
+
+def test_unknown_setting_is_rejected():
+    with pytest.raises(InvalidSettingError, match="Unknown setting 'max_walk'. Known settings: .*max_walk_m"):
+        Settings().max_walk = 3
+
+
+def test_invalid_value_is_rejected_on_assignment_and_construction():
+    with pytest.raises(InvalidSettingError, match="walk_speed_kph=0 must be a positive number"):
+        Settings(walk_speed_kph=0)
+    s = Settings()
+    with pytest.raises(InvalidSettingError):
+        s.max_snap_m = -1
+
+
+def test_override_restores_old_values_even_on_error():
+    s = Settings()
+    with pytest.raises(RuntimeError):
+        with s.override(max_walk_m=10, speed_factor=1.3):
+            assert (s.max_walk_m, s.speed_factor) == (10, 1.3)
+            raise RuntimeError
+    assert (s.max_walk_m, s.speed_factor) == (1000.0, 1.0)
+
+
+def test_repr_shows_value_against_default():
+    text = repr(Settings(speed_factor=1.25))
+    assert "speed_factor=1.25 (default 1.0)" in text
+    assert "max_walk_m=1000.0\n" in text or "max_walk_m=1000.0," in text
+
+
+def test_atomic_write_leaves_no_half_written_file(tmp_path, two_squares):
+    target = tmp_path / "out.gpkg"
+    _io.write_gpkg({"a": two_squares}, target)
+    before = target.read_bytes()
+
+    class Boom(gpd.GeoDataFrame):
+        def to_file(self, *args, **kwargs):
+            super().to_file(*args, **kwargs)
+            raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        _io.write_gpkg({"a": Boom(two_squares)}, target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["out.gpkg"]
+
+
+def test_schematic_layers_are_reproducible(tmp_path):
+    from landuse import _build_data
+    from landuse.settings import DATA_DIR
+
+    (tmp_path / "tatorter.gpkg").write_bytes((DATA_DIR / "tatorter.gpkg").read_bytes())
+    _build_data.build_schematic(tmp_path)
+    for path in sorted((tmp_path / "schematic").glob("*.gpkg")):
+        fresh = gpd.read_file(path)
+        shipped = gpd.read_file(DATA_DIR / "schematic" / path.name)
+        assert fresh["id"].tolist() == shipped["id"].tolist()
+        assert fresh.geometry.geom_equals_exact(shipped.geometry, tolerance=1e-6).all(), path.name
