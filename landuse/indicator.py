@@ -186,6 +186,15 @@ def indicator_table(
         share_within``; one row per kommun with origins and threshold, then the
         county (``kommun_code`` ``"25"``).  ``share_within`` is in [0, 1], empty
         where the population is 0.
+
+    Examples
+    --------
+    >>> origins = pd.DataFrame({"kommun_code": ["2580", "2580", "2584"],
+    ...                         "population": [100, 50, 10],
+    ...                         "travel_time_min": [20.0, 75.0, float("nan")]})
+    >>> table = indicator_table(origins, [60])
+    >>> table[["kommun_code", "population", "population_within", "share_within"]].values.tolist()
+    [['2580', 150.0, 100.0, 0.666...], ['2584', 10.0, 0.0, 0.0], ['25', 160.0, 100.0, 0.625]]
     """
     names = kommun_names(settings)
     times = pd.to_numeric(origins[time_column], errors="coerce").to_numpy(dtype=float)

@@ -78,3 +78,9 @@ def test_write_layers_gpkg_has_every_layer_in_sweref(tmp_path):
     for name in names:
         assert pyogrio.read_info(path, layer=name)["crs"] == "EPSG:3006"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary files left behind"
+
+
+def test_verbose_shows_the_traceback(runner):
+    result = runner.invoke(cli, ["-v", "layers", "check", "nowhere.gpkg", "--theme", "naturvard"])
+    assert result.exit_code == 1
+    assert result.exception is not None and "does not exist" in str(result.exception)

@@ -2,7 +2,7 @@
 
 Each command parses options, builds :class:`~landuse.settings.Settings`, calls one
 library function and writes its outputs.  A :class:`~landuse.errors.LanduseError`
-becomes one line on stderr and exit code 1; ``-vv`` shows the traceback.
+becomes one line on stderr and exit code 1; ``-v`` shows the traceback.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ class _LanduseGroup(click.Group):
                 warnings.simplefilter("default")
                 return super().invoke(ctx)
         except LanduseError as err:
-            if verbosity >= 2:
+            if verbosity >= 1:  # -v: the traceback, for bug reports
                 raise
             click.echo(f"Error: {err}", err=True)
             ctx.exit(1)
@@ -41,7 +41,7 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 
 @click.group(cls=_LanduseGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More output (-vv shows tracebacks).")
+@click.option("-v", "--verbose", count=True, help="More output; -v also shows the traceback of an error.")
 @click.option("-q", "--quiet", count=True, help="Less output (no warnings, no progress bars).")
 @click.version_option(package_name="landuse")
 @click.pass_context

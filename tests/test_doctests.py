@@ -1,0 +1,18 @@
+"""Run the Examples sections of the public modules as doctests (on the shipped data)."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["landuse.settings", "landuse.themes", "landuse.layers", "landuse.indicator"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_examples(name):
+    module = importlib.import_module(name)
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted > 0, f"{name} has no Examples"
+    assert result.failed == 0
