@@ -15,7 +15,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from landuse.errors import ColumnNotFoundError, EmptyLayerError, LanduseWarning
+from landuse.errors import ColumnFallbackWarning, ColumnNotFoundError, EmptyLayerError, LanduseWarning
 from landuse.layers import load_layer
 from landuse.settings import Settings, resolve
 
@@ -106,7 +106,10 @@ def load_origins(
     if path is None:
         frame = load_layer("tatorter", settings=settings)
     else:
-        frame = load_layer(path, theme="tatort", settings=settings)
+        with warnings.catch_warnings():
+            # population cells (SCB grid) have neither names nor ids worth a warning
+            warnings.simplefilter("ignore", ColumnFallbackWarning)
+            frame = load_layer(path, theme="tatort", settings=settings)
     display = "tatorter" if path is None else Path(path).name
     candidates = [population_column] if population_column else ["population", "pop", "befolkning", "Totalt", "totalt", "POP"]
     column = next((c for c in candidates if c in frame.columns), None)

@@ -55,7 +55,8 @@ STANDARD_COLUMNS = ["layer", "theme", "feature_id", "name", "schematic"]
 GeometryKind = Literal["polygon", "line", "point"]
 
 #: Column names that carry ids or names in Swedish authorities' downloads, tried in order.
-GENERIC_ID_COLUMNS = ["id", "ID", "Id", "objekt_id", "OBJEKT_ID", "OBJECTID", "objectid", "fid_1", "RI_ID", "ri_id", "code", "kod", "KOD"]
+GENERIC_ID_COLUMNS = ["id", "ID", "Id", "objekt_id", "OBJEKT_ID", "OBJECTID", "objectid", "fid_1", "RI_ID", "ri_id",
+                      "code", "kod", "KOD", "Ruta", "rut_id", "rutid"]
 GENERIC_NAME_COLUMNS = ["name", "namn", "NAMN", "Namn", "NAME", "Name", "OMRADESNAMN", "omradesnamn", "benamning", "BENAMNING"]
 
 _SPEC_KEYS = {
@@ -211,9 +212,10 @@ def _spec_for_user_file(theme: Theme, settings: Settings) -> LayerSpec:
     related = layers_for_theme(theme, settings)
     id_columns: list[str] = []
     name_columns: list[str] = []
-    for spec in related:
-        id_columns += [c for c in spec.id_columns if c not in id_columns]
-        name_columns += [c for c in spec.name_columns if c not in name_columns]
+    for candidates_of_spec in [spec.id_columns for spec in related] + [GENERIC_ID_COLUMNS]:
+        id_columns += [c for c in candidates_of_spec if c not in id_columns]
+    for candidates_of_spec in [spec.name_columns for spec in related] + [GENERIC_NAME_COLUMNS]:
+        name_columns += [c for c in candidates_of_spec if c not in name_columns]
     base = related[0] if related else None
     return LayerSpec(
         name=theme.value,
