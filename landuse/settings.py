@@ -55,9 +55,10 @@ class Settings:
     raster_resolution_m : float
         Cell size in metres of raster mode in the målkonflikt engine.
     speed_factor : float
-        Car travel times are multiplied by this factor (>= 1 slows cars down).
+        The network part of car travel times is multiplied by this factor (>= 1
+        slows cars down; the straight-line legs to and from the network are not).
         Free-flow speeds underestimate real car times by 20-40 %; default 1.0
-        reports free-flow times.
+        reports free-flow times, 1.3 is a common correction.
     access_speed_kph : float
         Speed in km/h of the straight-line leg from an origin to its network node.
     max_snap_m : float

@@ -1,0 +1,72 @@
+"""``landuse access car``: share of the population reaching a centralort within N minutes by car."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from landuse.cli._options import minutes_option, out_dir_option
+from landuse.settings import Settings
+
+__all__ = ["car"]
+
+_DEFAULTS = Settings()
+
+
+@click.command("car")
+@click.option("--network", "network_path", type=click.Path(exists=True, path_type=Path),
+              help="Road network: .osm, .osm.pbf, .graphml, an NVDB/Pipos line layer, or a GTFS zip. "
+                   "Default: the embedded GTFS stand-in (approximate, schematic).")
+@click.option("--population", "population_path", type=click.Path(exists=True, path_type=Path),
+              help="Population points or grid polygons. Default: the embedded SCB tätorter 2020.")
+@click.option("--population-column", help="Column with head counts (default: population/pop/befolkning/Totalt).")
+@click.option("--centralorter", "centralorter_path", type=click.Path(exists=True, path_type=Path),
+              help="Centralort points with a name column. Default: the embedded 14 centralorter.")
+@minutes_option
+@click.option("--target", type=click.Choice(["any", "own"], case_sensitive=False), default="any", show_default=True,
+              help="any: nearest centralort of any kommun; own: the origin's own kommun's centralort.")
+@click.option("--access-speed-kph", type=float, default=_DEFAULTS.access_speed_kph, show_default=True,
+              help="Speed (km/h) of the straight-line leg between a point and its network node.")
+@click.option("--max-snap-m", type=float, default=_DEFAULTS.max_snap_m, show_default=True,
+              help="Origins farther than this (metres) from the network are reported unreachable.")
+@click.option("--speed-factor", type=float, default=_DEFAULTS.speed_factor, show_default=True,
+              help="Multiply network travel times (free-flow speeds run 20-40 % fast; e.g. 1.25).")
+@click.option("--speed-column", default="speed_kph", show_default=True,
+              help="Speed column (km/h) of a line-layer network.")
+@click.option("--oneway-column", default=None, help="One-way column of a line-layer network (1/-1/yes/FT/TF).")
+@out_dir_option
+@click.pass_context
+def car(ctx: click.Context, network_path: Path | None, population_path: Path | None, population_column: str | None,
+        centralorter_path: Path | None, minutes: tuple[float, ...], target: str, access_speed_kph: float,
+        max_snap_m: float, speed_factor: float, speed_column: str, oneway_column: str | None,
+        out_dir: Path) -> None:
+    """Share of the population reaching a centralort within N minutes by car.
+
+    Writes OUT/access_car.csv (kommun_code, kommun, minutes, population,
+    population_within, share_within; county row 25) and OUT/access_car.gpkg
+    (layers origins and isochrones, EPSG:3006).
+
+    \b
+    $ landuse access car --out out
+    $ landuse access car --network norrbotten.osm.pbf --minutes 60 --target own --out out
+    $ landuse access car --network nvdb.gpkg --speed-column HTHAST --population grid.gpkg \\
+          --population-column Totalt --speed-factor 1.25 --out out
+    """
+    from landuse.access import car_accessibility, summary_lines, write_car_outputs
+
+    quiet = bool((ctx.find_root().obj or {}).get("quiet"))
+    settings = Settings(progress=not quiet).replace(
+        access_speed_kph=access_speed_kph, max_snap_m=max_snap_m, speed_factor=speed_factor,
+    )
+    result = car_accessibility(
+        network_path, population_path, centralorter_path,
+        population_column=population_column, minutes=minutes, target=target.lower(),
+        speed_column=speed_column, oneway_column=oneway_column, settings=settings,
+    )
+    paths = write_car_outputs(result, out_dir)
+    threshold = 60 if 60 in minutes else minutes[0]
+    for line in summary_lines(result, threshold=threshold, settings=settings):
+        click.echo(line)
+    for path in paths:
+        click.echo(f"wrote {path}")

@@ -1,0 +1,836 @@
+"""Road networks for car accessibility: OSM, NVDB/Pipos line layers and the GTFS demo stand-in.
+
+Every source becomes one small :class:`RoadNetwork`: node coordinates in SWEREF 99 TM
+(EPSG:3006) and a sparse matrix of directed edge travel times in minutes, ready for
+:mod:`scipy.sparse.csgraph`.  :mod:`landuse.access` routes on it.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import math
+import re
+import warnings
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
+
+import numpy as np
+import pandas as pd
+from scipy import sparse
+
+from landuse.errors import (
+    ColumnNotFoundError,
+    EmptyLayerError,
+    GeometryTypeError,
+    GTFSError,
+    InputFileNotFoundError,
+    MissingCRSError,
+    NetworkError,
+    PartialLossWarning,
+    SchematicDataWarning,
+    UnreadableFileError,
+)
+from landuse.settings import WORK_CRS, Settings, resolve
+
+if TYPE_CHECKING:  # heavy imports only where a function needs them
+    import networkx as nx
+    from scipy.spatial import cKDTree
+
+__all__ = [
+    "RoadNetwork",
+    "DEFAULT_SPEED_KPH",
+    "SPEED_KEYWORDS_KPH",
+    "DEFAULT_GTFS_FEED",
+    "network_from_osm",
+    "network_from_lines",
+    "network_from_gtfs",
+    "network_from_edges",
+    "network_from_file",
+]
+
+#: Speed in km/h used for a drivable OSM way without a usable ``maxspeed``, by ``highway`` class.
+#:
+#: Swedish rules and practice, not OSM's global defaults: the base limit
+#: (bashastighet) is 50 km/h inside a built-up area and 70 km/h outside it
+#: (Trafikförordningen 3 kap 17 §); motorways are mostly signed 110-120 and
+#: motortrafikled 90-100; gångfartsområde (``living_street``) means walking pace,
+#: taken as 7 km/h.  Minor classes are set below the legal limit because in
+#: Norrbotten they are often gravel or residential streets.  Edit this table (or tag
+#: ``maxspeed`` in OSM) when a study needs other assumptions.
+DEFAULT_SPEED_KPH: dict[str, float] = {
+    "motorway": 110.0,
+    "motorway_link": 60.0,
+    "trunk": 90.0,
+    "trunk_link": 50.0,
+    "primary": 80.0,
+    "primary_link": 50.0,
+    "secondary": 70.0,
+    "secondary_link": 50.0,
+    "tertiary": 60.0,
+    "tertiary_link": 40.0,
+    "unclassified": 50.0,
+    "road": 50.0,
+    "residential": 40.0,
+    "living_street": 7.0,
+    "service": 20.0,
+}
+
+#: Symbolic ``maxspeed`` values (OSM ``SE:`` zone tags and keywords), in km/h.
+SPEED_KEYWORDS_KPH: dict[str, float] = {
+    "se:urban": 50.0,
+    "se:rural": 70.0,
+    "se:motorway": 110.0,
+    "se:trunk": 90.0,
+    "se:living_street": 7.0,
+    "walk": 7.0,
+    "living_street": 7.0,
+}
+
+#: ``service=*`` values osmnx's "drive" network leaves out (not through roads for a car trip).
+_EXCLUDED_SERVICE = {"parking", "parking_aisle", "driveway", "private", "emergency_access"}
+#: OSM ``oneway`` values meaning one-way (osmnx's rules), and those meaning against the way's direction.
+_ONEWAY_VALUES = {"yes", "true", "1", "-1", "reverse", "T", "F"}
+_REVERSED_VALUES = {"-1", "reverse", "T"}
+#: Line-layer one-way codes: forward = in digitising direction, reverse = against it.
+_LINE_FORWARD = {"1", "yes", "true", "y", "ft", "forward", "med"}
+_LINE_REVERSE = {"-1", "tf", "reverse", "backward", "mot"}
+
+EARTH_RADIUS_M = 6_371_009.0  # the mean radius osmnx uses for great-circle lengths
+
+DEFAULT_GTFS_FEED = "gtfs/ltnbd_gtfs_2022-12-14.zip"
+#: In the GTFS stand-in, stop nodes closer than this (metres) are linked both ways.
+GTFS_CONNECT_M = 300.0
+#: In the GTFS stand-in, no segment is faster than this (km/h) whatever the timetable says.
+GTFS_MAX_SPEED_KPH = 110.0
+
+
+@dataclass(frozen=True, eq=False)
+class RoadNetwork:
+    """A directed road network with edge travel times, in EPSG:3006.
+
+    Attributes
+    ----------
+    x_m, y_m : numpy.ndarray of float
+        Node coordinates (easting, northing) in metres, EPSG:3006.
+    minutes : scipy.sparse.csr_array
+        ``minutes[i, j]`` is the free-flow travel time in minutes of the fastest
+        edge from node ``i`` to node ``j`` (explicit zeros are edges).
+    source : str
+        Human label of where the network came from; printed by the CLI.
+    schematic : bool
+        True for the GTFS demo stand-in: an approximation, never official data.
+    """
+
+    x_m: np.ndarray
+    y_m: np.ndarray
+    minutes: sparse.csr_array
+    source: str
+    schematic: bool = False
+
+    @property
+    def n_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.x_m.shape[0])
+
+    @property
+    def n_edges(self) -> int:
+        """Number of directed edges."""
+        return int(self.minutes.nnz)
+
+    @cached_property
+    def reversed_minutes(self) -> sparse.csr_array:
+        """The transposed graph: ``reversed_minutes[j, i] = minutes[i, j]`` (CSR)."""
+        return sparse.csr_array(self.minutes.T.tocsr())
+
+    @cached_property
+    def main_nodes(self) -> np.ndarray:
+        """Indices of the nodes of the largest strongly connected component."""
+        from scipy.sparse.csgraph import connected_components
+
+        if self.n_nodes == 0:
+            return np.zeros(0, dtype=np.int64)
+        _, labels = connected_components(self.minutes, directed=True, connection="strong")
+        largest = np.bincount(labels).argmax()
+        return np.flatnonzero(labels == largest)
+
+    @cached_property
+    def main_tree(self) -> "cKDTree":
+        """KD-tree over the coordinates of :attr:`main_nodes`."""
+        from scipy.spatial import cKDTree
+
+        nodes = self.main_nodes
+        # an unbalanced tree builds ~40 % faster and queries as fast on road nodes
+        return cKDTree(np.column_stack([self.x_m[nodes], self.y_m[nodes]]), balanced_tree=False)
+
+    def __repr__(self) -> str:
+        flag = ", schematic" if self.schematic else ""
+        return f"RoadNetwork({self.n_nodes:,} nodes, {self.n_edges:,} edges{flag}: {self.source})"
+
+
+# --------------------------------------------------------------------------- builders
+
+
+def network_from_edges(
+    x_m: np.ndarray,
+    y_m: np.ndarray,
+    u: np.ndarray,
+    v: np.ndarray,
+    minutes: np.ndarray,
+    *,
+    source: str,
+    schematic: bool = False,
+) -> RoadNetwork:
+    """Build a :class:`RoadNetwork` from directed edge arrays.
+
+    Parameters
+    ----------
+    x_m, y_m : array of float
+        Node coordinates in metres, EPSG:3006.
+    u, v : array of int
+        Edge tail and head node indices.
+    minutes : array of float
+        Edge travel time in minutes (finite, >= 0).  Parallel edges keep the fastest;
+        self-loops are dropped.
+    source : str
+        Label of the network's origin.
+    schematic : bool
+        Mark a demo stand-in.
+
+    Raises
+    ------
+    NetworkError
+        If an index is out of range or a time is negative or not finite.
+    """
+    x_m = np.asarray(x_m, dtype=float)
+    y_m = np.asarray(y_m, dtype=float)
+    u = np.asarray(u, dtype=np.int64)
+    v = np.asarray(v, dtype=np.int64)
+    minutes = np.asarray(minutes, dtype=float)
+    n = x_m.shape[0]
+    problems = []
+    if y_m.shape[0] != n:
+        problems.append(f"{n} x but {y_m.shape[0]} y coordinates")
+    if not (u.shape == v.shape == minutes.shape):
+        problems.append(f"edge arrays of different lengths ({u.shape[0]}, {v.shape[0]}, {minutes.shape[0]})")
+    elif u.size and (min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= n):
+        problems.append(f"edge node indices outside 0..{n - 1}")
+    if minutes.size and (~np.isfinite(minutes) | (minutes < 0)).any():
+        problems.append(f"{int((~np.isfinite(minutes) | (minutes < 0)).sum())} edge times negative or not finite")
+    if problems:
+        raise NetworkError(f"Network {source!r} cannot be built: {'; '.join(problems)}. Fix the edge arrays.")
+    keep = u != v
+    u, v, minutes = u[keep], v[keep], minutes[keep]
+    # parallel edges: keep the fastest (COO -> CSR would sum duplicates)
+    order = np.lexsort((minutes, v, u))
+    u, v, minutes = u[order], v[order], minutes[order]
+    first = np.ones(u.shape[0], dtype=bool)
+    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
+    u, v, minutes = u[first], v[first], minutes[first]
+    index_dtype = np.int32 if n < 2**31 - 1 else np.int64
+    indptr = np.zeros(n + 1, dtype=index_dtype)
+    np.cumsum(np.bincount(u, minlength=n), out=indptr[1:])
+    matrix = sparse.csr_array((minutes, v.astype(index_dtype), indptr), shape=(n, n))
+    return RoadNetwork(x_m=x_m, y_m=y_m, minutes=matrix, source=source, schematic=schematic)
+
+
+def _to_work_crs(x: np.ndarray, y: np.ndarray, crs: Any) -> tuple[np.ndarray, np.ndarray]:
+    from pyproj import CRS, Transformer
+
+    crs = CRS.from_user_input(crs)
+    if crs == CRS.from_user_input(WORK_CRS):
+        return np.asarray(x, float), np.asarray(y, float)
+    transformer = Transformer.from_crs(crs, WORK_CRS, always_xy=True)
+    xx, yy = transformer.transform(np.asarray(x, float), np.asarray(y, float))
+    return np.asarray(xx), np.asarray(yy)
+
+
+def _great_circle_m(lon1: np.ndarray, lat1: np.ndarray, lon2: np.ndarray, lat2: np.ndarray) -> np.ndarray:
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    dphi = phi2 - phi1
+    dlam = np.radians(lon2 - lon1)
+    h = np.sin(dphi / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(dlam / 2) ** 2
+    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(h, 0, 1)))
+
+
+# --------------------------------------------------------------------------- OSM
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return []
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    text = str(value).strip()
+    if text.startswith("[") and text.endswith("]"):  # osmnx GraphML stringifies merged lists
+        try:
+            parsed = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            parsed = None
+        if isinstance(parsed, (list, tuple)):
+            return list(parsed)
+    return [v for v in re.split(r"[;|]", text) if v.strip()]
+
+
+def parse_maxspeed_kph(value: Any) -> float:
+    """Parse an OSM ``maxspeed`` value into km/h; NaN when it cannot be used.
+
+    Numbers are km/h, ``"50 mph"`` is converted, ``SE:urban``/``SE:rural`` and
+    ``walk`` use :data:`SPEED_KEYWORDS_KPH`, several values (``"50;70"`` or a list from a
+    simplified osmnx graph) give their mean, as osmnx does.
+
+    Examples
+    --------
+    >>> parse_maxspeed_kph("70"), parse_maxspeed_kph("SE:urban"), parse_maxspeed_kph("none")
+    (70.0, 50.0, nan)
+    """
+    speeds = []
+    for item in _as_list(value):
+        text = str(item).strip().lower()
+        if text in SPEED_KEYWORDS_KPH:
+            speeds.append(SPEED_KEYWORDS_KPH[text])
+            continue
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*(mph|km/h|kmh|kph)?", text)
+        if match:
+            speed = float(match.group(1)) * (1.609344 if match.group(2) == "mph" else 1.0)
+            if speed > 0:
+                speeds.append(speed)
+    return float(np.mean(speeds)) if speeds else float("nan")
+
+
+def _drivable_class(attrs: dict[str, Any]) -> str | None:
+    """The way's drivable ``highway`` class, or None when a car may not use it."""
+    classes = [str(h) for h in _as_list(attrs.get("highway")) if str(h) in DEFAULT_SPEED_KPH]
+    if not classes:
+        return None
+    access = {str(a) for key in ("access", "motor_vehicle", "motorcar") for a in _as_list(attrs.get(key))}
+    if access & {"no", "private"}:
+        return None
+    if "yes" in {str(a) for a in _as_list(attrs.get("area"))}:
+        return None
+    if {str(s) for s in _as_list(attrs.get("service"))} & _EXCLUDED_SERVICE:
+        return None
+    return classes[0]
+
+
+def edge_speed_kph(attrs: dict[str, Any]) -> float:
+    """Speed of a drivable OSM edge: its ``maxspeed``, else :data:`DEFAULT_SPEED_KPH` for its class."""
+    speed = parse_maxspeed_kph(attrs.get("maxspeed"))
+    if math.isnan(speed):
+        klass = _drivable_class(attrs)
+        speed = DEFAULT_SPEED_KPH.get(klass or "", float("nan"))
+    return speed
+
+
+@contextmanager
+def _osmnx_offline() -> Iterator[Any]:
+    """osmnx settings for reading local files only; the old values come back on exit."""
+    import osmnx as ox
+
+    extra_tags = ["access", "area", "service", "motor_vehicle", "motorcar", "maxspeed", "highway", "oneway", "junction"]
+    changes = {
+        "use_cache": False,
+        "log_console": False,
+        "log_file": False,
+        "all_oneway": False,
+        "useful_tags_way": sorted(set(ox.settings.useful_tags_way) | set(extra_tags)),
+    }
+    old = {key: getattr(ox.settings, key) for key in changes}
+    try:
+        for key, value in changes.items():
+            setattr(ox.settings, key, value)
+        yield ox
+    finally:
+        for key, value in old.items():
+            setattr(ox.settings, key, value)
+
+
+def _network_from_nx(graph: "nx.MultiDiGraph", *, source: str) -> RoadNetwork:
+    """Drivable edges of an osmnx graph (one-way already resolved into directed edges)."""
+    crs = graph.graph.get("crs", "EPSG:4326")
+    ids = list(graph.nodes)
+    position = {node: i for i, node in enumerate(ids)}
+    lon = np.array([float(graph.nodes[n]["x"]) for n in ids])
+    lat = np.array([float(graph.nodes[n]["y"]) for n in ids])
+    x_m, y_m = _to_work_crs(lon, lat, crs)
+    u, v, minutes = [], [], []
+    for a, b, attrs in graph.edges(data=True):
+        if _drivable_class(attrs) is None:
+            continue
+        length = attrs.get("length")
+        try:
+            length_m = float(length)
+        except (TypeError, ValueError):
+            length_m = float("nan")
+        if math.isnan(length_m):
+            ia, ib = position[a], position[b]
+            length_m = float(math.hypot(x_m[ia] - x_m[ib], y_m[ia] - y_m[ib]))
+        u.append(position[a])
+        v.append(position[b])
+        minutes.append(length_m / 1000.0 / edge_speed_kph(attrs) * 60.0)
+    if not u:
+        raise EmptyLayerError(
+            f"`{source}` holds no drivable ways (highway={', '.join(DEFAULT_SPEED_KPH)}). "
+            "Export an extract that includes the road network."
+        )
+    return _compact(x_m, y_m, np.array(u), np.array(v), np.array(minutes), source=source)
+
+
+def _compact(x_m: np.ndarray, y_m: np.ndarray, u: np.ndarray, v: np.ndarray, minutes: np.ndarray,
+             *, source: str, schematic: bool = False) -> RoadNetwork:
+    """Drop nodes no edge touches (points of buildings, footways) and renumber."""
+    used = np.zeros(x_m.shape[0], dtype=bool)
+    used[u] = True
+    used[v] = True
+    new_index = np.cumsum(used) - 1
+    return network_from_edges(x_m[used], y_m[used], new_index[u], new_index[v], minutes,
+                              source=source, schematic=schematic)
+
+
+def _network_from_pbf(path: Path) -> RoadNetwork:
+    import osmium
+
+    refs: list[np.ndarray] = []
+    lons: list[np.ndarray] = []
+    lats: list[np.ndarray] = []
+    way_of: list[np.ndarray] = []
+    forward: list[bool] = []
+    backward: list[bool] = []
+    speeds: list[float] = []
+    processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations()
+    try:
+        for obj in processor:
+            if not obj.is_way():
+                continue
+            attrs = {tag.k: tag.v for tag in obj.tags}
+            if _drivable_class(attrs) is None:
+                continue
+            nodes = [(n.ref, n.lon, n.lat) for n in obj.nodes if n.location.valid()]
+            if len(nodes) < 2:
+                continue
+            oneway = attrs.get("oneway") in _ONEWAY_VALUES or attrs.get("junction") == "roundabout"
+            reverse = attrs.get("oneway") in _REVERSED_VALUES
+            arr = np.array(nodes, dtype=float)
+            refs.append(arr[:, 0].astype(np.int64))
+            lons.append(arr[:, 1])
+            lats.append(arr[:, 2])
+            way_of.append(np.full(len(nodes), len(speeds)))
+            forward.append(not (oneway and reverse))
+            backward.append((not oneway) or reverse)
+            speeds.append(edge_speed_kph(attrs))
+    except RuntimeError as err:
+        raise UnreadableFileError(f"`{path.name}` cannot be read as OSM PBF ({err}). Download the extract again.") from err
+    if not refs:
+        raise EmptyLayerError(f"`{path.name}` holds no drivable ways. Export an extract that includes the road network.")
+    ref = np.concatenate(refs)
+    lon = np.concatenate(lons)
+    lat = np.concatenate(lats)
+    way = np.concatenate(way_of)
+    ids, first, node = np.unique(ref, return_index=True, return_inverse=True)
+    x_m, y_m = _to_work_crs(lon[first], lat[first], "EPSG:4326")
+    # consecutive node pairs within the same way
+    same = way[1:] == way[:-1]
+    a, b = node[:-1][same], node[1:][same]
+    length_m = _great_circle_m(lon[:-1][same], lat[:-1][same], lon[1:][same], lat[1:][same])
+    w = way[:-1][same]
+    minutes = length_m / 1000.0 / np.asarray(speeds)[w] * 60.0
+    fwd = np.asarray(forward)[w]
+    bwd = np.asarray(backward)[w]
+    u = np.concatenate([a[fwd], b[bwd]])
+    v = np.concatenate([b[fwd], a[bwd]])
+    t = np.concatenate([minutes[fwd], minutes[bwd]])
+    return network_from_edges(x_m, y_m, u, v, t, source=f"OpenStreetMap PBF {path.name}")
+
+
+def network_from_osm(path: str | Path) -> RoadNetwork:
+    """Read a car network from OpenStreetMap data on disk (never from the internet).
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.osm``/``.xml`` (OSM XML, read with ``osmnx.graph_from_xml``), ``.osm.pbf``/``.pbf``
+        (read with pyosmium, ``pip install osmium``), or ``.graphml`` (saved by
+        ``osmnx.save_graphml``, in any CRS).
+
+    Returns
+    -------
+    RoadNetwork
+        Nodes in EPSG:3006.  Only ways a car may use: ``highway`` in
+        :data:`DEFAULT_SPEED_KPH`, not ``access``/``motor_vehicle``/``motorcar`` ``no`` or
+        ``private``, not ``area=yes``, not parking aisles or driveways.  One-way ways
+        (``oneway=yes|-1``, roundabouts) give one directed edge.
+
+    Raises
+    ------
+    InputFileNotFoundError, UnreadableFileError, EmptyLayerError
+
+    Notes
+    -----
+    Edge time = great-circle length / speed, with speed from ``maxspeed`` (km/h; mph
+    converted; ``SE:urban`` 50, ``SE:rural`` 70) and else the Swedish default for the
+    ``highway`` class in :data:`DEFAULT_SPEED_KPH`.  These are free-flow times: scale
+    them with ``Settings.speed_factor``.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileNotFoundError(f"`{path}` does not exist. Pass an .osm, .osm.pbf or .graphml file.")
+    name = path.name.lower()
+    if name.endswith(".pbf"):
+        try:
+            import osmium  # noqa: F401
+        except ImportError as err:
+            raise NetworkError(
+                f"`{path.name}` is an OSM PBF file and needs pyosmium. Install it with `pip install osmium`, "
+                "or convert the file to .osm XML."
+            ) from err
+        return _network_from_pbf(path)
+    with _osmnx_offline() as ox:
+        try:
+            if name.endswith(".graphml"):
+                graph = ox.load_graphml(path)
+                label = f"osmnx GraphML {path.name}"
+            elif name.endswith((".osm", ".xml", ".osm.xml")):
+                graph = ox.graph_from_xml(path, bidirectional=False, simplify=False, retain_all=True)
+                label = f"OpenStreetMap XML {path.name}"
+            else:
+                raise NetworkError(
+                    f"`{path.name}` is not an OSM file this reader knows. Pass .osm (XML), .osm.pbf or .graphml."
+                )
+        except NetworkError:
+            raise
+        except Exception as err:  # noqa: BLE001 - third-party parsers raise many kinds
+            raise UnreadableFileError(
+                f"`{path.name}` cannot be read as OSM data ({type(err).__name__}: {err}). "
+                "Check that it is a complete OSM XML/GraphML export."
+            ) from err
+    return _network_from_nx(graph, source=label)
+
+
+# --------------------------------------------------------------------------- line layers
+
+
+def _find_column(columns: list[str], wanted: str) -> str | None:
+    if wanted in columns:
+        return wanted
+    lowered = {c.lower(): c for c in columns}
+    return lowered.get(wanted.lower())
+
+
+def _parse_oneway(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    text = values.astype(object).map(lambda v: "" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    text = text.str.strip().str.lower().str.replace(r"\.0$", "", regex=True)
+    fwd_only = text.isin(_LINE_FORWARD).to_numpy()
+    bwd_only = text.isin(_LINE_REVERSE).to_numpy()
+    return ~bwd_only, ~fwd_only
+
+
+def network_from_lines(
+    path: str | Path,
+    *,
+    speed_column: str = "speed_kph",
+    oneway_column: str | None = None,
+    layer: str | None = None,
+    snap_tolerance_m: float = 1.0,
+    source_crs: str | None = None,
+) -> RoadNetwork:
+    """Read a car network from a road line layer (Trafikverket NVDB, Pipos vägnät).
+
+    Parameters
+    ----------
+    path : str or Path
+        GeoPackage, Shapefile, GeoJSON ... of LineStrings (MultiLineStrings are split
+        into parts).  Any CRS; reprojected to EPSG:3006.
+    speed_column : str
+        Column with the speed in km/h (matched case-insensitively), e.g. NVDB's
+        posted speed field.
+    oneway_column : str, optional
+        Column telling one-way lines: ``1``/``yes``/``true``/``FT``/``forward`` = only in
+        digitising direction, ``-1``/``TF``/``reverse`` = only against it, anything else
+        both ways.  Without it every line is two-way.
+    layer : str, optional
+        Layer inside a multi-layer file.
+    snap_tolerance_m : float
+        Line end points closer than this (metres) become one node.
+    source_crs : str, optional
+        CRS to assume when the file declares none.
+
+    Returns
+    -------
+    RoadNetwork
+        Nodes at the (snapped) line end points, EPSG:3006; edge time = line length /
+        speed.  When a ``networkGrp`` column exists only ``networkGrp == 0`` lines
+        (Pipos' main network; -1 loose roads and > 0 islands) are kept.
+
+    Raises
+    ------
+    InputFileNotFoundError, UnreadableFileError, MissingCRSError, ColumnNotFoundError,
+    GeometryTypeError, EmptyLayerError
+
+    Notes
+    -----
+    Lines are joined only at their end points, as NVDB and Pipos split roads at
+    junctions; a line crossing another without a shared end point (a bridge) stays
+    unconnected.  Lines with a missing or non-positive speed are left out with a
+    :class:`~landuse.errors.PartialLossWarning`.
+    """
+    import shapely
+    from scipy.sparse.csgraph import connected_components
+    from scipy.spatial import cKDTree
+
+    from landuse._readers import parse_crs, read_vector
+
+    path = Path(path)
+    frame = read_vector(path, layer=layer)
+    if frame.crs is None:
+        if source_crs is None:
+            raise MissingCRSError(
+                f"`{path.name}` has no CRS. Pass source_crs (e.g. 'EPSG:3006' for SWEREF 99 TM) or fix the file."
+            )
+        frame = frame.set_crs(parse_crs(source_crs))
+    columns = [c for c in frame.columns if c != frame.geometry.name]
+    problems = []
+    speed_col = _find_column(columns, speed_column)
+    if speed_col is None:
+        problems.append(f"no speed column {speed_column!r}")
+    oneway_col = None
+    if oneway_column is not None:
+        oneway_col = _find_column(columns, oneway_column)
+        if oneway_col is None:
+            problems.append(f"no one-way column {oneway_column!r}")
+    if problems:
+        raise ColumnNotFoundError(
+            f"`{path.name}`: {' and '.join(problems)}. Columns found: {', '.join(columns)}. "
+            "Pass --speed-column / --oneway-column with one of them."
+        )
+    group_col = _find_column(columns, "networkGrp")
+    if group_col is not None:
+        group = pd.to_numeric(frame[group_col], errors="coerce")
+        frame = frame[group == 0]
+    frame = frame.to_crs(WORK_CRS).explode(index_parts=False)
+    frame = frame[~frame.geometry.is_empty & frame.geometry.notna()]
+    kinds = set(frame.geom_type)
+    if kinds - {"LineString"}:
+        raise GeometryTypeError(
+            f"`{path.name}` holds {', '.join(sorted(kinds - {'LineString'}))} geometries; a road network needs lines."
+        )
+    if len(frame) == 0:
+        extra = " with networkGrp == 0" if group_col is not None else ""
+        raise EmptyLayerError(f"`{path.name}` holds no road lines{extra}.")
+    speed = pd.to_numeric(frame[speed_col], errors="coerce").to_numpy(dtype=float)
+    bad = ~np.isfinite(speed) | (speed <= 0)
+    if bad.all():
+        raise EmptyLayerError(f"`{path.name}`: column {speed_col!r} holds no positive speed. Pass another --speed-column.")
+    if bad.any():
+        warnings.warn(
+            f"{int(bad.sum())} of {len(frame)} lines in `{path.name}` have no positive {speed_col!r} and were left out.",
+            PartialLossWarning, stacklevel=2,
+        )
+    frame = frame[~bad]
+    speed = speed[~bad]
+    geoms = frame.geometry.to_numpy()
+    start = shapely.get_coordinates(shapely.get_point(geoms, 0))
+    end = shapely.get_coordinates(shapely.get_point(geoms, -1))
+    length_m = shapely.length(geoms)
+    ends = np.vstack([start, end])
+    pairs = cKDTree(ends).query_pairs(r=snap_tolerance_m, output_type="ndarray")
+    m = ends.shape[0]
+    link = sparse.coo_array((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(m, m)) if len(pairs) else \
+        sparse.coo_array((m, m))
+    _, label = connected_components(link, directed=False)
+    count = np.bincount(label)
+    x_m = np.bincount(label, weights=ends[:, 0]) / count
+    y_m = np.bincount(label, weights=ends[:, 1]) / count
+    k = len(frame)
+    a, b = label[:k], label[k:]
+    minutes = length_m / 1000.0 / speed * 60.0
+    if oneway_col is not None:
+        fwd, bwd = _parse_oneway(frame[oneway_col])
+    else:
+        fwd = bwd = np.ones(k, dtype=bool)
+    u = np.concatenate([a[fwd], b[bwd]])
+    v = np.concatenate([b[fwd], a[bwd]])
+    t = np.concatenate([minutes[fwd], minutes[bwd]])
+    grp = " (networkGrp 0)" if group_col is not None else ""
+    return network_from_edges(x_m, y_m, u, v, t, source=f"road lines {path.name}{grp}")
+
+
+# --------------------------------------------------------------------------- GTFS stand-in
+
+
+def _gtfs_seconds(values: pd.Series) -> np.ndarray:
+    parts = values.astype("string").str.strip().str.split(":", expand=True)
+    if parts.shape[1] < 3:
+        return np.full(len(values), np.nan)
+    h, m, s = (pd.to_numeric(parts[i], errors="coerce") for i in range(3))
+    return (h * 3600 + m * 60 + s).to_numpy(dtype=float)
+
+
+def _read_gtfs_tables(feed: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    wanted = {
+        "stops.txt": ["stop_id", "stop_lat", "stop_lon"],
+        "stop_times.txt": ["trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time"],
+    }
+    tables: dict[str, pd.DataFrame] = {}
+    problems = []
+    try:
+        if feed.is_dir():
+            opener = {name: (feed / name) for name in wanted if (feed / name).exists()}
+            for name, file in opener.items():
+                tables[name] = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
+        else:
+            with zipfile.ZipFile(feed) as archive:
+                members = {Path(n).name: n for n in archive.namelist()}
+                for name in wanted:
+                    if name in members:
+                        with archive.open(members[name]) as handle:
+                            tables[name] = pd.read_csv(io.BytesIO(handle.read()), dtype=str,
+                                                       keep_default_na=False, na_values=[""], encoding="utf-8-sig")
+    except (zipfile.BadZipFile, OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise GTFSError(f"GTFS feed `{feed.name}` cannot be read ({err}). Download the feed again.") from err
+    for name, cols in wanted.items():
+        if name not in tables:
+            problems.append(f"{name} is missing")
+            continue
+        missing = [c for c in cols if c not in tables[name].columns]
+        if missing:
+            problems.append(f"{name} lacks {', '.join(missing)}")
+    if problems:
+        raise GTFSError(f"GTFS feed `{feed.name}`: {'; '.join(problems)}. Pass a complete GTFS zip or folder.")
+    return tables["stops.txt"], tables["stop_times.txt"]
+
+
+def network_from_gtfs(feed: str | Path | None = None, *, settings: Settings | None = None) -> RoadNetwork:
+    """Build the DEMO STAND-IN road network from a bus timetable (approximate, schematic).
+
+    No road network ships with landuse; this lets the demo show the car indicator on
+    Norrbotten.  For real figures use :func:`network_from_osm` or :func:`network_from_lines`.
+
+    Parameters
+    ----------
+    feed : str or Path, optional
+        GTFS zip or folder; default the embedded Länstrafiken Norrbotten feed
+        (2022-12-14).
+
+    Returns
+    -------
+    RoadNetwork
+        ``schematic=True``.  Nodes are stations (platforms with a ``parent_station``
+        are merged into it) in EPSG:3006.  Edges join consecutive stops of every trip,
+        in both directions (roads are two-way); their time is the median scheduled
+        running time x ``Settings.gtfs_car_time_factor`` (cars do not stop), never
+        faster than :data:`GTFS_MAX_SPEED_KPH` over the ``shape_dist_traveled``
+        along-road distance.  Stops closer than :data:`GTFS_CONNECT_M` are linked at
+        ``Settings.access_speed_kph``.
+
+    Raises
+    ------
+    GTFSError
+        If files or columns are missing.
+
+    Warns
+    -----
+    SchematicDataWarning
+        Always: results on this network are approximations.
+    """
+    from scipy.spatial import cKDTree
+
+    settings = resolve(settings)
+    feed = Path(feed) if feed is not None else settings.data_dir / DEFAULT_GTFS_FEED
+    if not feed.exists():
+        raise InputFileNotFoundError(f"GTFS feed `{feed}` does not exist. Pass a GTFS zip or folder.")
+    stops, stop_times = _read_gtfs_tables(feed)
+    parent = stops["parent_station"] if "parent_station" in stops.columns else pd.Series(pd.NA, index=stops.index)
+    known = set(stops["stop_id"])
+    node_key = stops["stop_id"].where(parent.isna() | ~parent.isin(known), parent)
+    key_of_stop = dict(zip(stops["stop_id"], node_key))
+    keys = pd.Index(sorted(set(node_key)))
+    coords = stops.set_index("stop_id")[["stop_lon", "stop_lat"]].apply(pd.to_numeric, errors="coerce")
+    # a station's own coordinates when it has them, else the mean of its platforms
+    by_key = coords.groupby(node_key.to_numpy()).mean()
+    own = coords.reindex(keys)
+    lonlat = own.fillna(by_key.reindex(keys))
+    if lonlat.isna().any().any():
+        raise GTFSError(f"GTFS feed `{feed.name}`: {int(lonlat.isna().any(axis=1).sum())} stops have no coordinates.")
+    x_m, y_m = _to_work_crs(lonlat["stop_lon"].to_numpy(), lonlat["stop_lat"].to_numpy(), "EPSG:4326")
+
+    st = stop_times.copy()
+    st["_seq"] = pd.to_numeric(st["stop_sequence"], errors="coerce")
+    st = st.sort_values(["trip_id", "_seq"], kind="stable").reset_index(drop=True)
+    unknown = ~st["stop_id"].isin(known)
+    if unknown.all():
+        raise GTFSError(f"GTFS feed `{feed.name}`: no stop_times.stop_id is in stops.txt.")
+    node = keys.get_indexer(st["stop_id"].map(key_of_stop))
+    arr = _gtfs_seconds(st["arrival_time"])
+    dep = _gtfs_seconds(st["departure_time"])
+    dist = (pd.to_numeric(st["shape_dist_traveled"], errors="coerce").to_numpy(dtype=float)
+            if "shape_dist_traveled" in st.columns else np.full(len(st), np.nan))
+    trip = st["trip_id"].to_numpy()
+    same = (trip[1:] == trip[:-1]) & (node[1:] >= 0) & (node[:-1] >= 0)
+    a, b = node[:-1][same], node[1:][same]
+    run_s = (arr[1:] - dep[:-1])[same]
+    road_m = (dist[1:] - dist[:-1])[same]
+    straight_m = np.hypot(x_m[a] - x_m[b], y_m[a] - y_m[b])
+    road_m = np.where(np.isfinite(road_m) & (road_m >= straight_m), road_m, straight_m)
+    ok = np.isfinite(run_s) & (run_s >= 0) & (a != b)
+    segments = pd.DataFrame({"a": np.minimum(a, b)[ok], "b": np.maximum(a, b)[ok], "run_s": run_s[ok],
+                             "road_m": road_m[ok]})
+    if segments.empty:
+        raise GTFSError(f"GTFS feed `{feed.name}` has no consecutive stop pairs with running times.")
+    median = segments.groupby(["a", "b"], sort=False).median()
+    car_min = median["run_s"].to_numpy() / 60.0 * settings.gtfs_car_time_factor
+    floor_min = median["road_m"].to_numpy() / 1000.0 / GTFS_MAX_SPEED_KPH * 60.0
+    minutes = np.maximum(car_min, floor_min)
+    ea = median.index.get_level_values("a").to_numpy()
+    eb = median.index.get_level_values("b").to_numpy()
+    # short links between nearby stops (the two sides of a street, neighbouring stations)
+    pairs = cKDTree(np.column_stack([x_m, y_m])).query_pairs(r=GTFS_CONNECT_M, output_type="ndarray")
+    link_min = np.hypot(x_m[pairs[:, 0]] - x_m[pairs[:, 1]], y_m[pairs[:, 0]] - y_m[pairs[:, 1]]) / (
+        settings.access_speed_kph * 1000.0 / 60.0)
+    u = np.concatenate([ea, eb, pairs[:, 0], pairs[:, 1]])
+    v = np.concatenate([eb, ea, pairs[:, 1], pairs[:, 0]])
+    t = np.concatenate([minutes, minutes, link_min, link_min])
+    label = (f"GTFS stand-in from {feed.name} (bus running times x {settings.gtfs_car_time_factor:g}; "
+             "APPROXIMATE/SCHEMATIC, not a road network)")
+    warnings.warn(
+        f"The car network is a schematic stand-in built from the bus timetable `{feed.name}`; travel times are "
+        "approximate. Pass a road network (OSM .osm/.osm.pbf/.graphml or an NVDB/Pipos line layer) for real figures.",
+        SchematicDataWarning, stacklevel=2,
+    )
+    return _compact(x_m, y_m, u, v, t, source=label, schematic=True)
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+def network_from_file(
+    path: str | Path,
+    *,
+    speed_column: str = "speed_kph",
+    oneway_column: str | None = None,
+    settings: Settings | None = None,
+) -> RoadNetwork:
+    """Read a network from any supported file, choosing the reader by its name.
+
+    ``.osm``, ``.xml``, ``.pbf``, ``.graphml`` -> :func:`network_from_osm`; a GTFS zip
+    (holding ``stop_times.txt``) or folder -> :func:`network_from_gtfs`; anything else
+    (``.gpkg``, ``.shp``, ``.geojson`` ...) -> :func:`network_from_lines`.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputFileNotFoundError(
+            f"Network `{path}` does not exist. Pass an .osm, .osm.pbf, .graphml, road line layer or GTFS zip."
+        )
+    name = path.name.lower()
+    if name.endswith((".osm", ".xml", ".pbf", ".graphml")):
+        return network_from_osm(path)
+    if path.is_dir() and (path / "stop_times.txt").exists():
+        return network_from_gtfs(path, settings=settings)
+    if name.endswith(".zip") and zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            if any(Path(n).name == "stop_times.txt" for n in archive.namelist()):
+                return network_from_gtfs(path, settings=settings)
+    return network_from_lines(path, speed_column=speed_column, oneway_column=oneway_column)

@@ -1,0 +1,298 @@
+"""Car accessibility: snapping, multi-source travel times, isochrones, the indicator, the CLI."""
+
+from __future__ import annotations
+
+import math
+import sqlite3
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from click.testing import CliRunner
+from pyproj import Transformer
+
+from landuse.access import (
+    ISOCHRONE_COLUMNS,
+    ORIGIN_COLUMNS,
+    car_accessibility,
+    demo_step,
+    isochrones,
+    travel_times,
+)
+from landuse.cli import cli
+from landuse.errors import InvalidSettingError, NetworkError, PartialLossWarning
+from landuse.indicator import INDICATOR_COLUMNS, indicator_table
+from landuse.network import RoadNetwork, network_from_edges, network_from_osm
+from landuse.settings import Settings
+
+DATA = Path(__file__).parent / "data"
+OSM = DATA / "car_roads.osm"
+LATLON = {"A": (65.580, 22.000), "B": (65.590, 22.000), "C": (65.600, 22.000), "D": (65.595, 22.020),
+          "E": (65.600, 22.040)}
+_TO_3006 = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
+XY = {k: _TO_3006.transform(lon, lat) for k, (lat, lon) in LATLON.items()}
+ACCESS_M_PER_MIN = 30 * 1000 / 60  # default access speed 30 km/h
+
+
+def gc_min(p: str, q: str, kph: float) -> float:
+    """Great-circle minutes between two fixture nodes: haversine, R = 6 371 009 m (as osmnx)."""
+    (lat1, lon1), (lat2, lon2) = LATLON[p], LATLON[q]
+    phi1, phi2 = math.radians(lat1), math.radians(lat2)
+    h = math.sin((phi2 - phi1) / 2) ** 2 + math.cos(phi1) * math.cos(phi2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
+    return 2 * 6_371_009.0 * math.asin(math.sqrt(h)) / 1000 / kph * 60
+
+
+def points(rows: list[dict], xy: list[tuple[float, float]]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(rows, geometry=[shapely.Point(p) for p in xy], crs="EPSG:3006")
+
+
+@pytest.fixture(scope="module")
+def osm_net() -> RoadNetwork:
+    return network_from_osm(OSM)
+
+
+def centralorter_ae() -> gpd.GeoDataFrame:
+    return points([{"target_id": "T1", "name": "Luleå", "kommun_code": "2580"},
+                   {"target_id": "T2", "name": "Boden", "kommun_code": "2582"}], [XY["A"], XY["E"]])
+
+
+def test_travel_times_by_hand_one_way_and_speed_factor(osm_net):
+    # origin 100 m north of C, target exactly at A (and the other way round)
+    c_north = (XY["C"][0], XY["C"][1] + 100)
+    origins = points([{"origin_id": "o1"}], [c_north])
+    target_a = points([{"name": "A"}], [XY["A"]])
+    got = travel_times(osm_net, origins, target_a)
+    # C -> A cannot use the one-way Storgatan (B -> C only): C-D-B on Bakgatan (40), B-A (70)
+    by_hand = 100 / ACCESS_M_PER_MIN + gc_min("C", "D", 40) + gc_min("D", "B", 40) + gc_min("B", "A", 70)
+    assert got["travel_time_min"].iloc[0] == pytest.approx(by_hand, rel=1e-9)
+    assert got["target"].iloc[0] == "A"
+    assert got["snap_dist_m"].iloc[0] == pytest.approx(100, abs=1e-6)
+    # A -> C may use the one-way street
+    forward = travel_times(osm_net, points([{"origin_id": "o"}], [XY["A"]]), points([{"name": "C"}], [c_north]))
+    assert forward["travel_time_min"].iloc[0] == pytest.approx(
+        gc_min("A", "B", 70) + gc_min("B", "C", 50) + 100 / ACCESS_M_PER_MIN, rel=1e-9)
+    # speed factor scales the network part only; access speed the straight legs
+    slow = travel_times(osm_net, origins, target_a,
+                        settings=Settings(speed_factor=1.5, access_speed_kph=60))
+    assert slow["travel_time_min"].iloc[0] == pytest.approx(100 / 1000 + 1.5 * (by_hand - 100 / ACCESS_M_PER_MIN))
+
+
+def test_own_against_any(osm_net):
+    origins = points([{"origin_id": "d", "kommun_code": "2580", "population": 10.0},
+                      {"origin_id": "b", "kommun_code": "2582", "population": 5.0}], [XY["D"], XY["B"]])
+    any_ = travel_times(osm_net, origins, centralorter_ae(), target="any")
+    own = travel_times(osm_net, origins, centralorter_ae(), target="OWN")
+    # D is 0.92 min from Boden's E but 2.56 min from Luleå's A
+    assert any_["target"].tolist() == ["Boden", "Luleå"]
+    assert any_["travel_time_min"].iloc[0] == pytest.approx(gc_min("D", "E", 70), rel=1e-9)
+    assert own["target"].tolist() == ["Luleå", "Boden"]
+    assert own["travel_time_min"].iloc[0] == pytest.approx(gc_min("D", "B", 40) + gc_min("B", "A", 70), rel=1e-9)
+    assert own["travel_time_min"].iloc[1] == pytest.approx(gc_min("B", "D", 40) + gc_min("D", "E", 70), rel=1e-9)
+    assert (own["travel_time_min"] >= any_["travel_time_min"] - 1e-12).all()
+    with pytest.raises(InvalidSettingError, match="'any'"):
+        travel_times(osm_net, origins, centralorter_ae(), target="nearest")
+
+
+def test_origin_beyond_max_snap_is_kept_unreachable(osm_net):
+    far = (XY["E"][0] + 6000, XY["E"][1])
+    near_far = (XY["E"][0] + 1500, XY["E"][1])
+    origins = points([{"origin_id": i} for i in "abc"], [XY["B"], far, near_far])
+    with pytest.warns(PartialLossWarning, match="1 of 3 origins are farther than 5000 m"):
+        got = travel_times(osm_net, origins, centralorter_ae())
+    assert np.isnan(got["travel_time_min"].iloc[1]) and pd.isna(got["target"].iloc[1])
+    assert got["travel_time_min"].iloc[2] == pytest.approx(1500 / ACCESS_M_PER_MIN, rel=1e-6)
+    # --max-snap-m 1000: the third is now out too
+    with pytest.warns(PartialLossWarning, match="2 of 3 origins"):
+        tight = travel_times(osm_net, origins, centralorter_ae(), settings=Settings(max_snap_m=1000))
+    assert tight["travel_time_min"].isna().tolist() == [False, True, True]
+    # total loss raises
+    with pytest.raises(NetworkError, match="None of the 1 origins"):
+        travel_times(osm_net, points([{"origin_id": "x"}], [far]), centralorter_ae())
+
+
+def test_unreachable_island_and_orphan_kommun():
+    # two strongly connected parts: nodes 0-1 (main, longer) and 2-3 (island) 20 km away
+    net = network_from_edges([0, 1000, 1500, 20_000, 20_100, 20_300], [0] * 6,
+                             [0, 1, 1, 2, 3, 4, 4, 5], [1, 0, 2, 1, 4, 3, 5, 4], [1.0] * 8, source="two parts")
+    assert sorted(net.main_nodes.tolist()) == [0, 1, 2]
+    targets = points([{"name": "Main", "kommun_code": "1"}, {"name": "Island", "kommun_code": "2"}],
+                     [(0, 0), (20_100, 0)])
+    origins = points([{"origin_id": "m", "kommun_code": "1"}, {"origin_id": "i", "kommun_code": "2"},
+                      {"origin_id": "n", "kommun_code": None}], [(1000, 0), (20_000, 0), (1500, 0)])
+    # the island's nodes are not in the largest component: island origin and target cannot snap
+    with pytest.warns(PartialLossWarning) as record:
+        got = travel_times(net, origins, targets, target="own")
+    messages = " | ".join(str(w.message) for w in record)
+    assert "Island" in messages and "1 of 3 origins are farther" in messages
+    assert "kommun without a reachable centralort" in messages
+    assert got["travel_time_min"].iloc[0] == pytest.approx(1.0)
+    assert got["travel_time_min"].iloc[1:].isna().all()
+
+
+def test_zero_population_origins(osm_net):
+    origins = points([{"origin_id": "a", "kommun_code": "2580", "population": 0.0},
+                      {"origin_id": "b", "kommun_code": "2582", "population": 0.0},
+                      {"origin_id": "c", "kommun_code": "2582", "population": 7.0}], [XY["B"], XY["C"], XY["D"]])
+    result = car_accessibility(osm_net, origins, centralorter_ae(), minutes=(1, 60))
+    assert result.origins["travel_time_min"].notna().all()  # still routed
+    table = result.table
+    assert list(table.columns) == INDICATOR_COLUMNS
+    lulea = table[(table["kommun_code"] == "2580") & (table["minutes"] == 60)].iloc[0]
+    assert lulea["population"] == 0 and np.isnan(lulea["share_within"])
+    county = table[(table["kommun_code"] == "25") & (table["minutes"] == 60)].iloc[0]
+    assert county["population"] == 7 and county["share_within"] == 1.0
+    one = table[(table["kommun_code"] == "25") & (table["minutes"] == 1)].iloc[0]
+    assert one["population_within"] == 7  # D -> E is 0.92 min
+
+
+def random_road_graph(seed: int, nx_cols: int = 20, ny_rows: int = 15):
+    """A jittered 100 m grid with random one-way and two-way streets and random speeds."""
+    rng = np.random.default_rng(seed)
+    ii, jj = np.meshgrid(np.arange(nx_cols), np.arange(ny_rows), indexing="xy")
+    x = 800_000 + ii.ravel() * 100.0 + rng.uniform(-20, 20, ii.size)
+    y = 7_300_000 + jj.ravel() * 100.0 + rng.uniform(-20, 20, ii.size)
+    idx = np.arange(ii.size).reshape(ny_rows, nx_cols)
+    pairs = [(idx[r, c], idx[r, c + 1]) for r in range(ny_rows) for c in range(nx_cols - 1)]
+    pairs += [(idx[r, c], idx[r + 1, c]) for r in range(ny_rows - 1) for c in range(nx_cols)]
+    u, v, w = [], [], []
+    for a, b in pairs:
+        kind = rng.random()
+        if kind < 0.15:
+            continue  # missing street
+        t = float(rng.uniform(0.05, 2.0))
+        if kind < 0.35:  # one-way, random direction
+            a, b = (a, b) if rng.random() < 0.5 else (b, a)
+            u.append(a), v.append(b), w.append(t)
+        else:
+            u += [a, b]
+            v += [b, a]
+            w += [t, float(t * rng.uniform(0.8, 1.2))]
+    net = network_from_edges(x, y, u, v, w, source=f"random {seed}")
+    graph = nx.DiGraph()
+    graph.add_weighted_edges_from(zip(u, v, w))
+    return rng, net, graph
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_multi_source_equals_brute_force_networkx(seed):
+    rng, net, graph = random_road_graph(seed)
+    scc = max(nx.strongly_connected_components(graph), key=len)
+    assert set(net.main_nodes.tolist()) == scc
+    scc = np.array(sorted(scc))
+    o_nodes = rng.choice(scc, 60, replace=False)
+    t_nodes = rng.choice(scc, 4, replace=False)
+    codes = np.array(["k1", "k2"])
+    o_codes = codes[rng.integers(0, 2, o_nodes.size)]
+    t_codes = codes[[0, 0, 1, 1]]
+    origins = points([{"origin_id": str(i), "kommun_code": k} for i, k in zip(o_nodes, o_codes)],
+                     [(net.x_m[i], net.y_m[i]) for i in o_nodes])
+    offset_m = 3.0  # targets lie 3 m east of their node
+    targets = points([{"name": f"t{j}", "kommun_code": k} for j, k in enumerate(t_codes)],
+                     [(net.x_m[i] + offset_m, net.y_m[i]) for i in t_nodes])
+    settings = Settings(speed_factor=1.3)
+    egress = offset_m / ACCESS_M_PER_MIN
+    for mode in ("any", "own"):
+        got = travel_times(net, origins, targets, target=mode, settings=settings)
+        for row, (o, k) in enumerate(zip(o_nodes, o_codes)):
+            lengths = nx.single_source_dijkstra_path_length(graph, int(o), weight="weight")
+            options = {f"t{j}": 1.3 * lengths[int(t)] + egress for j, t in enumerate(t_nodes)
+                       if mode == "any" or t_codes[j] == k}
+            best = min(options, key=options.get)
+            assert got["travel_time_min"].iloc[row] == pytest.approx(options[best], rel=1e-9, abs=1e-12)
+            assert options[got["target"].iloc[row]] == pytest.approx(options[best], rel=1e-9, abs=1e-12)
+
+
+def test_isochrones_schema_and_envelope():
+    rng, net, graph = random_road_graph(7)
+    scc = np.array(sorted(net.main_nodes))
+    t_node = int(rng.choice(scc))
+    targets = points([{"target_id": "T", "name": "Mitt", "kommun_code": "2580"}], [(net.x_m[t_node], net.y_m[t_node])])
+    iso = isochrones(net, targets, (5, 10))
+    assert list(iso.columns) == ISOCHRONE_COLUMNS + ["geometry"]
+    assert iso["minutes"].tolist() == [5, 10] and (iso["mode"] == "car").all() and not iso["schematic"].any()
+    assert str(iso.crs) == "EPSG:3006"
+    small, large = iso.geometry.iloc[0], iso.geometry.iloc[1]
+    assert large.buffer(1e-6).contains(small) and small.contains(shapely.Point(net.x_m[t_node], net.y_m[t_node]))
+    # every origin whose travel time is within T lies inside the T-minute polygon
+    xy = np.column_stack([rng.uniform(net.x_m.min(), net.x_m.max(), 300), rng.uniform(net.y_m.min(), net.y_m.max(), 300)])
+    origins = points([{"origin_id": str(i)} for i in range(len(xy))], list(map(tuple, xy)))
+    times = travel_times(net, origins, targets)["travel_time_min"].to_numpy()
+    for threshold, shape in zip((5, 10), (small, large)):
+        inside = shapely.contains_xy(shape.buffer(1.0), xy[:, 0], xy[:, 1])
+        assert inside[times <= threshold].all()
+
+
+@pytest.fixture
+def cli_inputs(tmp_path) -> dict[str, Path]:
+    population = points(
+        [{"id": "P1", "namn": "Nära", "kommun_code": "2580", "befolkning": 100},
+         {"id": "P2", "namn": "Mitten", "kommun_code": "2582", "befolkning": 50},
+         {"id": "P3", "namn": "Långt bort", "kommun_code": "2582", "befolkning": 25}],
+        [XY["B"], XY["D"], (XY["E"][0] + 9000, XY["E"][1])],
+    )
+    pop_path = tmp_path / "car_population.gpkg"
+    population.to_file(pop_path)
+    cen_path = tmp_path / "car_centralorter.gpkg"
+    centralorter_ae().rename(columns={"target_id": "id"}).to_file(cen_path)
+    return {"population": pop_path, "centralorter": cen_path}
+
+
+def test_cli_contract(tmp_path, cli_inputs):
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, [
+        "access", "car", "--network", str(OSM), "--population", str(cli_inputs["population"]),
+        "--population-column", "befolkning", "--centralorter", str(cli_inputs["centralorter"]),
+        "--minutes", "1,60", "--target", "any", "--access-speed-kph", "30", "--max-snap-m", "5000",
+        "--speed-factor", "1.0", "--out", str(out),
+    ])
+    assert result.exit_code == 0, result.output
+    assert "network: OpenStreetMap XML car_roads.osm" in result.output
+    assert "1 of 3 origins are farther than 5000 m" in result.output  # the warning, on stderr
+    assert sorted(p.name for p in out.iterdir()) == ["access_car.csv", "access_car.gpkg"]
+    table = pd.read_csv(out / "access_car.csv", dtype={"kommun_code": str})
+    assert list(table.columns) == ["kommun_code", "kommun", "minutes", "population", "population_within",
+                                   "share_within"]
+    county = table[(table["kommun_code"] == "25") & (table["minutes"] == 60)].iloc[0]
+    assert county["population"] == 175 and county["population_within"] == 150
+    assert county["share_within"] == pytest.approx(150 / 175)
+    assert sorted(name for name, _ in pyogrio.list_layers(out / "access_car.gpkg")) == ["isochrones", "origins"]
+    origins = gpd.read_file(out / "access_car.gpkg", layer="origins")
+    assert list(origins.columns) == ORIGIN_COLUMNS + ["geometry"]
+    assert origins["target"].tolist()[:2] == ["Luleå", "Boden"]
+    with sqlite3.connect(out / "access_car.gpkg") as db:
+        nulls = db.execute("SELECT origin_id FROM origins WHERE travel_time_min IS NULL AND target IS NULL").fetchall()
+    assert nulls == [("P3",)]
+    iso = gpd.read_file(out / "access_car.gpkg", layer="isochrones")
+    assert list(iso.columns) == ["target_id", "centralort", "kommun_code", "minutes", "mode", "schematic", "geometry"]
+    assert sorted(iso["minutes"].unique()) == [30, 60] and set(iso["centralort"]) == {"Luleå", "Boden"}
+    assert iso["schematic"].dtype == bool and not iso["schematic"].any()
+    assert iso.geom_type.isin(["Polygon", "MultiPolygon"]).all()
+
+
+def test_cli_default_is_the_gtfs_stand_in_and_errors(tmp_path):
+    runner = CliRunner()
+    result = runner.invoke(cli, ["access", "car", "--minutes", "60", "--target", "own", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "GTFS stand-in" in result.output and "APPROXIMATE/SCHEMATIC" in result.output
+    assert "county 25 Norrbottens län" in result.output
+    iso = gpd.read_file(tmp_path / "access_car.gpkg", layer="isochrones")
+    assert iso["schematic"].all() and len(iso) == 28
+    bad = runner.invoke(cli, ["access", "car", "--speed-factor", "0", "--out", str(tmp_path)])
+    assert bad.exit_code == 1 and "speed_factor" in bad.output
+
+
+def test_demo_step(tmp_path):
+    lines = demo_step(tmp_path)
+    text = "\n".join(lines)
+    assert "GTFS stand-in" in text and "county 25 Norrbottens län" in text and "within 60 min by car" in text
+    assert "coverage: the tätorter" in text and "2584 Kiruna" in text
+    table = pd.read_csv(tmp_path / "access_car.csv", dtype={"kommun_code": str})
+    county = table[(table["kommun_code"] == "25") & (table["minutes"] == 60)].iloc[0]
+    assert 0.5 < county["share_within"] <= 1.0
+    assert county["population"] == indicator_table(
+        gpd.read_file(tmp_path / "access_car.gpkg", layer="origins"), (60,))["population"].iloc[-1]
