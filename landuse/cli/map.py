@@ -1,0 +1,77 @@
+"""``landuse map``: the strukturbild as one offline HTML file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from landuse.maps import DEMO_INPUTS, inputs_from_dir, strukturbild_map, write_map
+
+_INPUT_OPTIONS = {
+    "layers": "layers.gpkg (catalogue layers); default the embedded catalogue.",
+    "conflicts": "malkonflikter.gpkg (layers faces, pairs_per_kommun).",
+    "conflicts_table": "malkonflikter_per_kommun.csv.",
+    "car": "access_car.gpkg (layers origins, isochrones).",
+    "car_table": "access_car.csv.",
+    "transit": "access_transit.gpkg (layers origins, isochrones).",
+    "transit_table": "access_transit.csv.",
+}
+
+
+def _input_options(func):
+    for name in reversed(list(_INPUT_OPTIONS)):
+        flag = name.replace("_", "-")
+        func = click.option(f"--{flag}", name, type=click.Path(dir_okay=False, path_type=Path), default=None,
+                            help=_INPUT_OPTIONS[name])(func)
+    for name in ("conflicts", "car", "transit"):
+        func = click.option(f"--no-{name}", f"no_{name}", is_flag=True,
+                            help=f"Leave the {name} overlays out even when --from holds them.")(func)
+    return func
+
+
+@click.command("map")
+@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+              help="HTML file to write, or a folder (then FOLDER/strukturbild.html).")
+@click.option("--from", "from_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+              help="A `landuse demo` output folder: every input found there is drawn.")
+@_input_options
+@click.option("--gtfs", type=click.Path(exists=True, path_type=Path), default=None,
+              help="GTFS feed for the stråk; default the embedded Länstrafiken feed.")
+@click.option("--no-gtfs", is_flag=True, help="Leave the public-transport stråk out.")
+@click.option("--spec", type=str, default=None,
+              help="Map spec: a TOML file or the name of one in maps/; default strukturbild.")
+@click.option("--tiles", type=str, default=None,
+              help="Basemap, e.g. OpenStreetMap or 'CartoDB positron' (needs network). Default none: fully offline.")
+def command(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, spec: str | None,
+            tiles: str | None, no_conflicts: bool, no_car: bool, no_transit: bool, **paths: Path | None) -> None:
+    """Draw the strukturbild (noder, stråk, områden) as one offline HTML map.
+
+    Inputs come from --from (a `landuse demo` folder) and the per-input options,
+    which win over --from.  An overlay whose input is absent is left out and named
+    in the legend.  Leaflet is inlined: the map opens with the network cut.
+
+    \b
+    $ landuse map --from out --out out/strukturbild.html
+    $ landuse map --layers out/layers.gpkg --transit out/access_transit.gpkg --out karta.html
+    $ landuse map --from out --out karta.html --tiles OpenStreetMap
+    """
+    inputs: dict[str, object] = dict(inputs_from_dir(from_dir)) if from_dir is not None else {}
+    inputs.update({k: v for k, v in paths.items() if v is not None})
+    for flag, names in ((no_conflicts, ("conflicts", "conflicts_table")), (no_car, ("car", "car_table")),
+                        (no_transit, ("transit", "transit_table"))):
+        if flag:
+            for name in names:
+                inputs.pop(name, None)
+    target = out if out.suffix.lower() in (".html", ".htm") else out / "strukturbild.html"
+    m = strukturbild_map(**inputs, gtfs=False if no_gtfs else gtfs, spec=spec, tiles=tiles)
+    path = write_map(m, target)
+    click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {len(m.landuse_overlays)} overlays"
+               f"{', tiles ' + tiles if tiles else ', offline'})")
+    if m.landuse_missing:
+        import html
+
+        click.echo("missing (no input given): " + ", ".join(html.unescape(x) for x in m.landuse_missing))
+
+
+assert set(_INPUT_OPTIONS) == set(DEMO_INPUTS)

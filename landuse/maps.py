@@ -1,0 +1,1335 @@
+"""Folium strukturbild maps of Norrbotten: noder, stråk och områden, offline by default.
+
+:func:`strukturbild_map` draws the layers a map spec (``maps/*.toml``) lists from the
+landuse outputs; :func:`write_map` writes one self-contained HTML file whose Leaflet
+comes from the installed ``xstatic-leaflet`` package, so the map opens without network.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import re
+import tomllib
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+from datetime import date as Date
+from pathlib import Path
+from typing import Any, Mapping
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+from landuse._io import write_text
+from landuse.errors import (
+    ColumnNotFoundError,
+    ConfigError,
+    GTFSError,
+    InputFileNotFoundError,
+    LanduseError,
+    LanduseWarning,
+    MissingCRSError,
+    UnreadableFileError,
+)
+from landuse.settings import WORK_CRS, Settings, resolve
+from landuse.themes import THEME_LABELS, parse_theme
+
+__all__ = [
+    "DEMO_INPUTS",
+    "MapSpec",
+    "OverlaySpec",
+    "load_map_spec",
+    "inputs_from_dir",
+    "strak_from_gtfs",
+    "simplify_geometry",
+    "strukturbild_map",
+    "render_map",
+    "write_map",
+    "demo_step",
+]
+
+#: Input name -> file name in a ``landuse demo`` output folder.
+DEMO_INPUTS: dict[str, str] = {
+    "layers": "layers.gpkg",
+    "conflicts": "malkonflikter.gpkg",
+    "conflicts_table": "malkonflikter_per_kommun.csv",
+    "car": "access_car.gpkg",
+    "car_table": "access_car.csv",
+    "transit": "access_transit.gpkg",
+    "transit_table": "access_transit.csv",
+}
+
+#: Swedish names of the inputs, for the legend's "saknas" line and the CLI.
+INPUT_LABELS: dict[str, str] = {
+    "layers": "lagerkatalogen (layers.gpkg)",
+    "conflicts": "målkonflikter (malkonflikter.gpkg)",
+    "conflicts_table": "målkonflikttabell (malkonflikter_per_kommun.csv)",
+    "car": "tillgänglighet med bil (access_car.gpkg)",
+    "car_table": "tillgänglighet med bil (access_car.csv)",
+    "transit": "tillgänglighet med kollektivtrafik (access_transit.gpkg)",
+    "transit_table": "tillgänglighet med kollektivtrafik (access_transit.csv)",
+    "gtfs": "GTFS-flöde",
+}
+
+_KINDS = ("kommuner", "theme", "conflicts", "isochrones", "origins", "strak", "tatorter", "centralorter")
+_OVERLAY_KEYS = {
+    "id", "kind", "label", "group", "input", "colour", "colours", "fill_opacity", "simplify_m", "show",
+    "theme", "minutes", "min_themes", "score_bins", "departure_bins", "widths",
+}
+_SPEC_KEYS = {"title", "subtitle", "schematic_note", "gtfs", "overlay", "travel_time"}
+#: When an accessibility file carries no ``schematic`` column: the car network of the demo
+#: is a stand-in built from bus timetables (schematic), the transit feed is real.
+_SCHEMATIC_DEFAULT = {"car": True, "transit": False}
+_MODE_LABELS = {"car": "bil", "transit": "kollektivtrafik"}
+_WGS84 = "EPSG:4326"
+_COORD_DECIMALS = 5  # about 1 m: enough for a regional map, and halves the file size
+
+
+# --------------------------------------------------------------------------- map spec
+
+
+@dataclass(frozen=True)
+class OverlaySpec:
+    """One entry of the layer control (one ``[[overlay]]`` of a map spec).
+
+    Attributes
+    ----------
+    id : str
+        Unique name, also the HTML class of the overlay.
+    kind : str
+        Drawing code: kommuner, theme, conflicts, isochrones, origins, strak, tatorter, centralorter.
+    label, group : str
+        Swedish legend text and the legend section (Noder, Stråk, Områden, Tillgänglighet).
+    input : str
+        Which input it is drawn from: layers, conflicts, car, transit or gtfs.
+    colour : str
+        CSS colour of lines and fills.
+    simplify_m : float
+        Simplification tolerance in metres (EPSG:3006); 0 keeps every vertex.
+    """
+
+    id: str
+    kind: str
+    label: str
+    input: str
+    group: str = ""
+    colour: str = "#333333"
+    colours: tuple[str, ...] = ()
+    fill_opacity: float = 0.35
+    simplify_m: float = 0.0
+    show: bool = True
+    theme: str | None = None
+    minutes: float = 60.0
+    min_themes: int = 2
+    score_bins: tuple[float, ...] = ()
+    departure_bins: tuple[float, ...] = ()
+    widths: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class MapSpec:
+    """A map spec: title, overlays in drawing order, GTFS day and travel-time classes."""
+
+    title: str
+    overlays: tuple[OverlaySpec, ...]
+    subtitle: str = ""
+    schematic_note: str = ""
+    gtfs_date: str = "2023-02-14"
+    exclude_route_types: tuple[int, ...] = (1501,)
+    time_bins: tuple[float, ...] = (30, 45, 60, 90)
+    time_colours: tuple[str, ...] = ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")
+    unreachable_colour: str = "#969696"
+    path: Path | None = None
+
+    @property
+    def overlay_ids(self) -> list[str]:
+        return [o.id for o in self.overlays]
+
+
+def load_map_spec(path: str | Path | None = None, *, settings: Settings | None = None) -> MapSpec:
+    """Read and validate a map spec.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A TOML file, or the name of one in ``Settings.maps_dir`` (without ``.toml``);
+        default ``strukturbild``.
+
+    Raises
+    ------
+    ConfigError
+        If the file cannot be read, or lists every problem found in it at once.
+
+    Examples
+    --------
+    >>> spec = load_map_spec()
+    >>> spec.overlays[0].id, spec.overlays[-1].kind
+    ('kommuner', 'centralorter')
+    """
+    settings = resolve(settings)
+    candidate = Path(path) if path is not None else settings.maps_dir / "strukturbild.toml"
+    if path is not None and not candidate.suffix:
+        candidate = settings.maps_dir / f"{path}.toml"
+    try:
+        data: dict[str, Any] = tomllib.loads(candidate.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        known = ", ".join(p.stem for p in sorted(settings.maps_dir.glob("*.toml"))) or "none"
+        raise ConfigError(f"Map spec `{candidate}` does not exist. Map specs in {settings.maps_dir}: {known}.") from None
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise ConfigError(f"Map spec `{candidate.name}` cannot be read: {err}. Fix the TOML syntax.") from err
+    problems: list[str] = []
+    unknown = sorted(set(data) - _SPEC_KEYS)
+    if unknown:
+        problems.append(f"unknown top-level keys {', '.join(unknown)}")
+    overlays: list[OverlaySpec] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(data.get("overlay", []), start=1):
+        where = f"overlay {i} ({entry.get('id', '?')})"
+        bad = sorted(set(entry) - _OVERLAY_KEYS)
+        if bad:
+            problems.append(f"{where}: unknown keys {', '.join(bad)}")
+        missing = [k for k in ("id", "kind", "label", "input") if k not in entry]
+        if missing:
+            problems.append(f"{where}: missing keys {', '.join(missing)}")
+            continue
+        if entry["kind"] not in _KINDS:
+            problems.append(f"{where}: kind {entry['kind']!r} is not one of {', '.join(_KINDS)}")
+        if entry["id"] in seen:
+            problems.append(f"{where}: id declared twice")
+        seen.add(entry["id"])
+        if entry["kind"] == "theme":
+            try:
+                parse_theme(entry.get("theme", ""))
+            except LanduseError as err:
+                problems.append(f"{where}: {err}")
+        if entry["kind"] in ("isochrones", "origins") and entry["input"] not in ("car", "transit"):
+            problems.append(f"{where}: input must be car or transit")
+        if entry["kind"] == "conflicts" and len(entry.get("colours", [])) != len(entry.get("score_bins", [])) + 1:
+            problems.append(f"{where}: give one colour more than score_bins")
+        if entry["kind"] == "strak" and len(entry.get("widths", [])) != len(entry.get("departure_bins", [])):
+            problems.append(f"{where}: give one width per departure bin")
+        if bad:
+            continue
+        values = dict(entry)
+        for key in ("colours", "score_bins", "departure_bins", "widths"):
+            if key in values:
+                values[key] = tuple(values[key])
+        overlays.append(OverlaySpec(**values))
+    if not overlays and not problems:
+        problems.append("no [[overlay]] entries")
+    gtfs = data.get("gtfs", {})
+    travel = data.get("travel_time", {})
+    time_bins = tuple(travel.get("bins", (30, 45, 60, 90)))
+    time_colours = tuple(travel.get("colours", ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")))
+    if len(time_colours) != len(time_bins) + 1:
+        problems.append("travel_time: give one colour more than bins")
+    try:
+        Date.fromisoformat(str(gtfs.get("date", "2023-02-14")))
+    except ValueError:
+        problems.append(f"gtfs.date {gtfs.get('date')!r} is not a date YYYY-MM-DD")
+    if problems:
+        raise ConfigError(f"Map spec `{candidate.name}`: {'; '.join(problems)}.")
+    return MapSpec(
+        title=data.get("title", "Strukturbild"),
+        subtitle=data.get("subtitle", ""),
+        schematic_note=data.get("schematic_note", ""),
+        overlays=tuple(overlays),
+        gtfs_date=str(gtfs.get("date", "2023-02-14")),
+        exclude_route_types=tuple(int(t) for t in gtfs.get("exclude_route_types", (1501,))),
+        time_bins=time_bins,
+        time_colours=time_colours,
+        unreachable_colour=travel.get("unreachable", "#969696"),
+        path=candidate,
+    )
+
+
+# --------------------------------------------------------------------------- inputs
+
+
+def inputs_from_dir(folder: str | Path) -> dict[str, Path]:
+    """The map inputs present in a ``landuse demo`` output folder, by input name.
+
+    Returns
+    -------
+    dict
+        Keys among :data:`DEMO_INPUTS` (``layers``, ``conflicts``, ``car`` ...) whose
+        file exists in ``folder``; values are the paths.  Pass them to
+        :func:`strukturbild_map` as keyword arguments.
+    """
+    folder = Path(folder)
+    return {name: folder / file for name, file in DEMO_INPUTS.items() if (folder / file).is_file()}
+
+
+def _check_exists(path: Path, what: str) -> Path:
+    if not path.exists():
+        raise InputFileNotFoundError(f"The {what} file `{path}` does not exist. Check the path, or run `landuse demo`.")
+    return path
+
+
+def _read_frame(path: Path, layer: str | None, what: str) -> gpd.GeoDataFrame:
+    _check_exists(path, what)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL notes on attribute-only layers
+            return gpd.read_file(path, layer=layer, engine="pyogrio")
+    except Exception as err:  # noqa: BLE001 - pyogrio raises several types
+        raise UnreadableFileError(
+            f"Layer {layer!r} of the {what} file `{path.name}` cannot be read ({err}). "
+            "Check that it is a landuse output."
+        ) from err
+
+
+def _file_layers(path: Path) -> list[str]:
+    import pyogrio
+
+    try:
+        return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
+    except Exception as err:  # noqa: BLE001
+        raise UnreadableFileError(f"`{path.name}` cannot be opened as a GeoPackage ({err}).") from err
+
+
+def _work_crs(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
+    if frame.crs is None:
+        raise MissingCRSError(f"The {what} layer has no CRS. Write it in EPSG:3006 (landuse outputs are).")
+    return frame if frame.crs.to_epsg() == 3006 else frame.to_crs(WORK_CRS)
+
+
+def _table(value: str | Path | pd.DataFrame | None, what: str) -> pd.DataFrame | None:
+    if value is None:
+        return None
+    if isinstance(value, pd.DataFrame):
+        return value
+    path = _check_exists(Path(value), what)
+    try:
+        return pd.read_csv(path, dtype={"kommun_code": str})
+    except Exception as err:  # noqa: BLE001
+        raise UnreadableFileError(f"The {what} table `{path.name}` cannot be read as CSV ({err}).") from err
+
+
+_REQUIRED = {
+    "faces": ("themes", "n_themes", "score", "area_km2"),
+    "conflicts_table": ("kommun_code", "theme_a", "theme_b", "weight", "area_km2", "share_of_kommun"),
+    "origins": ("origin_id", "kommun_code", "population", "travel_time_min"),
+    "isochrones": ("minutes",),
+    "access_table": ("kommun_code", "minutes", "share_within"),
+}
+
+
+def _require(frame: pd.DataFrame, kind: str, what: str) -> pd.DataFrame:
+    missing = [c for c in _REQUIRED[kind] if c not in frame.columns]
+    if missing:
+        found = ", ".join(str(c) for c in frame.columns if c != "geometry")
+        raise ColumnNotFoundError(
+            f"The {what} input has no column {', '.join(missing)} (columns found: {found}). "
+            "Pass the file landuse wrote, or rename the columns."
+        )
+    return frame
+
+
+class _Inputs:
+    """The map's inputs, read lazily from paths or taken as frames."""
+
+    def __init__(self, *, layers, conflicts, conflicts_table, car, car_table, transit, transit_table, gtfs,
+                 settings: Settings) -> None:
+        self.settings = settings
+        self._layers_arg = layers
+        self._layer_cache: dict[str, gpd.GeoDataFrame | None] = {}
+        self._layers_in_file: list[str] | None = None
+        self.faces = None
+        self.conflicts_table = _table(conflicts_table, "målkonflikt")
+        if conflicts is not None:
+            if isinstance(conflicts, gpd.GeoDataFrame):
+                self.faces = _work_crs(conflicts, "målkonflikt faces")
+            else:
+                path = Path(conflicts)
+                self.faces = _work_crs(_read_frame(path, "faces", "målkonflikt"), "målkonflikt faces")
+                if self.conflicts_table is None and "pairs_per_kommun" in _file_layers(path):
+                    self.conflicts_table = pd.DataFrame(_read_frame(path, "pairs_per_kommun", "målkonflikt"))
+            _require(self.faces, "faces", "målkonflikt faces")
+        if self.conflicts_table is not None:
+            table = _require(self.conflicts_table.drop(columns="geometry", errors="ignore"), "conflicts_table",
+                             "målkonflikt table")
+            self.conflicts_table = table.assign(kommun_code=table["kommun_code"].astype(str))
+        self.access: dict[str, dict[str, gpd.GeoDataFrame]] = {}
+        self.access_tables: dict[str, pd.DataFrame] = {}
+        for mode, value, table in (("car", car, car_table), ("transit", transit, transit_table)):
+            if value is not None:
+                if isinstance(value, Mapping):
+                    frames = {k: _work_crs(v, f"{mode} {k}") for k, v in value.items()}
+                else:
+                    path = Path(value)
+                    present = _file_layers(_check_exists(path, f"{_MODE_LABELS[mode]}-tillgänglighet"))
+                    frames = {k: _work_crs(_read_frame(path, k, mode), f"{mode} {k}")
+                              for k in ("origins", "isochrones") if k in present}
+                for key, frame in frames.items():
+                    if key in _REQUIRED:
+                        _require(frame, key, f"{mode} {key}")
+                self.access[mode] = frames
+            loaded = _table(table, f"{mode} accessibility")
+            if loaded is not None:
+                _require(loaded, "access_table", f"{mode} accessibility table")
+                self.access_tables[mode] = loaded.assign(kommun_code=loaded["kommun_code"].astype(str))
+        self.gtfs = gtfs
+
+    def available(self, name: str) -> bool:
+        if name == "layers":
+            return True  # the embedded catalogue stands in when no layers.gpkg is given
+        if name == "conflicts":
+            return self.faces is not None
+        if name in ("car", "transit"):
+            return name in self.access
+        if name == "gtfs":
+            return self.gtfs is not False
+        raise ConfigError(f"Unknown map input {name!r}: use layers, conflicts, car, transit or gtfs.")
+
+    def layer(self, name: str) -> gpd.GeoDataFrame | None:
+        """Catalogue layer ``name`` from the layers input, else from the embedded catalogue."""
+        if name in self._layer_cache:
+            return self._layer_cache[name]
+        from landuse.layers import catalogue, load_layer
+
+        arg = self._layers_arg
+        frame = None
+        if isinstance(arg, Mapping):
+            frame = arg.get(name)
+        elif arg is not None:
+            path = _check_exists(Path(arg), "layers")
+            if self._layers_in_file is None:
+                self._layers_in_file = _file_layers(path)
+            if name in self._layers_in_file:
+                frame = _read_frame(path, name, "layers")
+        if frame is None and (arg is None or not isinstance(arg, Mapping)):
+            spec = catalogue(self.settings).get(name)
+            if spec is not None and spec.source is not None:
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", LanduseWarning)  # buffering is what the spec asks for
+                    frame = load_layer(name, settings=self.settings)
+        if frame is not None:
+            frame = _work_crs(frame, name)
+        self._layer_cache[name] = frame
+        return frame
+
+    def gtfs_path(self) -> Path:
+        if self.gtfs is not None and self.gtfs is not False:
+            return _check_exists(Path(self.gtfs), "GTFS")
+        from landuse.layers import get_spec
+
+        return self.settings.data_dir / (get_spec("hallplatser", self.settings).source or "")
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def simplify_geometry(geoms: gpd.GeoSeries, tolerance_m: float, *, coverage: bool = False) -> gpd.GeoSeries:
+    """Simplify geometry in metres without breaking its topology.
+
+    Parameters
+    ----------
+    geoms : geopandas.GeoSeries
+        Geometry in a projected CRS in metres (EPSG:3006).
+    tolerance_m : float
+        Douglas–Peucker tolerance in metres; 0 returns ``geoms`` unchanged.
+    coverage : bool
+        True for a polygon coverage (kommuner, målkonflikt faces): shared edges are
+        simplified once, so neighbours keep meeting without gaps or overlaps
+        (``shapely.coverage_simplify``).  Falls back to per-geometry simplification
+        when the polygons are not a valid coverage.
+
+    Returns
+    -------
+    geopandas.GeoSeries
+        Same index and CRS; every polygon stays valid and non-empty where the input
+        was (a polygon simplified away keeps its original shape).
+    """
+    if tolerance_m <= 0 or len(geoms) == 0:
+        return geoms
+    if geoms.crs is not None and geoms.crs.is_geographic:
+        raise MissingCRSError("simplify_geometry needs a projected CRS in metres (EPSG:3006), not degrees.")
+    values = np.asarray(geoms.values, dtype=object)
+    polygonal = np.isin(shapely.get_type_id(values), (3, 6))
+    out = values.copy()
+    done = False
+    if coverage and polygonal.all():
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                if bool(shapely.coverage_is_valid(values)):
+                    out = shapely.coverage_simplify(values, tolerance_m)
+                    done = True
+        except (shapely.errors.GEOSException, AttributeError):
+            done = False
+    if not done:
+        out = shapely.simplify(values, tolerance_m, preserve_topology=True)
+    broken = shapely.is_empty(out) | ~shapely.is_valid(out)
+    out[broken] = values[broken]
+    return gpd.GeoSeries(out, index=geoms.index, crs=geoms.crs)
+
+
+def _feature_collection(frame: gpd.GeoDataFrame, properties: list[dict[str, Any]]) -> dict[str, Any]:
+    """GeoJSON in WGS84 with coordinates rounded to about one metre."""
+    geoms = frame.geometry.to_crs(_WGS84).values
+    geoms = shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.round(xy, _COORD_DECIMALS))
+    features = []
+    for geom, props in zip(geoms, properties):
+        if geom is None or shapely.is_empty(geom):
+            continue
+        features.append({"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))})
+    return {"type": "FeatureCollection", "features": features}
+
+
+# --------------------------------------------------------------------------- stråk
+
+
+def _read_gtfs_table(archive: zipfile.ZipFile | Path, name: str, usecols: list[str], *, required: bool = True,
+                     display: str) -> pd.DataFrame | None:
+    try:
+        if isinstance(archive, zipfile.ZipFile):
+            if name not in archive.namelist():
+                raise FileNotFoundError(name)
+            with archive.open(name) as handle:
+                frame = pd.read_csv(handle, dtype=str, encoding="utf-8-sig")
+        else:
+            frame = pd.read_csv(archive / name, dtype=str, encoding="utf-8-sig")
+    except FileNotFoundError:
+        if required:
+            raise GTFSError(f"GTFS feed `{display}` has no {name}. Use a complete GTFS feed.") from None
+        return None
+    missing = [c for c in usecols if c not in frame.columns]
+    if missing:
+        raise GTFSError(f"GTFS feed `{display}`: {name} has no column {', '.join(missing)}. Use a complete GTFS feed.")
+    return frame
+
+
+def _service_ids(calendar: pd.DataFrame | None, dates: pd.DataFrame | None, day: Date) -> set[str]:
+    ymd = day.strftime("%Y%m%d")
+    active: set[str] = set()
+    if calendar is not None and len(calendar):
+        weekday = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"][day.weekday()]
+        running = (calendar[weekday] == "1") & (calendar["start_date"] <= ymd) & (calendar["end_date"] >= ymd)
+        active = set(calendar.loc[running, "service_id"])
+    if dates is not None and len(dates):
+        today = dates[dates["date"] == ymd]
+        active |= set(today.loc[today["exception_type"] == "1", "service_id"])
+        active -= set(today.loc[today["exception_type"] == "2", "service_id"])
+    return active
+
+
+def strak_from_gtfs(
+    path: str | Path,
+    date: str | Date,
+    *,
+    exclude_route_types: tuple[int, ...] | list[int] = (1501,),
+) -> gpd.GeoDataFrame:
+    """Public-transport stråk: departures per day between consecutive stops of a GTFS feed.
+
+    Platforms are merged into their station (``parent_station``); each pair of
+    consecutive stations of a trip is one segment, both directions counted together.
+
+    Parameters
+    ----------
+    path : str or Path
+        GTFS zip file or folder.
+    date : str or datetime.date
+        Service day (``YYYY-MM-DD``); services come from ``calendar.txt`` and
+        ``calendar_dates.txt`` together.
+    exclude_route_types : sequence of int
+        Route types left out; default 1501 (demand-responsive, no fixed departures).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:3006 straight lines between station positions with ``from_stop_id``,
+        ``to_stop_id``, ``from_name``, ``to_name``, ``departures`` (trips on ``date``
+        over the segment, both directions), sorted by ``departures``.
+
+    Raises
+    ------
+    GTFSError
+        If a required file or column is missing, or no trip runs on ``date``.
+
+    Examples
+    --------
+    >>> from landuse.settings import DATA_DIR
+    >>> strak = strak_from_gtfs(DATA_DIR / "gtfs" / "ltnbd_gtfs_2022-12-14.zip", "2023-01-17")
+    >>> strak.crs.to_epsg(), bool(strak["departures"].max() > 100)
+    (3006, True)
+    """
+    path = Path(path)
+    day = date if isinstance(date, Date) else Date.fromisoformat(str(date))
+    display = path.name
+    _check_exists(path, "GTFS")
+    archive: zipfile.ZipFile | Path
+    try:
+        archive = zipfile.ZipFile(path) if path.is_file() else path
+    except zipfile.BadZipFile as err:
+        raise GTFSError(f"GTFS feed `{display}` is not a zip file ({err}).") from err
+    try:
+        stops = _read_gtfs_table(archive, "stops.txt", ["stop_id", "stop_name", "stop_lat", "stop_lon"], display=display)
+        trips = _read_gtfs_table(archive, "trips.txt", ["route_id", "service_id", "trip_id"], display=display)
+        routes = _read_gtfs_table(archive, "routes.txt", ["route_id", "route_type"], display=display)
+        stop_times = _read_gtfs_table(archive, "stop_times.txt", ["trip_id", "stop_id", "stop_sequence"], display=display)
+        calendar = _read_gtfs_table(archive, "calendar.txt",
+                                    ["service_id", "monday", "tuesday", "wednesday", "thursday", "friday",
+                                     "saturday", "sunday", "start_date", "end_date"], required=False, display=display)
+        dates = _read_gtfs_table(archive, "calendar_dates.txt", ["service_id", "date", "exception_type"],
+                                 required=False, display=display)
+    finally:
+        if isinstance(archive, zipfile.ZipFile):
+            archive.close()
+    if calendar is None and dates is None:
+        raise GTFSError(f"GTFS feed `{display}` has neither calendar.txt nor calendar_dates.txt.")
+    services = _service_ids(calendar, dates, day)
+    excluded = {str(t) for t in exclude_route_types}
+    kept_routes = set(routes.loc[~routes["route_type"].isin(excluded), "route_id"])
+    trips = trips[trips["service_id"].isin(services) & trips["route_id"].isin(kept_routes)]
+    if trips.empty:
+        raise GTFSError(f"GTFS feed `{display}` has no trips on {day.isoformat()}. Choose a day inside the feed's validity.")
+    station = stops.get("parent_station", pd.Series(index=stops.index, dtype=object))
+    stops = stops.assign(station=station.where(station.notna() & (station != ""), stops["stop_id"]))
+    to_station = dict(zip(stops["stop_id"], stops["station"]))
+    st = stop_times[stop_times["trip_id"].isin(set(trips["trip_id"]))].copy()
+    st["seq"] = pd.to_numeric(st["stop_sequence"])
+    st = st.sort_values(["trip_id", "seq"])
+    st["station"] = st["stop_id"].map(to_station).fillna(st["stop_id"])
+    nxt = st.groupby("trip_id")["station"].shift(-1)
+    pairs = pd.DataFrame({"a": st["station"], "b": nxt}).dropna()
+    pairs = pairs[pairs["a"] != pairs["b"]]
+    lo = np.where(pairs["a"] < pairs["b"], pairs["a"], pairs["b"])
+    hi = np.where(pairs["a"] < pairs["b"], pairs["b"], pairs["a"])
+    counts = pd.DataFrame({"from_stop_id": lo, "to_stop_id": hi}).value_counts().rename("departures").reset_index()
+    where = stops.set_index("stop_id")
+    lon = pd.to_numeric(where["stop_lon"])
+    lat = pd.to_numeric(where["stop_lat"])
+    names = where["stop_name"]
+    counts = counts[counts["from_stop_id"].isin(where.index) & counts["to_stop_id"].isin(where.index)]
+    coords = np.stack(
+        [np.column_stack([lon[counts["from_stop_id"]].to_numpy(), lat[counts["from_stop_id"]].to_numpy()]),
+         np.column_stack([lon[counts["to_stop_id"]].to_numpy(), lat[counts["to_stop_id"]].to_numpy()])],
+        axis=1,
+    )
+    lines = shapely.linestrings(coords) if len(counts) else np.array([], dtype=object)
+    out = gpd.GeoDataFrame(
+        {
+            "from_stop_id": counts["from_stop_id"].to_numpy(),
+            "to_stop_id": counts["to_stop_id"].to_numpy(),
+            "from_name": names[counts["from_stop_id"]].to_numpy(),
+            "to_name": names[counts["to_stop_id"]].to_numpy(),
+            "departures": counts["departures"].to_numpy(dtype=int),
+        },
+        geometry=lines,
+        crs=_WGS84,
+    ).to_crs(WORK_CRS)
+    return out.sort_values("departures", kind="stable").reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def _num(value: float | None, decimals: int = 0) -> str:
+    """Swedish number format: space as thousands separator, decimal comma."""
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "–"
+    text = f"{value:,.{decimals}f}"
+    return text.replace(",", "\u00a0").replace(".", ",")
+
+
+def _pct(share: float | None) -> str:
+    if share is None or not np.isfinite(share):
+        return "–"
+    return f"{_num(100 * share, 0)}\u00a0%"
+
+
+def _esc(value: Any) -> str:
+    return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value))
+
+
+def _theme_label(theme: str) -> str:
+    try:
+        return THEME_LABELS[parse_theme(theme)]
+    except LanduseError:
+        return theme
+
+
+def _themes_text(themes: str) -> str:
+    return ", ".join(_theme_label(t.strip()) for t in str(themes).split(",") if t.strip())
+
+
+def _schematic_suffix(schematic: bool) -> str:
+    return " (schematisk)" if schematic else ""
+
+
+def _with_schematic(label: str, schematic: bool) -> str:
+    return label + ("" if not schematic or "schematisk" in label.lower() else " (schematisk)")
+
+
+def _popup_html(title: str, rows: list[tuple[str, str]], *, schematic: bool, extra: str = "") -> str:
+    body = "".join(f"<tr><th>{_esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
+    note = ('<p class="lu-schematic">Obs: schematisk demodata – inte officiella uppgifter.</p>' if schematic else "")
+    return f'<div class="lu-popup"><h4>{_esc(title)}</h4>{note}<table>{body}</table>{extra}</div>'
+
+
+def _bin_index(values: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
+    """Index of the class of each value: ``<= edges[0]`` is 0, above the last edge is len(edges)."""
+    return np.searchsorted(np.asarray(edges, dtype=float), values, side="left")
+
+
+# --------------------------------------------------------------------------- map building
+
+
+@dataclass
+class _Legend:
+    sections: dict[str, list[str]] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    def add(self, group: str, item: str) -> None:
+        self.sections.setdefault(group or "Övrigt", []).append(item)
+
+    def lack(self, what: str) -> None:
+        if what not in self.missing:
+            self.missing.append(what)
+
+
+def _swatch(colour: str, *, kind: str = "fill", width: float = 3.0, opacity: float = 0.6) -> str:
+    if kind == "line":
+        return f'<span class="lu-line" style="border-top:{width:g}px solid {colour}"></span>'
+    if kind == "circle":
+        return f'<span class="lu-circle" style="background:{colour}"></span>'
+    return f'<span class="lu-fill" style="background:{colour};opacity:{max(opacity, 0.35):g}"></span>'
+
+
+class _Builder:
+    def __init__(self, spec: MapSpec, inputs: _Inputs, settings: Settings) -> None:
+        import folium
+
+        self.folium = folium
+        self.spec = spec
+        self.inputs = inputs
+        self.settings = settings
+        self.legend = _Legend()
+        self.drawn: list[str] = []
+        self._faces_cache: gpd.GeoDataFrame | None = None
+
+    # -- helpers
+    def group(self, overlay: OverlaySpec, schematic: bool):
+        label = _with_schematic(overlay.label, schematic)
+        name = f'<span class="lu-overlay" data-overlay="{overlay.id}">{_esc(label)}</span>'
+        return self.folium.FeatureGroup(name=name, show=overlay.show, overlay=True, control=True)
+
+    def geojson(self, data: dict[str, Any], style: dict[str, Any], *, style_key: bool = False,
+                highlight: bool = True, popup: bool = True, points: bool = False,
+                tooltip_options: dict[str, Any] | None = None, labels: bool = False):
+        """One GeoJson layer; per-feature styles under ``_style``; Swedish ``tip`` and ``popup`` properties.
+
+        Points become Leaflet circle markers styled per feature (radius included).  Only
+        Leaflet's own tooltips and popups are used: folium's ``Popup`` element needs jQuery.
+        """
+        folium = self.folium
+
+        def style_function(feature: dict[str, Any]) -> dict[str, Any]:
+            own = feature["properties"].get("_style") if style_key else None
+            return {**style, **(own or {})}
+
+        options = {"sticky": True, **(tooltip_options or {})}
+        # permanent labels must be bound per feature: a group's permanent tooltip opens only once
+        label_js = folium.JsCode(
+            "function(feature, layer) { layer.bindTooltip(feature.properties.tip, "
+            "{permanent: true, direction: 'right', className: 'lu-label', offset: [6, 0]}); }"
+        ) if labels else None
+        return folium.GeoJson(
+            data,
+            style_function=style_function,
+            highlight_function=(lambda f: {"weight": style.get("weight", 1) + 2}) if highlight else None,
+            tooltip=None if labels else folium.GeoJsonTooltip(fields=["tip"], labels=False, **options),
+            on_each_feature=label_js,
+            popup=folium.GeoJsonPopup(fields=["popup"], labels=False, max_width=440) if popup else None,
+            marker=folium.CircleMarker(radius=5) if points else None,
+            zoom_on_click=False,
+            embed=True,
+        )
+
+    def faces(self) -> gpd.GeoDataFrame | None:
+        faces = self.inputs.faces
+        if faces is None:
+            return None
+        if self._faces_cache is None:
+            faces = faces[~(faces.geometry.isna() | faces.geometry.is_empty)]
+            self._faces_cache = faces
+        return self._faces_cache
+
+    def conflicts_schematic(self) -> bool:
+        faces = self.faces()
+        if faces is not None and "schematic" in faces.columns:
+            return bool(faces["schematic"].astype(bool).any())
+        from landuse.layers import catalogue
+
+        return any(s.schematic for s in catalogue(self.settings).values() if s.theme.value in THEME_VALUES)
+
+    def access_schematic(self, mode: str) -> bool:
+        frames = self.inputs.access.get(mode, {})
+        for frame in frames.values():
+            if "schematic" in frame.columns:
+                return bool(frame["schematic"].astype(bool).any())
+        return _SCHEMATIC_DEFAULT[mode]
+
+    # -- overlays
+    def draw(self, m, overlay: OverlaySpec) -> None:
+        method = getattr(self, f"_draw_{overlay.kind}")
+        fg = method(overlay)
+        if fg is None:
+            return
+        fg.add_to(m)
+        self.drawn.append(overlay.id)
+
+    def _draw_kommuner(self, overlay: OverlaySpec):
+        kommuner = self.inputs.layer("kommuner")
+        if kommuner is None:
+            self.legend.lack("kommungränser")
+            return None
+        geoms = simplify_geometry(kommuner.geometry, overlay.simplify_m, coverage=True)
+        frame = kommuner.set_geometry(geoms.values)
+        code_col = "kommun_code" if "kommun_code" in frame.columns else "feature_id"
+        props = []
+        for _, row in frame.iterrows():
+            code = str(row[code_col])
+            props.append({"tip": f"{row['name']} kommun", "popup": self.kommun_popup(code, str(row["name"]))})
+        fg = self.group(overlay, False)
+        style = {"color": overlay.colour, "weight": 1.5, "fillColor": overlay.colour,
+                 "fillOpacity": overlay.fill_opacity, "dashArray": "4 3"}
+        self.geojson(_feature_collection(frame, props), style, highlight=False).add_to(fg)
+        self.legend.add(overlay.group, f"{_swatch(overlay.colour, kind='line', width=1.5)} {_esc(overlay.label)}")
+        return fg
+
+    def kommun_popup(self, code: str, name: str) -> str:
+        rows: list[tuple[str, str]] = []
+        parts = []
+        table = self.inputs.conflicts_table
+        sch = self.conflicts_schematic()
+        if table is None:
+            parts.append("<p>Målkonflikter: ej beräknade (malkonflikter saknas).</p>")
+        else:
+            mine = table[table["kommun_code"] == code].sort_values("area_km2", ascending=False)
+            if mine.empty:
+                parts.append("<p>Inga målkonflikter med yta i kommunen.</p>")
+            else:
+                head = (f"<p><b>Målkonflikter{_schematic_suffix(sch)}</b> – temapar efter yta</p>"
+                        "<table class='lu-table'><tr><th>Temapar</th><th>Vikt</th><th>km²</th><th>Andel</th></tr>")
+                body = "".join(
+                    f"<tr><td>{_esc(_theme_label(r.theme_a))} × {_esc(_theme_label(r.theme_b))}</td>"
+                    f"<td>{_esc(r.weight)}</td><td>{_num(float(r.area_km2), 1)}{_schematic_suffix(sch)}</td>"
+                    f"<td>{_pct(float(r.share_of_kommun))}</td></tr>"
+                    for r in mine.head(8).itertuples()
+                )
+                more = f"<p>… och {len(mine) - 8} temapar till.</p>" if len(mine) > 8 else ""
+                parts.append(head + body + "</table>" + more)
+        for mode in ("car", "transit"):
+            label = "Bil" if mode == "car" else "Kollektivtrafik"
+            table = self.inputs.access_tables.get(mode)
+            if table is None:
+                rows.append((f"{label}, inom 60 min", "ej beräknad (indata saknas)"))
+                continue
+            hit = table[(table["kommun_code"] == code) & (pd.to_numeric(table["minutes"]) == 60)]
+            share = float(hit["share_within"].iloc[0]) if len(hit) else None
+            rows.append((f"{label}, inom 60 min till centralort",
+                         _pct(share) + _schematic_suffix(self.access_schematic(mode))))
+        access = "".join(f"<tr><th>{_esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
+        return (f'<div class="lu-popup"><h4>{_esc(name)} kommun ({_esc(code)})</h4>{"".join(parts)}'
+                f"<p><b>Andel av befolkningen (tätorter) som når centralort</b></p><table>{access}</table></div>")
+
+    def _draw_theme(self, overlay: OverlaySpec):
+        from landuse.layers import layers_for_theme
+
+        theme = parse_theme(overlay.theme or "")
+        specs = layers_for_theme(theme, self.settings)
+        frames = []
+        for spec in specs:
+            frame = self.inputs.layer(spec.name)
+            if frame is not None and len(frame):
+                frame = frame.assign(lu_title=spec.title, lu_legal=spec.legal_basis, lu_authority=spec.authority)
+                frames.append(frame)
+        if not frames:
+            self.legend.lack(_esc(overlay.label))
+            return None
+        frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WORK_CRS)
+        schematic = bool(frame["schematic"].astype(bool).any()) if "schematic" in frame.columns else False
+        area_km2 = frame.geometry.area.to_numpy() / 1e6
+        conflicts = self.feature_conflicts(frame, theme.value)
+        frame = frame.set_geometry(simplify_geometry(frame.geometry, overlay.simplify_m).values)
+        props = []
+        label = THEME_LABELS[theme]
+        for i, row in enumerate(frame.itertuples()):
+            sch = bool(getattr(row, "schematic", False))
+            name = row.name or row.feature_id
+            rows = [
+                ("Tema", _esc(label)),
+                ("Lager", _esc(row.lu_title)),
+                ("Lagrum", _esc(row.lu_legal or "–")),
+                ("Myndighet", _esc(row.lu_authority or "–")),
+                ("Yta", f"{_num(area_km2[i], 1)} km²{_schematic_suffix(sch)}"),
+                ("Målkonflikter", conflicts[i]),
+            ]
+            props.append({"tip": f"{name} – {label}{_schematic_suffix(sch)}",
+                          "popup": _popup_html(str(name), rows, schematic=sch)})
+        fg = self.group(overlay, schematic)
+        style = {"color": overlay.colour, "weight": 1, "fillColor": overlay.colour, "fillOpacity": overlay.fill_opacity}
+        self.geojson(_feature_collection(frame, props), style).add_to(fg)
+        self.legend.add(overlay.group, f"{_swatch(overlay.colour)} {_esc(_with_schematic(overlay.label, schematic))}")
+        return fg
+
+    def feature_conflicts(self, frame: gpd.GeoDataFrame, theme: str) -> list[str]:
+        """For each feature: the other themes claiming its ground, with km², from the faces."""
+        faces = self.faces()
+        if faces is None:
+            return ["ej beräknade (malkonflikter saknas)"] * len(frame)
+        many = faces[pd.to_numeric(faces["n_themes"]) >= 2]
+        if many.empty:
+            return ["inga"] * len(frame)
+        points = gpd.GeoDataFrame(
+            {"themes": many["themes"].astype(str).to_numpy(),
+             "area_km2": pd.to_numeric(many["area_km2"]).to_numpy()},
+            geometry=many.geometry.representative_point().to_numpy(), crs=WORK_CRS,
+        )
+        target = gpd.GeoDataFrame(geometry=frame.geometry.to_numpy(), crs=WORK_CRS)
+        joined = gpd.sjoin(points, target, predicate="within", how="inner")
+        joined = joined.assign(other=joined["themes"].str.split(",")).explode("other")
+        joined["other"] = joined["other"].str.strip()
+        joined = joined[joined["other"] != theme]
+        sums = joined.groupby(["index_right", "other"])["area_km2"].sum()
+        sch = self.conflicts_schematic()
+        out = []
+        for i in range(len(frame)):
+            if i in sums.index.get_level_values(0):
+                items = sums.loc[i].sort_values(ascending=False)
+                out.append("; ".join(f"{_esc(_theme_label(t))} {_num(a, 1)} km²{_schematic_suffix(sch)}"
+                                     for t, a in items.items()))
+            else:
+                out.append("inga")
+        return out
+
+    def _draw_conflicts(self, overlay: OverlaySpec):
+        faces = self.faces()
+        if faces is None:
+            self.legend.lack(INPUT_LABELS["conflicts"])
+            return None
+        faces = faces[pd.to_numeric(faces["n_themes"]) >= overlay.min_themes]
+        schematic = self.conflicts_schematic()
+        fg = self.group(overlay, schematic)
+        self.legend.add(overlay.group, self.conflict_legend(overlay, schematic))
+        if faces.empty:
+            return fg
+        geoms = simplify_geometry(faces.geometry, overlay.simplify_m, coverage=True)
+        faces = faces.set_geometry(geoms.values)
+        score = pd.to_numeric(faces["score"]).to_numpy(dtype=float)
+        classes = _bin_index(score, overlay.score_bins)
+        props = []
+        for cls, row in zip(classes, faces.itertuples()):
+            sch = bool(getattr(row, "schematic", schematic))
+            rows = [
+                ("Kommun", _esc(getattr(row, "kommun", ""))),
+                ("Teman", _esc(_themes_text(row.themes))),
+                ("Antal teman", _esc(row.n_themes)),
+                ("Poäng", f"{_num(float(row.score), 1)}{_schematic_suffix(sch)}"),
+                ("Yta", f"{_num(float(row.area_km2), 2)} km²{_schematic_suffix(sch)}"),
+            ]
+            props.append({
+                "tip": f"Målkonflikt, poäng {_num(float(row.score), 1)}: {_themes_text(row.themes)}{_schematic_suffix(sch)}",
+                "popup": _popup_html("Målkonflikt", rows, schematic=sch),
+                "_style": {"fillColor": overlay.colours[int(cls)]},
+            })
+        style = {"color": "#67000d", "weight": 0.5, "fillOpacity": overlay.fill_opacity}
+        self.geojson(_feature_collection(faces, props), style, style_key=True).add_to(fg)
+        return fg
+
+    def conflict_legend(self, overlay: OverlaySpec, schematic: bool) -> str:
+        edges = overlay.score_bins
+        items = []
+        for i, colour in enumerate(overlay.colours):
+            if i == 0:
+                text = f"≤ {_num(edges[0], 0)}"
+            elif i == len(edges):
+                text = f"> {_num(edges[-1], 0)}"
+            else:
+                text = f"{_num(edges[i - 1], 0)}–{_num(edges[i], 0)}"
+            items.append(f'<span class="lu-bin">{_swatch(colour)} {text}</span>')
+        return f"{_esc(_with_schematic(overlay.label, schematic))}<br>{' '.join(items)}"
+
+    def _draw_isochrones(self, overlay: OverlaySpec):
+        mode = overlay.input
+        iso = self.inputs.access.get(mode, {}).get("isochrones")
+        if iso is None:
+            self.legend.lack(INPUT_LABELS[mode])
+            return None
+        schematic = self.access_schematic(mode)
+        iso = iso[np.isclose(pd.to_numeric(iso["minutes"]), overlay.minutes)]
+        iso = iso[~(iso.geometry.isna() | iso.geometry.is_empty)]
+        fg = self.group(overlay, schematic)
+        self.legend.add(overlay.group, f"{_swatch(overlay.colour, opacity=overlay.fill_opacity)} "
+                                       f"{_esc(_with_schematic(overlay.label, schematic))}")
+        if iso.empty:
+            return fg
+        iso = iso.set_geometry(simplify_geometry(iso.geometry, overlay.simplify_m).values)
+        props = []
+        for row in iso.itertuples():
+            sch = bool(getattr(row, "schematic", schematic))
+            place = getattr(row, "centralort", "") or getattr(row, "target_id", "")
+            note = "schematiskt vägnät byggt ur busstidtabeller" if sch and mode == "car" else ""
+            rows = [("Centralort", _esc(place)), ("Restid", f"inom {_num(overlay.minutes, 0)} min"),
+                    ("Färdsätt", _esc(_MODE_LABELS[mode]) + (f" ({note})" if note else _schematic_suffix(sch)))]
+            props.append({"tip": f"{place}: {_num(overlay.minutes, 0)} min med {_MODE_LABELS[mode]}{_schematic_suffix(sch)}",
+                          "popup": _popup_html(f"{place} – {_num(overlay.minutes, 0)} min", rows, schematic=sch)})
+        style = {"color": overlay.colour, "weight": 1, "fillColor": overlay.colour, "fillOpacity": overlay.fill_opacity}
+        self.geojson(_feature_collection(iso, props), style).add_to(fg)
+        return fg
+
+    def _draw_origins(self, overlay: OverlaySpec):
+        folium = self.folium
+        mode = overlay.input
+        origins = self.inputs.access.get(mode, {}).get("origins")
+        if origins is None:
+            self.legend.lack(INPUT_LABELS[mode])
+            return None
+        schematic = self.access_schematic(mode)
+        fg = self.group(overlay, schematic)
+        names = {}
+        tatorter = self.inputs.layer("tatorter")
+        if tatorter is not None:
+            names = dict(zip(tatorter["feature_id"].astype(str), tatorter["name"]))
+        times = pd.to_numeric(origins["travel_time_min"], errors="coerce").to_numpy(dtype=float)
+        classes = _bin_index(times, self.spec.time_bins)
+        spec = self.spec
+        props = []
+        for cls, t, row in zip(classes, times, origins.itertuples()):
+            colour = spec.unreachable_colour if not np.isfinite(t) else spec.time_colours[int(cls)]
+            name = names.get(str(row.origin_id), str(row.origin_id))
+            rows = [("Kommun", _esc(row.kommun_code)), ("Folkmängd", _num(float(row.population), 0)),
+                    ("Restid till centralort", (f"{_num(t, 0)} min" if np.isfinite(t) else "når inte inom nätet")
+                     + _schematic_suffix(schematic)),
+                    ("Mål", _esc(getattr(row, "target", "") or "–"))]
+            for column, text in (("best_min", "Bästa restid"), ("median_min", "Medianrestid")):
+                if hasattr(row, column):
+                    value = float(pd.to_numeric(getattr(row, column), errors="coerce"))
+                    rows.append((text, f"{_num(value, 0)} min" if np.isfinite(value) else "–"))
+            tip = f"{name}: {(_num(t, 0) + ' min') if np.isfinite(t) else 'når ej'} med {_MODE_LABELS[mode]}"
+            props.append({"tip": tip + _schematic_suffix(schematic),
+                          "popup": _popup_html(f"{name} – {_MODE_LABELS[mode]}", rows, schematic=schematic),
+                          "_style": {"fillColor": colour}})
+        style = {"radius": 5, "color": "#222222", "weight": 0.8, "fillOpacity": 0.9, "fill": True}
+        self.geojson(_feature_collection(origins, props), style, style_key=True, points=True).add_to(fg)
+        bins = spec.time_bins
+        items = []
+        for i, colour in enumerate(spec.time_colours):
+            text = f"≤ {bins[0]:g}" if i == 0 else (f"> {bins[-1]:g}" if i == len(bins) else f"{bins[i - 1]:g}–{bins[i]:g}")
+            items.append(f'<span class="lu-bin">{_swatch(colour, kind="circle")} {text} min</span>')
+        items.append(f'<span class="lu-bin">{_swatch(spec.unreachable_colour, kind="circle")} når ej</span>')
+        self.legend.add(overlay.group, f"{_esc(_with_schematic(overlay.label, schematic))}<br>{' '.join(items)}")
+        return fg
+
+    def _draw_strak(self, overlay: OverlaySpec):
+        if not self.inputs.available("gtfs"):
+            self.legend.lack(INPUT_LABELS["gtfs"])
+            return None
+        path = self.inputs.gtfs_path()
+        strak = strak_from_gtfs(path, self.spec.gtfs_date, exclude_route_types=self.spec.exclude_route_types)
+        widths = np.asarray(overlay.widths, dtype=float)
+        cls = np.clip(np.searchsorted(np.asarray(overlay.departure_bins, dtype=float),
+                                      strak["departures"].to_numpy(), side="right") - 1, 0, len(widths) - 1)
+        props = []
+        for c, row in zip(cls, strak.itertuples()):
+            tip = f"{row.from_name} – {row.to_name}: {row.departures} avgångar/dag"
+            # a tooltip only: 2 000 segments with popups would double the file size
+            props.append({"tip": tip, "_style": {"weight": float(widths[c])}})
+        fg = self.group(overlay, False)
+        style = {"color": overlay.colour, "opacity": 0.75, "weight": 1.0}
+        self.geojson(_feature_collection(strak, props), style, style_key=True, highlight=False,
+                     popup=False).add_to(fg)
+        bins = overlay.departure_bins
+        items = []
+        for i, w in enumerate(overlay.widths):
+            text = f"{bins[i]:g}–{bins[i + 1] - 1:g}" if i + 1 < len(bins) else f"≥ {bins[i]:g}"
+            items.append(f'<span class="lu-bin">{_swatch(overlay.colour, kind="line", width=w)} {text}</span>')
+        self.legend.add(overlay.group, f"{_esc(overlay.label)}, tisdag {self.spec.gtfs_date}, båda riktningarna"
+                                       f"<br>{' '.join(items)}<br><small>Raka linjer mellan hållplatser; "
+                                       "anropsstyrd trafik ingår inte.</small>")
+        return fg
+
+    def _nodes(self, name: str) -> gpd.GeoDataFrame | None:
+        frame = self.inputs.layer(name)
+        if frame is None:
+            return None
+        if "population" not in frame.columns:
+            frame = frame.assign(population=pd.to_numeric(frame.get("pop", 0), errors="coerce"))
+        return frame
+
+    def _draw_tatorter(self, overlay: OverlaySpec):
+        folium = self.folium
+        frame = self._nodes("tatorter")
+        if frame is None:
+            self.legend.lack("tätorter")
+            return None
+        fg = self.group(overlay, False)
+        props = []
+        for row in frame.itertuples():
+            pop = float(pd.to_numeric(row.population, errors="coerce") or 0)
+            rows = [("Kommun", _esc(getattr(row, "kommun", ""))), ("Folkmängd 2020", _num(pop, 0)),
+                    ("Tätortskod", _esc(row.feature_id)), ("Källa", "SCB, Tätorter 2020")]
+            props.append({"tip": f"{row.name}: {_num(pop, 0)} inv. (2020)",
+                          "popup": _popup_html(f"{row.name} (tätort)", rows, schematic=False),
+                          "_style": {"radius": _node_radius(pop)}})
+        style = {"color": overlay.colour, "weight": 1, "fill": True, "fillColor": "#ffffff", "fillOpacity": 0.8}
+        self.geojson(_feature_collection(frame, props), style, style_key=True, points=True).add_to(fg)
+        self.legend.add(overlay.group, f"{_swatch('#ffffff', kind='circle')} {_esc(overlay.label)}")
+        return fg
+
+    def _draw_centralorter(self, overlay: OverlaySpec):
+        folium = self.folium
+        frame = self._nodes("centralorter")
+        if frame is None:
+            self.legend.lack("centralorter")
+            return None
+        fg = self.group(overlay, False)
+        props = []
+        for row in frame.itertuples():
+            pop = float(pd.to_numeric(row.population, errors="coerce") or 0)
+            rows = [("Kommun", _esc(getattr(row, "kommun", ""))), ("Folkmängd 2020", _num(pop, 0)),
+                    ("Roll", "Kommunens centralort (RUS: mål för 60-minutersindikatorn)")]
+            props.append({"tip": _esc(row.name),
+                          "popup": _popup_html(f"{row.name} (centralort)", rows, schematic=False),
+                          "_style": {"radius": _node_radius(pop) + 3}})
+        style = {"color": overlay.colour, "weight": 3, "fill": True, "fillColor": "#ffd92f", "fillOpacity": 0.95}
+        # the names are permanent labels: centralorter are the nodes a planner looks for first
+        self.geojson(_feature_collection(frame, props), style, style_key=True, points=True, highlight=False,
+                     labels=True).add_to(fg)
+        self.legend.add(overlay.group, f"{_swatch('#ffd92f', kind='circle')} {_esc(overlay.label)}")
+        return fg
+
+
+THEME_VALUES = {"rennaring", "totalforsvar", "naturvard", "friluftsliv", "energi", "mineral", "kulturmiljo",
+                "bostader", "jordbruk"}
+
+
+def _node_radius(population: float) -> float:
+    """Circle radius in pixels: area proportional to population (Luleå ≈ 20 px, 200 inv. ≈ 3 px)."""
+    return round(2.0 + float(np.sqrt(max(population, 0.0))) / 12.0, 1)
+
+
+_LEGEND_CSS = """
+.lu-legend{position:fixed;left:10px;bottom:48px;z-index:1000;background:rgba(255,255,255,.93);
+ padding:8px 10px;border-radius:6px;box-shadow:0 1px 5px rgba(0,0,0,.4);font:12px/1.35 sans-serif;
+ max-width:340px;max-height:62vh;overflow:auto}
+.lu-legend h3{margin:0 0 2px;font-size:14px}.lu-legend h4{margin:6px 0 2px;font-size:12px}
+.lu-legend p{margin:2px 0}.lu-legend .lu-item{margin:2px 0}
+.lu-fill,.lu-circle{display:inline-block;width:12px;height:12px;vertical-align:middle;border:1px solid #555}
+.lu-circle{border-radius:50%}.lu-line{display:inline-block;width:18px;vertical-align:middle}
+.lu-bin{white-space:nowrap;margin-right:4px}.lu-schematic{color:#a50f15;font-weight:bold;margin:2px 0}
+.lu-popup h4{margin:0 0 4px}.lu-popup th{text-align:left;padding-right:6px;vertical-align:top}
+.lu-popup table{border-collapse:collapse}.lu-table td,.lu-table th{border-bottom:1px solid #ddd;padding:1px 4px}
+.lu-label{font-weight:bold;background:rgba(255,255,255,.8);border:0;box-shadow:none;padding:0 3px}
+.leaflet-container{background:#eef2f5}
+.leaflet-control-layers-expanded{font:12px/1.3 sans-serif;max-width:330px}
+"""
+
+
+def _legend_html(spec: MapSpec, legend: _Legend, tiles: str | None) -> str:
+    parts = [f'<div class="lu-legend" id="lu-legend"><h3>{_esc(spec.title)}</h3>']
+    if spec.subtitle:
+        parts.append(f"<p>{_esc(spec.subtitle)}</p>")
+    order = ["Noder", "Stråk", "Områden", "Tillgänglighet"]
+    for group in order + [g for g in legend.sections if g not in order]:
+        items = legend.sections.get(group)
+        if items:
+            parts.append(f"<h4>{_esc(group)}</h4>")
+            parts += [f'<div class="lu-item">{item}</div>' for item in items]
+    if spec.schematic_note:
+        parts.append(f'<p class="lu-schematic">{_esc(spec.schematic_note)}</p>')
+    if legend.missing:
+        parts.append("<p><b>Saknas i denna karta:</b> " + ", ".join(legend.missing) + ".</p>")
+    sources = ("Källor: SCB (kommungränser, tätorter 2020), Länstrafiken Norrbotten/Samtrafiken GTFS 2022-12-14 "
+               "(CC0); schematiska riksintressen: landuse demodata.")
+    if tiles:
+        sources += f" Bakgrundskarta: {_esc(tiles)}."
+    parts.append(f"<p><small>{sources}</small></p></div>")
+    return "".join(parts)
+
+
+def strukturbild_map(
+    *,
+    layers: str | Path | Mapping[str, gpd.GeoDataFrame] | None = None,
+    conflicts: str | Path | gpd.GeoDataFrame | None = None,
+    conflicts_table: str | Path | pd.DataFrame | None = None,
+    car: str | Path | Mapping[str, gpd.GeoDataFrame] | None = None,
+    car_table: str | Path | pd.DataFrame | None = None,
+    transit: str | Path | Mapping[str, gpd.GeoDataFrame] | None = None,
+    transit_table: str | Path | pd.DataFrame | None = None,
+    gtfs: str | Path | bool | None = None,
+    spec: str | Path | MapSpec | None = None,
+    tiles: str | None = None,
+    settings: Settings | None = None,
+):
+    """Build the strukturbild map (noder, stråk, områden) as a :class:`folium.Map`.
+
+    Every input is optional: an overlay whose input is absent is left out of the
+    layer control and named under "Saknas" in the legend.
+
+    Parameters
+    ----------
+    layers : path or mapping, optional
+        ``layers.gpkg`` (one layer per catalogue layer, EPSG:3006) or a mapping of
+        catalogue name -> GeoDataFrame; default the embedded catalogue.
+    conflicts : path or GeoDataFrame, optional
+        ``malkonflikter.gpkg`` (layer ``faces``) or the faces: ``themes``,
+        ``n_themes``, ``score``, ``area_km2``, ``kommun``, ``schematic``, polygons in EPSG:3006.
+    conflicts_table : path or DataFrame, optional
+        ``malkonflikter_per_kommun.csv``; default the ``pairs_per_kommun`` layer of ``conflicts``.
+    car, transit : path or mapping, optional
+        ``access_car.gpkg`` / ``access_transit.gpkg`` or a mapping with ``origins``
+        (points with ``origin_id, kommun_code, population, travel_time_min, target``)
+        and ``isochrones`` (polygons with ``centralort, minutes, mode, schematic``).
+    car_table, transit_table : path or DataFrame, optional
+        ``access_car.csv`` / ``access_transit.csv`` (indicator table; 60-minute share per kommun).
+    gtfs : path or False, optional
+        GTFS feed of the stråk; default the embedded Länstrafiken feed; False leaves them out.
+    spec : path, name or MapSpec, optional
+        Map spec; default ``maps/strukturbild.toml``.
+    tiles : str, optional
+        A folium/xyzservices basemap name (e.g. ``"OpenStreetMap"``, ``"CartoDB positron"``).
+        Default none: the map then needs no network at all.
+    settings : Settings, optional
+
+    Returns
+    -------
+    folium.Map
+        With attributes ``landuse_overlays`` (ids of the overlays drawn, in layer-control
+        order) and ``landuse_missing`` (legend texts of what was missing).  Leaflet is
+        inlined from ``xstatic-leaflet``; write it with :func:`write_map`.
+
+    Raises
+    ------
+    ConfigError, InputFileNotFoundError, UnreadableFileError, MissingCRSError, GTFSError
+
+    Examples
+    --------
+    >>> m = strukturbild_map(gtfs=False)
+    >>> m.landuse_overlays[:2]
+    ['kommuner', 'omrade_rennaring']
+    >>> "cdn.jsdelivr.net" in render_map(m)
+    False
+    """
+    import folium
+
+    settings = resolve(settings)
+    map_spec = spec if isinstance(spec, MapSpec) else load_map_spec(spec, settings=settings)
+    inputs = _Inputs(layers=layers, conflicts=conflicts, conflicts_table=conflicts_table, car=car,
+                     car_table=car_table, transit=transit, transit_table=transit_table, gtfs=gtfs,
+                     settings=settings)
+    m = folium.Map(location=(66.8, 20.5), zoom_start=6, tiles=tiles, control_scale=True, prefer_canvas=False)
+    builder = _Builder(map_spec, inputs, settings)
+    for overlay in map_spec.overlays:
+        builder.draw(m, overlay)
+    lan = inputs.layer("lan")
+    bounds_frame = lan if lan is not None else inputs.layer("kommuner")
+    if bounds_frame is not None:
+        xmin, ymin, xmax, ymax = bounds_frame.to_crs(_WGS84).total_bounds
+        m.fit_bounds([(ymin, xmin), (ymax, xmax)])
+    folium.LayerControl(collapsed=False, position="topright").add_to(m)
+    root = m.get_root()
+    root.header.add_child(folium.Element(f"<style>{_LEGEND_CSS}</style>"), name="landuse_css")
+    root.html.add_child(folium.Element(_legend_html(map_spec, builder.legend, tiles)), name="landuse_legend")
+    root.title = map_spec.title
+    _inline_leaflet(m)
+    m.landuse_overlays = list(builder.drawn)
+    m.landuse_missing = list(builder.legend.missing)
+    return m
+
+
+# --------------------------------------------------------------------------- offline assets
+
+
+def _leaflet_assets() -> tuple[str, str]:
+    """Leaflet's JS and CSS from the installed xstatic-leaflet, images as data URIs."""
+    try:
+        from xstatic.pkg import leaflet
+    except ImportError as err:  # pragma: no cover - a declared dependency
+        raise LanduseError("xstatic-leaflet is not installed: pip install xstatic-leaflet (a landuse dependency).") from err
+    base = Path(leaflet.BASE_DIR)
+    js = (base / "leaflet.js").read_text(encoding="utf-8")
+    css = (base / "leaflet.css").read_text(encoding="utf-8")
+    js = re.sub(r"//# sourceMappingURL=\S+", "", js)
+
+    def data_uri(match: re.Match[str]) -> str:
+        target = base / match.group(1)
+        if not target.is_file():
+            return match.group(0)
+        mime = "image/svg+xml" if target.suffix == ".svg" else f"image/{target.suffix.lstrip('.')}"
+        return f"url(data:{mime};base64,{base64.b64encode(target.read_bytes()).decode('ascii')})"
+
+    css = re.sub(r"url\(\s*['\"]?(images/[^'\")]+)['\"]?\s*\)", data_uri, css)
+    if "</script" in js.lower():  # pragma: no cover - would end the inline script early
+        js = js.replace("</script", "<\\/script")
+    return js, css
+
+
+def _inline_leaflet(m) -> None:
+    """Replace folium's CDN links (leaflet, jquery, bootstrap, font-awesome) by inline Leaflet.
+
+    folium's ``Map`` declares its JS and CSS as CDN URLs in ``default_js`` /
+    ``default_css``; the map draws only Leaflet vectors, tooltips, popups and the
+    layer control, which need Leaflet alone, so the links are dropped and Leaflet's
+    own files are embedded.
+    """
+    import folium
+
+    m.default_js = []
+    m.default_css = []
+    js, css = _leaflet_assets()
+    header = m.get_root().header
+    header.add_child(folium.Element(f"<style>{css}</style>"), name="leaflet_css_inline", index=0)
+    header.add_child(folium.Element(f"<script>{js}</script>"), name="leaflet_js_inline", index=1)
+
+
+_REMOTE = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:https?:)?//[^\"' >]+", re.IGNORECASE)
+
+
+def render_map(m) -> str:
+    """The map as one self-contained HTML document.
+
+    Raises
+    ------
+    LanduseError
+        If an element of the map still links a script or stylesheet on the network
+        (a folium plugin with CDN resources): the map would not work offline.
+    """
+    text = m.get_root().render()
+    remote = _REMOTE.findall(text)
+    if remote:
+        raise LanduseError(
+            f"The map links {len(remote)} remote scripts or stylesheets ({remote[0]}…) and would not work offline. "
+            "Use only Leaflet features, or inline the plugin's files."
+        )
+    return text
+
+
+def write_map(m, path: str | Path) -> Path:
+    """Write the map to ``path`` as one self-contained HTML file, atomically.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    return write_text(render_map(m), Path(path))
+
+
+def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
+    """Demo step: ``out_dir/strukturbild.html`` from the landuse outputs present in ``out_dir``."""
+    out_dir = Path(out_dir)
+    found = inputs_from_dir(out_dir)
+    m = strukturbild_map(**found, settings=settings)
+    path = write_map(m, out_dir / "strukturbild.html")
+    size_mb = path.stat().st_size / 1e6
+    lines = [f"wrote {path} ({size_mb:.1f} MB, {len(m.landuse_overlays)} overlays, offline: Leaflet inlined)"]
+    if m.landuse_missing:
+        lines.append("missing from the map (input not found): " + ", ".join(html.unescape(x) for x in m.landuse_missing))
+    return lines

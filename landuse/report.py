@@ -1,0 +1,448 @@
+"""The demo report: ``rapport.md`` and ``rapport.html`` with PNG charts, from the files in an output folder.
+
+The report opens by saying which inputs are real (SCB, Länstrafiken) and which are
+schematic, and every figure computed from schematic data carries the word
+"schematisk" on the same line.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from landuse._io import atomic_path, write_text
+from landuse.maps import _num, _theme_label
+from landuse.settings import Settings, resolve
+
+__all__ = ["ReportInputs", "report_markdown", "write_report", "demo_step",
+           "chart_conflicts_per_kommun", "chart_access_per_kommun"]
+
+SCHEMATISK = "schematisk"
+COUNTY_CODE = "25"
+CONFLICTS_PNG = "rapport_malkonflikter.png"
+ACCESS_PNG = "rapport_tillganglighet.png"
+
+
+@dataclass
+class ReportInputs:
+    """What the report found in the output folder (``None`` where a file is missing).
+
+    Attributes
+    ----------
+    conflicts : DataFrame or None
+        ``malkonflikter_per_kommun.csv``.
+    conflicts_schematic : bool
+        True when the målkonflikt inputs include schematic layers (faces' ``schematic`` column).
+    car, transit : DataFrame or None
+        ``access_car.csv`` / ``access_transit.csv``.
+    car_schematic, transit_schematic : bool
+        From the isochrones' ``schematic`` column; the demo car network is schematic.
+    schematic_layers : list of str
+        Swedish labels of the themes whose catalogue layers are schematic stand-ins.
+    missing : list of str
+        File names looked for and not found.
+    """
+
+    folder: Path
+    conflicts: pd.DataFrame | None = None
+    conflicts_schematic: bool = True
+    car: pd.DataFrame | None = None
+    car_schematic: bool = True
+    transit: pd.DataFrame | None = None
+    transit_schematic: bool = False
+    schematic_layers: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    has_map: bool = False
+
+    @classmethod
+    def from_dir(cls, folder: str | Path, settings: Settings | None = None) -> "ReportInputs":
+        """Read the landuse outputs present in ``folder``."""
+        import pyogrio
+
+        from landuse.layers import catalogue
+
+        settings = resolve(settings)
+        folder = Path(folder)
+        found = cls(folder=folder)
+        labels = [_theme_label(s.theme.value) for s in catalogue(settings).values() if s.schematic]
+        found.schematic_layers = list(dict.fromkeys(labels))
+        interest_schematic = bool(found.schematic_layers)
+        csv = folder / "malkonflikter_per_kommun.csv"
+        if csv.is_file():
+            found.conflicts = pd.read_csv(csv, dtype={"kommun_code": str})
+        else:
+            found.missing.append(csv.name)
+        gpkg = folder / "malkonflikter.gpkg"
+        found.conflicts_schematic = interest_schematic
+        if gpkg.is_file():
+            faces = pyogrio.read_dataframe(gpkg, layer="faces", columns=["schematic"], read_geometry=False)
+            if len(faces):
+                found.conflicts_schematic = bool(faces["schematic"].astype(bool).any())
+        for mode in ("car", "transit"):
+            table = folder / f"access_{mode}.csv"
+            if table.is_file():
+                setattr(found, mode, pd.read_csv(table, dtype={"kommun_code": str}))
+            else:
+                found.missing.append(table.name)
+            gpkg = folder / f"access_{mode}.gpkg"
+            if gpkg.is_file() and "isochrones" in pyogrio.list_layers(gpkg)[:, 0]:
+                iso = pyogrio.read_dataframe(gpkg, layer="isochrones", columns=["schematic"], read_geometry=False)
+                if len(iso) and "schematic" in iso.columns:
+                    setattr(found, f"{mode}_schematic", bool(iso["schematic"].astype(bool).any()))
+        found.has_map = (folder / "strukturbild.html").is_file()
+        return found
+
+
+def _tag(schematic: bool) -> str:
+    return f" ({SCHEMATISK})" if schematic else ""
+
+
+def _pct1(share: float | None) -> str:
+    """A share in per cent with one decimal (small kommun shares would round to 0 %)."""
+    if share is None or not np.isfinite(share):
+        return "–"
+    return f"{_num(100 * share, 1)}\u00a0%"
+
+
+def _md_table(header: list[str], rows: list[list[str]]) -> str:
+    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows]
+    return "\n".join(out)
+
+
+def _pair(a: str, b: str) -> str:
+    return f"{_theme_label(a)} × {_theme_label(b)}"
+
+
+def _share_at(table: pd.DataFrame | None, code: str, minutes: float = 60) -> float | None:
+    if table is None:
+        return None
+    hit = table[(table["kommun_code"] == code) & np.isclose(pd.to_numeric(table["minutes"]), minutes)]
+    return float(hit["share_within"].iloc[0]) if len(hit) else None
+
+
+# --------------------------------------------------------------------------- charts
+
+
+def _save(fig, path: Path) -> Path:
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=110)
+    return path
+
+
+def chart_conflicts_per_kommun(table: pd.DataFrame, path: str | Path, *, schematic: bool = True,
+                               top_pairs: int = 8) -> Path:
+    """Stacked bars: målkonflikt area per kommun (km²) by theme pair, the ``top_pairs`` largest pairs named.
+
+    Parameters
+    ----------
+    table : DataFrame
+        ``malkonflikter_per_kommun.csv`` columns.
+    path : path
+        PNG to write (atomically).
+    schematic : bool
+        Title and a watermark say "schematisk" when True.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    frame = table.assign(pair=[_pair(a, b) for a, b in zip(table["theme_a"], table["theme_b"])])
+    totals = frame.groupby("pair")["area_km2"].sum().sort_values(ascending=False)
+    named = list(totals.index[:top_pairs])
+    frame["pair"] = frame["pair"].where(frame["pair"].isin(named), "Övriga temapar")
+    wide = frame.pivot_table(index="kommun", columns="pair", values="area_km2", aggfunc="sum", fill_value=0.0)
+    wide = wide[[c for c in named + ["Övriga temapar"] if c in wide.columns]]
+    wide = wide.loc[wide.sum(axis=1).sort_values().index]
+    fig = Figure(figsize=(9, 6.2))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    left = np.zeros(len(wide))
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10"]
+    for i, column in enumerate(wide.columns):
+        colour = "#bbbbbb" if column == "Övriga temapar" else cmap(i % 10)
+        ax.barh(wide.index, wide[column], left=left, label=column, color=colour)
+        left += wide[column].to_numpy()
+    ax.set_xlabel("Yta km² (summa av temaparens ytor)" + _tag(schematic))
+    ax.set_title("Målkonfliktsyta per kommun och temapar" + _tag(schematic))
+    ax.legend(fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    if schematic:
+        fig.text(0.5, 0.5, "SCHEMATISK", fontsize=60, color="#cc0000", alpha=0.12, ha="center", va="center",
+                 rotation=25)
+    fig.tight_layout()
+    return _save(fig, Path(path))
+
+
+def chart_access_per_kommun(car: pd.DataFrame | None, transit: pd.DataFrame | None, path: str | Path, *,
+                            minutes: float = 60, car_schematic: bool = True, transit_schematic: bool = False) -> Path:
+    """Grouped bars: share of the population within ``minutes`` of the centralort, by car and by transit."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    series = []
+    for table, label, colour, hatch, sch in ((car, "Bil", "#1f78b4", "//", car_schematic),
+                                             (transit, "Kollektivtrafik", "#6a3d9a", "", transit_schematic)):
+        if table is None:
+            continue
+        rows = table[np.isclose(pd.to_numeric(table["minutes"]), minutes)].set_index("kommun")
+        series.append((label + _tag(sch), colour, hatch, rows["share_within"].astype(float)))
+    kommuner = sorted(set().union(*[set(s[3].index) for s in series]) - {"Norrbottens län"})
+    order = kommuner + (["Norrbottens län"] if any("Norrbottens län" in s[3].index for s in series) else [])
+    fig = Figure(figsize=(9, 6.2))
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    y = np.arange(len(order))
+    height = 0.8 / max(len(series), 1)
+    for i, (label, colour, hatch, values) in enumerate(series):
+        ax.barh(y + i * height - 0.4 + height / 2, [100 * values.get(k, np.nan) for k in order], height=height,
+                label=label, color=colour, hatch=hatch, edgecolor="white")
+    ax.set_yticks(y, order)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 100)
+    ax.set_xlabel(f"Andel av befolkningen i tätorter inom {minutes:g} min till centralort (%)")
+    ax.set_title(f"Inom {minutes:g} minuter till centralort, per kommun"
+                 + (" (bil: schematisk)" if car is not None and car_schematic else ""))
+    ax.legend(fontsize=9, loc="upper center", bbox_to_anchor=(0.5, -0.09), ncol=2, frameon=False)
+    ax.grid(axis="x", alpha=0.3)
+    fig.tight_layout()
+    return _save(fig, Path(path))
+
+
+# --------------------------------------------------------------------------- text
+
+
+def _opening(found: ReportInputs) -> list[str]:
+    lines = [
+        "**Vad är verkligt och vad är schematiskt.** "
+        "Verkliga data: SCB:s kommungränser, SCB:s tätorter 2020 med folkmängd och SCB:s folkmängd per kommun, "
+        "samt Länstrafiken Norrbottens tidtabell (GTFS från Samtrafiken/Trafiklab, version 2022-12-14). "
+        "Schematiska data (demodata som står i för officiella data, inte myndighetsgränser): lagren för "
+        + (", ".join(x.lower() for x in found.schematic_layers) if found.schematic_layers else "inga teman")
+        + ("; bilvägnätet, som är ett schematiskt nät byggt ur busstidtabellerna" if found.car_schematic else "")
+        + ".",
+        "",
+        "Därför är alla målkonfliktsytor " + ("schematiska" if found.conflicts_schematic else "beräknade på verkliga lager")
+        + ", andelarna med bil " + ("schematiska" if found.car_schematic else "beräknade på ett verkligt vägnät")
+        + " och andelarna med kollektivtrafik " + ("schematiska" if found.transit_schematic else
+                                                 "beräknade på verkliga data (Länstrafiken och SCB)")
+        + ". Varje schematisk siffra i rapporten står med ordet *schematisk* bredvid sig.",
+    ]
+    if found.missing:
+        lines += ["", "**Saknade underlag:** " + ", ".join(f"`{m}`" for m in found.missing)
+                  + " finns inte i mappen; avsnitten som bygger på dem är tomma. Kör `landuse demo --out MAPP` "
+                    "för att skapa allt."]
+    return lines
+
+
+def _conflict_section(found: ReportInputs, chart: str | None) -> list[str]:
+    sch = found.conflicts_schematic
+    lines = ["## 1. Målkonflikter" + _tag(sch), ""]
+    table = found.conflicts
+    if table is None:
+        return lines + ["Målkonflikttabellen `malkonflikter_per_kommun.csv` saknas: inga målkonflikter redovisas.", ""]
+    lines += [
+        "Ytor där två teman gör anspråk på samma mark, per kommun (km², EPSG:3006). Vikten anger hur allvarlig "
+        "konflikten är (0 förenlig, 1 mindre, 2 betydande, 3 allvarlig) enligt `analyses/malkonflikter.toml`."
+        + (" Underlaget är schematiskt: siffrorna visar metoden, inte verkliga konflikter." if sch else ""),
+        "",
+        "### Länet per temapar" + _tag(sch),
+        "",
+    ]
+    county = (table.groupby(["theme_a", "theme_b"], as_index=False)
+              .agg(weight=("weight", "max"), area_km2=("area_km2", "sum"))
+              .sort_values("area_km2", ascending=False))
+    lines.append(_md_table(
+        ["Temapar", "Vikt", "Yta km²", "Underlag"],
+        [[_pair(r.theme_a, r.theme_b), str(r.weight), _num(r.area_km2, 1) + _tag(sch), SCHEMATISK if sch else "verkligt"]
+         for r in county.itertuples()],
+    ))
+    lines += ["", f"Summa av temaparens ytor i länet: {_num(county['area_km2'].sum(), 1)} km²{_tag(sch)} "
+                  "(en yta där tre teman möts räknas i tre par).", ""]
+    if chart:
+        lines += [f"![Målkonfliktsyta per kommun och temapar{_tag(sch)}]({chart})", "",
+                  f"*Figur 1. Målkonfliktsyta per kommun och temapar, km²{_tag(sch)}.*", ""]
+    lines += ["### Per kommun" + _tag(sch), ""]
+    rows = []
+    for (code, name), group in table.groupby(["kommun_code", "kommun"], sort=True):
+        top = group.sort_values("area_km2", ascending=False).iloc[0]
+        rows.append([f"{name} ({code})", str(len(group)), _num(group["area_km2"].sum(), 1) + _tag(sch),
+                     _pair(top.theme_a, top.theme_b), _num(top.area_km2, 1) + _tag(sch),
+                     _pct1(float(top.share_of_kommun)) + _tag(sch)])
+    lines.append(_md_table(["Kommun", "Temapar", "Summa km²", "Största temapar", "Dess yta km²",
+                            "Andel av kommunen"], rows))
+    lines += ["", "Hela tabellen per kommun och temapar står i bilaga A.", ""]
+    return lines
+
+
+def _access_section(found: ReportInputs, chart: str | None, settings: Settings) -> list[str]:
+    lines = ["## 2. Tillgänglighet: andel som når centralort inom 60 minuter", ""]
+    if found.car is None and found.transit is None:
+        return lines + ["Tabellerna `access_car.csv` och `access_transit.csv` saknas: ingen tillgänglighet redovisas.", ""]
+    lines += [
+        "RUS 2030-indikatorn: andel av befolkningen som når sin centralort (närmaste centralort) inom 60 minuter "
+        "med bil respektive kollektivtrafik. Befolkningen är SCB:s tätorter 2020 (personer utanför tätorter "
+        "ingår inte; se täckningen)."
+        + (" Bilens restider bygger på ett schematiskt vägnät ur busstidtabellerna och är därför schematiska."
+           if found.car is not None and found.car_schematic else ""),
+        "",
+    ]
+    totals = pd.read_csv(settings.data_dir / "kommun_folkmangd.csv", dtype={"kommun_code": str})
+    total_by_code = dict(zip(totals["kommun_code"], totals["folkmangd_2020_12_31"]))
+    total_by_code.setdefault(COUNTY_CODE, float(totals["folkmangd_2020_12_31"].sum()))
+    base = found.transit if found.transit is not None else found.car
+    base = base[np.isclose(pd.to_numeric(base["minutes"]), 60)]
+    rows = []
+    for r in base.itertuples():
+        car = _share_at(found.car, r.kommun_code)
+        transit = _share_at(found.transit, r.kommun_code)
+        total = total_by_code.get(r.kommun_code)
+        rows.append([
+            f"{r.kommun} ({r.kommun_code})" if r.kommun_code != COUNTY_CODE else f"**{r.kommun}**",
+            _num(float(r.population), 0),
+            (_pct1(car) + _tag(found.car_schematic)) if found.car is not None else "saknas",
+            (_pct1(transit) + _tag(found.transit_schematic)) if found.transit is not None else "saknas",
+            _pct1(float(r.population) / total) if total else "–",
+        ])
+    lines.append(_md_table(["Kommun", "Befolkning i tätorter", "Bil inom 60 min", "Kollektivtrafik inom 60 min",
+                            "Täckning (tätorter / SCB)"], rows))
+    lines.append("")
+    if chart:
+        lines += [f"![Andel inom 60 minuter per kommun{' (bil: schematisk)' if found.car_schematic else ''}]({chart})",
+                  "", "*Figur 2. Andel av befolkningen i tätorter inom 60 minuter till centralort, per kommun"
+                  + ("; bilens staplar är schematiska" if found.car is not None and found.car_schematic else "")
+                  + ".*", ""]
+    lines += ["Alla tröskelvärden (45, 60 och 90 minuter) står i bilaga B.", ""]
+    return lines
+
+
+def _appendix(found: ReportInputs) -> list[str]:
+    lines = ["## Bilaga A. Målkonflikter per kommun och temapar" + _tag(found.conflicts_schematic), ""]
+    sch = found.conflicts_schematic
+    if found.conflicts is None:
+        lines += ["Saknas (`malkonflikter_per_kommun.csv`).", ""]
+    else:
+        table = found.conflicts.sort_values(["kommun_code", "area_km2"], ascending=[True, False])
+        lines.append(_md_table(
+            ["Kommun", "Temapar", "Vikt", "Yta km²", "Andel av kommunen"],
+            [[f"{r.kommun} ({r.kommun_code})", _pair(r.theme_a, r.theme_b), str(r.weight),
+              _num(r.area_km2, 2) + _tag(sch), _pct1(float(r.share_of_kommun)) + _tag(sch)]
+             for r in table.itertuples()]))
+        lines.append("")
+    lines += ["## Bilaga B. Tillgänglighet, alla tröskelvärden", ""]
+    for mode, label, sch in (("car", "Bil", found.car_schematic), ("transit", "Kollektivtrafik", found.transit_schematic)):
+        table = getattr(found, mode)
+        lines += [f"### {label}{_tag(sch)}", ""]
+        if table is None:
+            lines += [f"Saknas (`access_{mode}.csv`).", ""]
+            continue
+        lines.append(_md_table(
+            ["Kommun", "Minuter", "Befolkning", "Inom tröskeln", "Andel"],
+            [[f"{r.kommun} ({r.kommun_code})", _num(float(r.minutes), 0), _num(float(r.population), 0),
+              _num(float(r.population_within), 0) + _tag(sch), _pct1(float(r.share_within)) + _tag(sch)]
+             for r in table.itertuples()]))
+        lines.append("")
+    return lines
+
+
+def report_markdown(found: ReportInputs, *, charts: dict[str, str] | None = None,
+                    settings: Settings | None = None) -> str:
+    """The report as Markdown (Swedish).
+
+    Parameters
+    ----------
+    found : ReportInputs
+        From :meth:`ReportInputs.from_dir`.
+    charts : dict, optional
+        ``{"conflicts": file name, "access": file name}`` of the PNG charts to link.
+    """
+    settings = resolve(settings)
+    charts = charts or {}
+    today = dt.date.today().isoformat()
+    lines = ["# Målkonflikter och tillgänglighet i Norrbotten – demorapport", ""]
+    lines += _opening(found)
+    lines += ["", f"*Skapad {today} med landuse ur filerna i `{found.folder.name}/`.*", ""]
+    if found.has_map:
+        lines += ["Strukturbilden (noder, stråk och områden) finns som interaktiv karta: "
+                  "[strukturbild.html](strukturbild.html) – den fungerar utan nätverk.", ""]
+    lines += _conflict_section(found, charts.get("conflicts"))
+    lines += _access_section(found, charts.get("access"), settings)
+    lines += [
+        "## 3. Källor och metod", "",
+        "- Kommuner, län och tätorter: SCB öppna geodata (CC0). Folkmängd per kommun: SCB (31 dec 2020).",
+        "- Kollektivtrafik: Länstrafiken Norrbotten, GTFS Regional via Samtrafiken/Trafiklab (CC0), "
+        "giltig 2022-12-11 – 2023-12-10.",
+        "- Riksintressen, jordbruksmark och bostäder: schematiska demolager i landuse; hämta de officiella "
+        "filerna från myndigheterna (se `landuse layers list`).",
+        "- Bil: " + ("schematiskt vägnät ur busstidtabellerna (demo); använd OpenStreetMap eller NVDB för "
+                     "verkliga restider." if found.car_schematic else "vägnät enligt indata."),
+        "",
+    ]
+    lines += _appendix(found)
+    return "\n".join(lines).rstrip() + "\n"
+
+
+_HTML = """<!DOCTYPE html>
+<html lang="sv">
+<head>
+<meta charset="utf-8">
+<title>{title}</title>
+<style>
+body{{font:15px/1.5 sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}}
+table{{border-collapse:collapse;margin:.5em 0;font-size:13px}}
+th,td{{border:1px solid #ccc;padding:2px 6px;text-align:left}}
+th{{background:#f0f0f0}} img{{max-width:100%}} code{{background:#f4f4f4}}
+</style>
+</head>
+<body>
+{body}
+</body>
+</html>
+"""
+
+
+def write_report(folder: str | Path, *, settings: Settings | None = None) -> tuple[list[Path], ReportInputs]:
+    """Write ``rapport.md``, ``rapport.html`` and the PNG charts into ``folder`` from the files there.
+
+    Returns
+    -------
+    (list of Path, ReportInputs)
+        The files written, and what was found (``missing`` names absent inputs).
+    """
+    import markdown
+
+    settings = resolve(settings)
+    folder = Path(folder)
+    found = ReportInputs.from_dir(folder, settings)
+    written: list[Path] = []
+    charts: dict[str, str] = {}
+    if found.conflicts is not None and len(found.conflicts):
+        written.append(chart_conflicts_per_kommun(found.conflicts, folder / CONFLICTS_PNG,
+                                                  schematic=found.conflicts_schematic))
+        charts["conflicts"] = CONFLICTS_PNG
+    if found.car is not None or found.transit is not None:
+        written.append(chart_access_per_kommun(found.car, found.transit, folder / ACCESS_PNG,
+                                               car_schematic=found.car_schematic,
+                                               transit_schematic=found.transit_schematic))
+        charts["access"] = ACCESS_PNG
+    text = report_markdown(found, charts=charts, settings=settings)
+    written.insert(0, write_text(text, folder / "rapport.md"))
+    body = markdown.markdown(text, extensions=["tables"])
+    title = html.escape(text.splitlines()[0].lstrip("# "))
+    written.insert(1, write_text(_HTML.format(title=title, body=body), folder / "rapport.html"))
+    return written, found
+
+
+def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
+    """Demo step: ``rapport.md`` + ``rapport.html`` (+ PNG charts) from the outputs in ``out_dir``."""
+    written, found = write_report(out_dir, settings=settings)
+    lines = ["wrote " + ", ".join(p.name for p in written)]
+    if found.missing:
+        lines.append("the report says these inputs are missing: " + ", ".join(found.missing))
+    return lines

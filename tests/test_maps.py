@@ -1,0 +1,332 @@
+"""The strukturbild map: spec, inputs present or absent, schematic labels, offline HTML, size."""
+
+from __future__ import annotations
+
+import re
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from landuse._io import write_csv, write_gpkg
+from landuse.cli import cli
+from landuse.demo import write_layers
+from landuse.errors import ConfigError, GTFSError, InputFileNotFoundError, LanduseWarning
+from landuse.indicator import indicator_table
+from landuse.layers import load_layer
+from landuse.maps import (
+    DEMO_INPUTS,
+    inputs_from_dir,
+    load_map_spec,
+    render_map,
+    simplify_geometry,
+    strak_from_gtfs,
+    strukturbild_map,
+    write_map,
+)
+
+CONFLICT_COLUMNS = ["kommun_code", "kommun", "theme_a", "theme_b", "weight", "area_km2", "share_of_kommun"]
+
+
+# --------------------------------------------------------------------------- synthetic inputs
+
+
+def unescape_json(text: str) -> str:
+    """The HTML with the JSON \\uXXXX escapes of folium's embedded GeoJSON decoded."""
+    return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _load(name: str) -> gpd.GeoDataFrame:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LanduseWarning)
+        return load_layer(name)
+
+
+def write_synthetic_outputs(folder: Path, *, include: tuple[str, ...] = ("layers", "conflicts", "car", "transit")) -> Path:
+    """Small files in the schemas of the målkonflikt, car and transit outputs (issues 3-5).
+
+    Faces are squares around four centralorter; travel times grow with the distance to
+    the nearest centralort; isochrones are 30/60 km discs.  Nothing here is a real figure.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    centralorter = _load("centralorter")
+    kommuner = _load("kommuner")
+    if "layers" in include:
+        write_layers(folder)
+    if "conflicts" in include:
+        rows, geoms = [], []
+        pairs = [("energi,rennaring", 2, 5.0), ("naturvard,rennaring", 2, 2.0), ("mineral,naturvard,rennaring", 3, 9.0),
+                 ("bostader,jordbruk", 2, 1.0)]
+        for i, (place, (themes, n, score)) in enumerate(zip(centralorter.head(4).itertuples(), pairs)):
+            x, y = place.geometry.x, place.geometry.y
+            square = shapely.box(x + 2000, y + 2000, x + 6000, y + 6000)
+            rows.append({"face_id": i + 1, "kommun_code": place.kommun_code, "kommun": place.kommun, "themes": themes,
+                         "n_themes": n, "score": score, "area_km2": square.area / 1e6, "feature_ids": f"f{i}",
+                         "schematic": True})
+            geoms.append(square)
+        # a single-theme face: not a conflict, must not be drawn
+        x, y = centralorter.geometry.iloc[5].x, centralorter.geometry.iloc[5].y
+        rows.append({"face_id": 99, "kommun_code": centralorter.kommun_code.iloc[5], "kommun": "x", "themes": "naturvard",
+                     "n_themes": 1, "score": 0.0, "area_km2": 16.0, "feature_ids": "f99", "schematic": True})
+        geoms.append(shapely.box(x, y, x + 4000, y + 4000))
+        faces = gpd.GeoDataFrame(rows, geometry=geoms, crs="EPSG:3006")
+        table = pd.DataFrame([
+            {"kommun_code": r["kommun_code"], "kommun": r["kommun"], "theme_a": r["themes"].split(",")[0],
+             "theme_b": r["themes"].split(",")[1], "weight": 2, "area_km2": r["area_km2"], "share_of_kommun": 0.001}
+            for r in rows if r["n_themes"] >= 2
+        ], columns=CONFLICT_COLUMNS)
+        write_gpkg({"faces": faces, "pairs_per_kommun": table}, folder / "malkonflikter.gpkg")
+        write_csv(table, folder / "malkonflikter_per_kommun.csv")
+    tatorter = _load("tatorter")
+    dist = np.min(
+        np.hypot(tatorter.geometry.x.to_numpy()[:, None] - centralorter.geometry.x.to_numpy()[None, :],
+                 tatorter.geometry.y.to_numpy()[:, None] - centralorter.geometry.y.to_numpy()[None, :]), axis=1)
+    for mode, speed, schematic in (("car", 1000.0, True), ("transit", 600.0, False)):
+        if mode not in include:
+            continue
+        minutes = dist / speed
+        minutes[::17] = np.nan  # some unreachable origins
+        origins = gpd.GeoDataFrame(
+            {"origin_id": tatorter["feature_id"], "kommun_code": tatorter["kommun_code"].astype(str),
+             "population": tatorter["population"].astype(float), "travel_time_min": minutes,
+             "target": "närmaste centralort"},
+            geometry=tatorter.geometry, crs="EPSG:3006",
+        )
+        if mode == "transit":
+            origins["best_min"] = minutes
+            origins["median_min"] = minutes * 1.3
+        iso = []
+        for place in centralorter.itertuples():
+            for m in (30, 60):
+                iso.append({"target_id": place.feature_id, "centralort": place.name, "kommun_code": place.kommun_code,
+                            "minutes": m, "mode": mode, "schematic": schematic,
+                            "geometry": place.geometry.buffer(m * speed, quad_segs=16)})
+        isochrones = gpd.GeoDataFrame(iso, geometry="geometry", crs="EPSG:3006")
+        write_gpkg({"origins": origins, "isochrones": isochrones}, folder / f"access_{mode}.gpkg")
+        write_csv(indicator_table(origins, (45, 60, 90)), folder / f"access_{mode}.csv")
+    assert len(kommuner) == 14
+    return folder
+
+
+@pytest.fixture(scope="module")
+def map_outputs(tmp_path_factory) -> Path:
+    return write_synthetic_outputs(tmp_path_factory.mktemp("map_outputs"))
+
+
+@pytest.fixture(scope="module")
+def full_map(map_outputs):
+    return strukturbild_map(**inputs_from_dir(map_outputs))
+
+
+# --------------------------------------------------------------------------- spec
+
+
+def test_spec_lists_overlays_with_unique_ids():
+    spec = load_map_spec()
+    ids = spec.overlay_ids
+    assert len(ids) == len(set(ids)) >= 10
+    kinds = {o.kind for o in spec.overlays}
+    assert {"kommuner", "theme", "conflicts", "isochrones", "origins", "strak", "tatorter", "centralorter"} <= kinds
+
+
+def test_bad_spec_lists_every_problem(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text('colour = 1\n[[overlay]]\nid = "a"\nkind = "nope"\nlabel = "A"\ninput = "layers"\nfoo = 2\n'
+                   '[[overlay]]\nid = "b"\nkind = "theme"\ntheme = "nope"\nlabel = "B"\ninput = "layers"\n',
+                   encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"unknown top-level keys colour.*unknown keys foo.*kind 'nope'.*Unknown theme"):
+        load_map_spec(bad)
+
+
+def test_missing_spec_names_the_known_ones(tmp_path):
+    with pytest.raises(ConfigError, match="strukturbild"):
+        load_map_spec("no_such_map")
+
+
+# --------------------------------------------------------------------------- stråk
+
+
+def test_strak_from_real_gtfs_counts_weekday_departures():
+    strak = strak_from_gtfs(Path("landuse/data/gtfs/ltnbd_gtfs_2022-12-14.zip"), "2023-02-14")
+    assert strak.crs.to_epsg() == 3006
+    assert len(strak) > 1000
+    assert (strak["departures"] >= 1).all()
+    assert (strak["from_stop_id"] < strak["to_stop_id"]).all()  # undirected, one row per pair
+    assert not strak[["from_stop_id", "to_stop_id"]].duplicated().any()
+    # the busiest corridor is in the Luleå urban area
+    top = strak.iloc[-1]
+    assert 7_250_000 < top.geometry.centroid.y < 7_320_000
+    # Sunday has fewer departures than Tuesday
+    sunday = strak_from_gtfs(Path("landuse/data/gtfs/ltnbd_gtfs_2022-12-14.zip"), "2023-02-12")
+    assert sunday["departures"].sum() < strak["departures"].sum()
+
+
+def test_strak_tiny_feed_by_hand(tmp_path):
+    feed = tmp_path / "feed"
+    feed.mkdir()
+    (feed / "stops.txt").write_text(
+        "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
+        "S,Station,65.60,22.15,1,\nA1,Station,65.60,22.15,0,S\nA2,Station,65.60,22.15,0,S\n"
+        "B,Bystop,65.70,22.30,0,\nC,Centrum,65.80,22.40,0,\n", encoding="utf-8")
+    (feed / "routes.txt").write_text("route_id,route_type\nR,700\nD,1501\n", encoding="utf-8")
+    (feed / "trips.txt").write_text("route_id,service_id,trip_id\nR,wk,t1\nR,wk,t2\nR,sun,t3\nD,wk,t4\n", encoding="utf-8")
+    (feed / "calendar_dates.txt").write_text(
+        "service_id,date,exception_type\nwk,20230214,1\nsun,20230212,1\n", encoding="utf-8")
+    (feed / "stop_times.txt").write_text(
+        "trip_id,stop_id,stop_sequence\n"
+        "t1,A1,1\nt1,B,2\nt1,C,3\n"     # S-B, B-C
+        "t2,C,1\nt2,B,2\nt2,A2,3\n"     # the other direction, from another platform of S
+        "t3,A1,1\nt3,B,2\n"             # Sunday only
+        "t4,A1,1\nt4,C,2\n",            # demand-responsive: left out
+        encoding="utf-8")
+    strak = strak_from_gtfs(feed, "2023-02-14")
+    got = {(r.from_stop_id, r.to_stop_id): r.departures for r in strak.itertuples()}
+    assert got == {("B", "S"): 2, ("B", "C"): 2}
+    with pytest.raises(GTFSError, match="no trips on 2024-01-01"):
+        strak_from_gtfs(feed, "2024-01-01")
+    (feed / "stops.txt").unlink()
+    with pytest.raises(GTFSError, match="has no stops.txt"):
+        strak_from_gtfs(feed, "2023-02-14")
+
+
+# --------------------------------------------------------------------------- geometry
+
+
+def test_simplify_coverage_keeps_shared_edges():
+    kommuner = _load("kommuner")
+    simple = simplify_geometry(kommuner.geometry, 2000, coverage=True)
+    assert simple.is_valid.all() and not simple.is_empty.any()
+    assert shapely.get_num_coordinates(simple.values).sum() < shapely.get_num_coordinates(kommuner.geometry.values).sum()
+    # no overlaps appear between neighbours (per-geometry simplification would create them)
+    union_area = shapely.union_all(simple.values).area
+    assert union_area == pytest.approx(simple.area.sum(), rel=1e-9)
+    # tolerance 0 is a no-op
+    geoms = kommuner.geometry
+    assert simplify_geometry(geoms, 0) is geoms
+
+
+def test_simplify_refuses_degrees():
+    geoms = gpd.GeoSeries([shapely.box(20, 65, 21, 66)], crs="EPSG:4326")
+    with pytest.raises(Exception, match="metres"):
+        simplify_geometry(geoms, 100)
+
+
+# --------------------------------------------------------------------------- the map
+
+
+def test_full_map_draws_every_spec_overlay(full_map):
+    spec = load_map_spec()
+    assert full_map.landuse_overlays == spec.overlay_ids
+    assert full_map.landuse_missing == []
+
+
+def test_map_html_is_offline_and_labels_schematic(full_map, tmp_path):
+    path = write_map(full_map, tmp_path / "karta.html")
+    text = unescape_json(path.read_text(encoding="utf-8"))
+    # no script or stylesheet from the network; Leaflet itself is inline
+    assert not re.search(r"<(script|link)[^>]+(src|href)=\"?(https?:)?//", text)
+    assert "cdn.jsdelivr" not in text and "code.jquery.com" not in text and "bootstrapcdn" not in text
+    assert "L.map(" in text or "L.map (" in text
+    assert "Leaflet 1.9.3" in text or "leaflet" in text.lower()
+    # schematic layers say so in the legend and popups; the real feed is not called schematic
+    legend = re.search(r'<div class="lu-legend".*?</div>\s*</div>|<div class="lu-legend".*?Källor', text, re.S).group(0)
+    assert "Rennäring (riksintresse) (schematisk)" in legend
+    assert "Målkonflikter" in legend and "schematisk" in legend
+    assert "Inom 60 min med bil från centralorten (schematisk)" in legend
+    assert "Inom 60 min med kollektivtrafik från centralorten (schematisk)" not in legend
+    assert "Obs: schematisk demodata" in text  # popup note
+    # Swedish popups: legal basis, area, conflicts
+    assert "MB 3 kap 5 §" in text and "km²" in text and "Målkonflikter" in text
+    # the single-theme face is not drawn as a conflict
+    assert "Målkonflikt, poäng 0" not in text
+    assert path.stat().st_size < 10e6
+
+
+def test_kommun_popup_has_conflict_table_and_shares(full_map):
+    text = unescape_json(render_map(full_map))
+    assert "Andel av befolkningen (tätorter) som når centralort" in text
+    assert "Bil, inom 60 min till centralort" in text
+    assert re.search(r"\d+\u00a0%\s*\(schematisk\)", text)
+    assert "Temapar" in text
+
+
+def test_map_without_optional_inputs(tmp_path):
+    folder = write_synthetic_outputs(tmp_path, include=("layers",))
+    m = strukturbild_map(**inputs_from_dir(folder))
+    spec = load_map_spec()
+    skipped = {o.id for o in spec.overlays if o.input in ("conflicts", "car", "transit")}
+    assert m.landuse_overlays == [i for i in spec.overlay_ids if i not in skipped]
+    assert any("malkonflikter" in x for x in m.landuse_missing)
+    assert any("access_car" in x for x in m.landuse_missing)
+    text = unescape_json(render_map(m))
+    assert "Saknas i denna karta" in text
+    assert "ej beräknade (malkonflikter saknas)" in text
+
+
+def test_map_from_embedded_data_without_gtfs():
+    m = strukturbild_map(gtfs=False)
+    assert "strak" not in m.landuse_overlays
+    assert "kommuner" in m.landuse_overlays and "noder_centralorter" in m.landuse_overlays
+
+
+def test_missing_input_file_is_an_error(tmp_path):
+    with pytest.raises(InputFileNotFoundError, match="does not exist"):
+        strukturbild_map(conflicts=tmp_path / "nope.gpkg")
+
+
+def test_tiles_option_adds_a_base_layer(tmp_path):
+    m = strukturbild_map(gtfs=False, tiles="OpenStreetMap")
+    text = render_map(m)
+    assert "tile.openstreetmap.org" in text
+    assert "Bakgrundskarta: OpenStreetMap" in text
+
+
+def test_demo_step_and_cli(map_outputs, tmp_path):
+    from landuse.maps import demo_step
+
+    lines = demo_step(map_outputs)
+    assert (map_outputs / "strukturbild.html").is_file()
+    assert "overlays" in lines[0]
+    runner = CliRunner()
+    out = tmp_path / "karta.html"
+    result = runner.invoke(cli, ["map", "--from", str(map_outputs), "--out", str(out), "--no-gtfs"])
+    assert result.exit_code == 0, result.output
+    assert out.is_file() and "wrote" in result.output
+    result = runner.invoke(cli, ["map", "--from", str(map_outputs), "--out", str(tmp_path / "dir"), "--no-conflicts",
+                                 "--no-gtfs"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "dir" / "strukturbild.html").is_file()
+    assert "missing" in result.output
+    result = runner.invoke(cli, ["map", "--conflicts", str(tmp_path / "nope.gpkg"), "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "does not exist" in result.output
+
+
+def test_demo_inputs_names():
+    assert DEMO_INPUTS["conflicts"] == "malkonflikter.gpkg"
+    assert DEMO_INPUTS["car_table"] == "access_car.csv"
+
+
+def test_doctests_of_maps():
+    import doctest
+
+    import landuse.maps
+
+    result = doctest.testmod(landuse.maps, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    assert result.attempted >= 3 and result.failed == 0
+
+
+def test_input_without_contract_columns_is_an_error(map_outputs):
+    from landuse.errors import ColumnNotFoundError
+
+    faces = gpd.read_file(map_outputs / "malkonflikter.gpkg", layer="faces").drop(columns=["score"])
+    with pytest.raises(ColumnNotFoundError, match="no column score"):
+        strukturbild_map(conflicts=faces, gtfs=False)
+    table = pd.read_csv(map_outputs / "access_car.csv").drop(columns=["share_within"])
+    with pytest.raises(ColumnNotFoundError, match="share_within"):
+        strukturbild_map(car_table=table, gtfs=False)
