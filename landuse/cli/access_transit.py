@@ -1,0 +1,63 @@
+"""``landuse access transit``: the 60-minute indicator by public transport (GTFS)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from landuse.cli._options import minutes_option, out_dir_option
+from landuse.settings import Settings
+
+
+@click.command("transit")
+@click.option("--gtfs", "gtfs", type=click.Path(path_type=Path), default=None,
+              help="GTFS zip or folder [default: the embedded Länstrafiken Norrbotten feed].")
+@click.option("--date", default=None, metavar="YYYY-MM-DD",
+              help="Service date inside the feed's validity [default: a typical Tuesday].")
+@click.option("--window", default="06:00-09:00", show_default=True, metavar="HH:MM-HH:MM",
+              help="Departure window [start, end), one departure per minute.")
+@click.option("--statistic", type=click.Choice(["best", "median"], case_sensitive=False), default="best",
+              show_default=True, help="Travel time over the window that the indicator uses.")
+@click.option("--population", type=click.Path(path_type=Path), default=None,
+              help="Origins with a population column [default: SCB tätorter 2020].")
+@click.option("--population-column", default=None, help="Population column of --population.")
+@click.option("--centralorter", type=click.Path(path_type=Path), default=None,
+              help="Target points [default: the 14 centralorter].")
+@minutes_option
+@click.option("--target", type=click.Choice(["any", "own"], case_sensitive=False), default="any", show_default=True,
+              help="Any centralort, or the one of the origin's own kommun.")
+@click.option("--walk-speed-kph", type=float, default=5.0, show_default=True, help="Walking speed, km/h.")
+@click.option("--max-walk-m", type=float, default=1000.0, show_default=True,
+              help="Longest walk to or from a stop, metres (inclusive).")
+@click.option("--transfer-max-m", type=float, default=300.0, show_default=True,
+              help="Longest walk between two stops for a transfer without a transfers.txt row (0: none).")
+@out_dir_option
+@click.pass_context
+def transit(ctx: click.Context, gtfs: Path | None, date: str | None, window: str, statistic: str,
+            population: Path | None, population_column: str | None, centralorter: Path | None,
+            minutes: tuple[float, ...], target: str, walk_speed_kph: float, max_walk_m: float,
+            transfer_max_m: float, out_dir: Path) -> None:
+    """Share of the population reaching a centralort within N minutes by public transport.
+
+    Writes OUT/access_transit.csv (per kommun and county) and OUT/access_transit.gpkg
+    (layers origins and isochrones).
+
+    \b
+    $ landuse access transit --out out
+    $ landuse access transit --date 2023-03-14 --statistic median --target own --out out
+    """
+    from landuse.transit import access_transit
+
+    settings = Settings(progress=not (ctx.obj or {}).get("quiet", False), walk_speed_kph=walk_speed_kph,
+                        max_walk_m=max_walk_m, transfer_max_m=transfer_max_m)
+    table, origins, router = access_transit(
+        out_dir, gtfs=gtfs, date=date, window=window, statistic=statistic.lower(), population=population,
+        population_column=population_column, centralorter=centralorter, minutes=minutes,
+        target=target.lower(), settings=settings,
+    )
+    county = table[table["kommun_code"] == "25"]
+    if not (ctx.obj or {}).get("quiet", False):
+        click.echo(f"{router.date.isoformat()} {window}, {statistic.lower()} travel time, target {target.lower()}: "
+                   + ", ".join(f"{row.share_within:.1%} within {row.minutes} min" for row in county.itertuples()))
+        click.echo(f"wrote {out_dir / 'access_transit.csv'} and {out_dir / 'access_transit.gpkg'}")

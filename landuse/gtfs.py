@@ -1,0 +1,497 @@
+"""GTFS feeds: load and validate a timetable (zip or folder) and answer calendar questions.
+
+:func:`load_feed` reads the files the router needs, checks every required file and
+column at once and raises one :class:`~landuse.errors.GTFSError` line listing all
+problems.  :class:`Feed` knows which services run on a date (``calendar.txt`` and
+``calendar_dates.txt`` together), the feed's validity range and a default weekday.
+
+Notes
+-----
+- Times are seconds after midnight of the service day ("noon minus 12 h"; the DST
+  shift on two Sundays a year is ignored) and may pass 24:00:00: a trip at
+  ``24:30:00`` belongs to the service day it starts on.
+- A service runs on a date when ``calendar.txt`` has a row whose ``start_date`` to
+  ``end_date`` covers the date with the weekday flag 1, unless ``calendar_dates.txt``
+  removes the date (``exception_type`` 2); ``exception_type`` 1 adds a date whatever
+  ``calendar.txt`` says.  A feed may have either file or both (the Länstrafiken
+  Norrbotten feed has all weekday flags 0 and lists every day in ``calendar_dates.txt``).
+- The validity range is ``feed_info.txt``'s ``feed_start_date``..``feed_end_date``
+  when both are set, else the span of ``calendar.txt``'s date ranges and
+  ``calendar_dates.txt``'s dates.
+- ``frequencies.txt`` trips are expanded into one trip per headway (departures at
+  ``start_time + k * headway_secs`` < ``end_time``), with the template trip's
+  running and dwell times; ``exact_times`` 0 is treated like 1.
+- Stop times with an empty arrival and departure (non-timepoints) are interpolated
+  linearly by ``stop_sequence`` position between the neighbouring timed stops.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from landuse.errors import GTFSError, InputFileNotFoundError
+from landuse.settings import DATA_DIR
+
+__all__ = [
+    "EMBEDDED_FEED",
+    "REQUIRED_COLUMNS",
+    "Feed",
+    "load_feed",
+    "parse_gtfs_time",
+    "parse_date",
+]
+
+#: The embedded Länstrafiken Norrbotten feed (Samtrafiken GTFS Regional, CC0).
+EMBEDDED_FEED = DATA_DIR / "gtfs" / "ltnbd_gtfs_2022-12-14.zip"
+
+#: Columns the router needs, per file.  ``None`` as a key set means "file optional".
+REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
+    "agency.txt": (),
+    "stops.txt": ("stop_id", "stop_lat", "stop_lon"),
+    "routes.txt": ("route_id",),
+    "trips.txt": ("route_id", "service_id", "trip_id"),
+    "stop_times.txt": ("trip_id", "arrival_time", "departure_time", "stop_id", "stop_sequence"),
+}
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
+    "calendar.txt": ("service_id", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                     "sunday", "start_date", "end_date"),
+    "calendar_dates.txt": ("service_id", "date", "exception_type"),
+    "frequencies.txt": ("trip_id", "start_time", "end_time", "headway_secs"),
+    "transfers.txt": ("from_stop_id", "to_stop_id", "transfer_type"),
+    "feed_info.txt": (),
+}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def parse_gtfs_time(values: pd.Series, *, what: str) -> np.ndarray:
+    """Parse ``H:MM:SS`` strings (hours may exceed 23) into float seconds; blank -> NaN.
+
+    Raises
+    ------
+    GTFSError
+        If a value is not a time, naming ``what`` (``file column``) and the value.
+    """
+    text = values.astype(str).str.strip()
+    blank = text.eq("") | values.isna().to_numpy()
+    parts = text.where(~blank, "0:0:0").str.split(":", expand=True)
+    if parts.shape[1] != 3:
+        bad = text[~blank & (text.str.count(":") != 2)]
+        raise GTFSError(f"{what} holds {bad.iloc[0]!r}, not a time HH:MM:SS. Fix the feed.")
+    numbers = parts.apply(pd.to_numeric, errors="coerce")
+    ok = numbers.notna().all(axis=1) & (numbers[1] < 60) & (numbers[2] < 60) & (numbers >= 0).all(axis=1)
+    if not ok.all():
+        raise GTFSError(f"{what} holds {text[~ok].iloc[0]!r}, not a time HH:MM:SS. Fix the feed.")
+    seconds = (numbers[0] * 3600 + numbers[1] * 60 + numbers[2]).to_numpy(dtype=float)
+    seconds[blank.to_numpy()] = np.nan
+    return seconds
+
+
+def parse_date(value: str | dt.date) -> dt.date:
+    """Parse ``YYYY-MM-DD`` or GTFS ``YYYYMMDD`` into a date."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise GTFSError(f"Date {value!r} is not a date YYYY-MM-DD (e.g. 2023-03-14).")
+
+
+def _gtfs_dates(values: pd.Series, *, what: str) -> pd.Series:
+    parsed = pd.to_datetime(values.astype(str).str.strip(), format="%Y%m%d", errors="coerce")
+    if parsed.isna().any():
+        bad = values[parsed.isna()].iloc[0]
+        raise GTFSError(f"{what} holds {bad!r}, not a date YYYYMMDD. Fix the feed.")
+    return parsed.dt.date
+
+
+class _Source:
+    """Reads member files of a GTFS zip or folder as all-string frames."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.name = path.name
+        if path.is_dir():
+            self.names = {p.name for p in path.iterdir() if p.is_file()}
+            self._zip = None
+        else:
+            try:
+                self._zip = zipfile.ZipFile(path)
+                bad = self._zip.testzip()
+            except (zipfile.BadZipFile, OSError, EOFError) as err:
+                raise GTFSError(
+                    f"GTFS feed `{self.name}` is not a readable zip archive ({err}). "
+                    "Download the feed again or pass its unzipped folder."
+                ) from err
+            if bad is not None:
+                raise GTFSError(f"GTFS feed `{self.name}` is corrupt: {bad} fails its checksum. Download it again.")
+            # feeds zipped with a top folder: accept members one level down
+            self.names = {}
+            for info in self._zip.infolist():
+                base = info.filename.rsplit("/", 1)[-1]
+                if base.endswith(".txt") and base not in self.names:
+                    self.names[base] = info.filename
+
+    def has(self, name: str) -> bool:
+        return name in self.names
+
+    def read(self, name: str) -> pd.DataFrame:
+        try:
+            if self._zip is None:
+                raw = (self.path / name).read_bytes()
+            else:
+                raw = self._zip.read(self.names[name])
+            if not raw.strip():
+                return pd.DataFrame()
+            frame = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False, encoding="utf-8-sig",
+                                skipinitialspace=True)
+        except (pd.errors.ParserError, UnicodeDecodeError, zipfile.BadZipFile, OSError, EOFError) as err:
+            raise GTFSError(f"GTFS feed `{self.name}`: {name} cannot be read as UTF-8 CSV ({err}). Fix the file.") from err
+        frame.columns = [str(c).strip() for c in frame.columns]
+        return frame
+
+    def close(self) -> None:
+        if self._zip is not None:
+            self._zip.close()
+
+
+@dataclass
+class Feed:
+    """A loaded GTFS feed; frames hold strings except the parsed columns named below.
+
+    Attributes
+    ----------
+    path : Path
+    stops : pandas.DataFrame
+        ``stop_id, stop_name, stop_lat, stop_lon`` (float, WGS84), ``location_type``
+        (int; empty = 0), ``parent_station`` (str, "" when none).
+    trips : pandas.DataFrame
+        ``trip_id, route_id, service_id`` (frequency trips expanded, ids ``<trip>#<k>``).
+    stop_times : pandas.DataFrame
+        ``trip_id, stop_id, stop_sequence`` (int), ``arrival_s``, ``departure_s``
+        (float seconds of the service day), ``pickup_type``, ``drop_off_type`` (int, 0
+        when empty); sorted by trip and sequence.
+    calendar, calendar_dates, transfers : pandas.DataFrame or None
+    """
+
+    path: Path
+    stops: pd.DataFrame
+    trips: pd.DataFrame
+    stop_times: pd.DataFrame
+    calendar: pd.DataFrame | None = None
+    calendar_dates: pd.DataFrame | None = None
+    transfers: pd.DataFrame | None = None
+    feed_info: pd.DataFrame | None = None
+    _service_cache: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def name(self) -> str:
+        return self.path.name
+
+    def validity(self) -> tuple[dt.date, dt.date]:
+        """First and last date of the feed's validity (see the module notes)."""
+        info = self.feed_info
+        if info is not None and len(info) and {"feed_start_date", "feed_end_date"} <= set(info.columns):
+            start, end = info["feed_start_date"].iloc[0].strip(), info["feed_end_date"].iloc[0].strip()
+            if start and end:
+                return parse_date(start), parse_date(end)
+        firsts, lasts = [], []
+        if self.calendar is not None and len(self.calendar):
+            firsts.append(min(self.calendar["start_date"]))
+            lasts.append(max(self.calendar["end_date"]))
+        if self.calendar_dates is not None and len(self.calendar_dates):
+            firsts.append(min(self.calendar_dates["date"]))
+            lasts.append(max(self.calendar_dates["date"]))
+        if not firsts:
+            raise GTFSError(f"GTFS feed `{self.name}` has no service dates in calendar.txt or calendar_dates.txt.")
+        return min(firsts), max(lasts)
+
+    def check_date(self, date: dt.date | str) -> dt.date:
+        """Return ``date`` parsed, or raise :class:`GTFSError` naming the valid range."""
+        day = parse_date(date)
+        first, last = self.validity()
+        if not first <= day <= last:
+            raise GTFSError(
+                f"Date {day.isoformat()} is outside the validity of GTFS feed `{self.name}`: "
+                f"valid {first.isoformat()} to {last.isoformat()}. Pass --date inside that range."
+            )
+        return day
+
+    def services_on(self, date: dt.date | str) -> set[str]:
+        """Service ids running on ``date`` (calendar.txt and calendar_dates.txt together)."""
+        day = parse_date(date)
+        if day in self._service_cache:
+            return self._service_cache[day]
+        active: set[str] = set()
+        if self.calendar is not None and len(self.calendar):
+            cal = self.calendar
+            flag = cal[WEEKDAYS[day.weekday()]].astype(str).str.strip() == "1"
+            inside = (cal["start_date"] <= day) & (cal["end_date"] >= day)
+            active.update(cal.loc[flag & inside, "service_id"])
+        if self.calendar_dates is not None and len(self.calendar_dates):
+            cd = self.calendar_dates[self.calendar_dates["date"] == day]
+            active.difference_update(cd.loc[cd["exception_type"] == 2, "service_id"])
+            active.update(cd.loc[cd["exception_type"] == 1, "service_id"])
+        self._service_cache[day] = active
+        return active
+
+    def trips_on(self, date: dt.date | str) -> pd.DataFrame:
+        """Trips whose service runs on ``date``."""
+        return self.trips[self.trips["service_id"].isin(self.services_on(date))]
+
+    def default_date(self, weekday: int = 1) -> dt.date:
+        """A typical ``weekday`` (0 = Monday; default Tuesday) inside the validity.
+
+        The most common set of running services among those weekdays wins (ties go to
+        the earliest pattern), and its first date is returned.  This skips holidays and
+        school breaks, which have unusual service sets, without a holiday calendar.
+        """
+        first, last = self.validity()
+        day = first + dt.timedelta(days=(weekday - first.weekday()) % 7)
+        patterns: dict[frozenset[str], list[dt.date]] = {}
+        while day <= last:
+            patterns.setdefault(frozenset(self.services_on(day)), []).append(day)
+            day += dt.timedelta(days=7)
+        patterns.pop(frozenset(), None)
+        if not patterns:
+            raise GTFSError(f"GTFS feed `{self.name}` has no {WEEKDAYS[weekday]} with service inside its "
+                            f"validity {first} to {last}. Pass --date.")
+        return max(patterns.values(), key=lambda days: (len(days), -days[0].toordinal()))[0]
+
+
+def _check_columns(frame: pd.DataFrame, name: str, columns: tuple[str, ...], problems: list[str]) -> bool:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        problems.append(f"{name} lacks column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+    return not missing
+
+
+def _int_column(frame: pd.DataFrame, column: str, default: int, *, what: str) -> np.ndarray:
+    if column not in frame.columns:
+        return np.full(len(frame), default, dtype=np.int64)
+    text = frame[column].astype(str).str.strip()
+    numbers = pd.to_numeric(text.where(text != "", str(default)), errors="coerce")
+    if numbers.isna().any():
+        raise GTFSError(f"{what} {column} holds {text[numbers.isna()].iloc[0]!r}, not an integer. Fix the feed.")
+    return numbers.to_numpy(dtype=np.int64)
+
+
+def _interpolate_times(stop_times: pd.DataFrame) -> pd.DataFrame:
+    """Fill blank arrival/departure times of non-timepoints linearly within each trip."""
+    arr = stop_times["arrival_s"].to_numpy(copy=True)
+    dep = stop_times["departure_s"].to_numpy(copy=True)
+    arr = np.where(np.isnan(arr), dep, arr)
+    dep = np.where(np.isnan(dep), arr, dep)
+    if np.isnan(arr).any():
+        frame = pd.DataFrame({"trip": stop_times["trip_id"].to_numpy(), "arr": arr,
+                              "pos": np.arange(len(arr), dtype=float)})
+        filled = frame.groupby("trip", sort=False, group_keys=False)[["arr", "pos"]].apply(
+            lambda g: pd.Series(np.interp(g["pos"], g["pos"][g["arr"].notna()], g["arr"][g["arr"].notna()]),
+                                index=g.index)
+            if g["arr"].notna().sum() >= 2 else g["arr"]
+        )
+        arr = np.where(np.isnan(arr), filled.to_numpy(dtype=float), arr)
+        dep = np.where(np.isnan(dep), arr, dep)
+    out = stop_times.copy()
+    out["arrival_s"] = arr
+    out["departure_s"] = dep
+    return out
+
+
+def _expand_frequencies(trips: pd.DataFrame, stop_times: pd.DataFrame, freq: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Replace each frequency-based template trip by one trip per headway."""
+    start = parse_gtfs_time(freq["start_time"], what="frequencies.txt start_time")
+    end = parse_gtfs_time(freq["end_time"], what="frequencies.txt end_time")
+    headway = pd.to_numeric(freq["headway_secs"], errors="coerce").to_numpy(dtype=float)
+    if np.isnan(headway).any() or (headway <= 0).any() or np.isnan(start).any() or np.isnan(end).any():
+        raise GTFSError("frequencies.txt has a row with a blank time or a headway_secs that is not a positive number. Fix the feed.")
+    templates = set(freq["trip_id"])
+    new_trips, new_times = [], []
+    by_trip = {k: g for k, g in stop_times[stop_times["trip_id"].isin(templates)].groupby("trip_id", sort=False)}
+    trip_rows = trips.set_index("trip_id")
+    counter: dict[str, int] = {}
+    for trip_id, t0, t1, h in zip(freq["trip_id"], start, end, headway):
+        if trip_id not in by_trip or trip_id not in trip_rows.index:
+            continue
+        times = by_trip[trip_id]
+        offset0 = times["departure_s"].iloc[0]
+        departures = np.arange(t0, t1, h)
+        for depart in departures:
+            k = counter.get(trip_id, 0)
+            counter[trip_id] = k + 1
+            new_id = f"{trip_id}#{k}"
+            copy = times.copy()
+            copy["trip_id"] = new_id
+            copy["arrival_s"] = copy["arrival_s"] - offset0 + depart
+            copy["departure_s"] = copy["departure_s"] - offset0 + depart
+            new_times.append(copy)
+            row = trip_rows.loc[[trip_id]].reset_index()
+            row["trip_id"] = new_id
+            new_trips.append(row)
+    trips = trips[~trips["trip_id"].isin(templates)]
+    stop_times = stop_times[~stop_times["trip_id"].isin(templates)]
+    if new_trips:
+        trips = pd.concat([trips, *new_trips], ignore_index=True)
+        stop_times = pd.concat([stop_times, *new_times], ignore_index=True)
+    return trips, stop_times
+
+
+def load_feed(path: str | Path | None = None) -> Feed:
+    """Load and validate a GTFS feed.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A GTFS zip or a folder of ``.txt`` files; default the embedded Länstrafiken
+        Norrbotten feed (2022-12-14, valid 2022-12-11 to 2023-12-10).
+
+    Returns
+    -------
+    Feed
+
+    Raises
+    ------
+    InputFileNotFoundError
+        If ``path`` does not exist.
+    GTFSError
+        One line naming every missing file and column, or the first bad value
+        (a corrupt zip, a time that is not HH:MM:SS, a stop_id not in stops.txt).
+
+    Examples
+    --------
+    >>> feed = load_feed()
+    >>> [d.isoformat() for d in feed.validity()]
+    ['2022-12-11', '2023-12-10']
+    >>> feed.default_date().isoformat()
+    '2023-01-17'
+    """
+    path = EMBEDDED_FEED if path is None else Path(path)
+    if not path.exists():
+        raise InputFileNotFoundError(f"GTFS feed `{path}` does not exist. Pass a GTFS zip or folder with --gtfs.")
+    source = _Source(path)
+    try:
+        return _load(source)
+    finally:
+        source.close()
+
+
+def _load(source: _Source) -> Feed:
+    problems: list[str] = []
+    frames: dict[str, pd.DataFrame] = {}
+    for name, columns in REQUIRED_COLUMNS.items():
+        if not source.has(name):
+            problems.append(f"missing {name}")
+            continue
+        frames[name] = source.read(name)
+        _check_columns(frames[name], name, columns, problems)
+    if not source.has("calendar.txt") and not source.has("calendar_dates.txt"):
+        problems.append("missing calendar.txt and calendar_dates.txt (one is required)")
+    for name, columns in OPTIONAL_COLUMNS.items():
+        if source.has(name):
+            frames[name] = source.read(name)
+            if not _check_columns(frames[name], name, columns, problems):
+                del frames[name]
+    if problems:
+        raise GTFSError(f"GTFS feed `{source.name}` is incomplete: {'; '.join(problems)}. Fix the feed or pass another --gtfs.")
+
+    stops = frames["stops.txt"].copy()
+    if stops["stop_id"].duplicated().any():
+        raise GTFSError(f"GTFS feed `{source.name}`: stops.txt repeats stop_id {stops['stop_id'][stops['stop_id'].duplicated()].iloc[0]!r}. Fix the feed.")
+    stops["location_type"] = _int_column(stops, "location_type", 0, what="stops.txt")
+    stops["parent_station"] = stops["parent_station"].astype(str).str.strip() if "parent_station" in stops else ""
+    if "stop_name" not in stops:
+        stops["stop_name"] = stops["stop_id"]
+    for column in ("stop_lat", "stop_lon"):
+        values = pd.to_numeric(stops[column], errors="coerce")
+        usable = stops["location_type"].isin([0, 1, 2])
+        if (values.isna() & usable).any():
+            bad = stops.loc[values.isna() & usable, "stop_id"].iloc[0]
+            raise GTFSError(f"GTFS feed `{source.name}`: stops.txt {column} is blank or not a number for stop {bad!r}. Fix the feed.")
+        stops[column] = values.astype(float)
+    stops = stops[["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "parent_station"]].reset_index(drop=True)
+
+    trips = frames["trips.txt"][["trip_id", "route_id", "service_id"]].copy()
+    if trips["trip_id"].duplicated().any():
+        raise GTFSError(f"GTFS feed `{source.name}`: trips.txt repeats trip_id {trips['trip_id'][trips['trip_id'].duplicated()].iloc[0]!r}. Fix the feed.")
+
+    raw = frames["stop_times.txt"]
+    stop_times = pd.DataFrame({
+        "trip_id": raw["trip_id"].to_numpy(),
+        "stop_id": raw["stop_id"].to_numpy(),
+        "stop_sequence": _int_column(raw, "stop_sequence", -1, what="stop_times.txt"),
+        "arrival_s": parse_gtfs_time(raw["arrival_time"], what="stop_times.txt arrival_time"),
+        "departure_s": parse_gtfs_time(raw["departure_time"], what="stop_times.txt departure_time"),
+        "pickup_type": _int_column(raw, "pickup_type", 0, what="stop_times.txt"),
+        "drop_off_type": _int_column(raw, "drop_off_type", 0, what="stop_times.txt"),
+    })
+    unknown_stop = ~stop_times["stop_id"].isin(stops["stop_id"])
+    if unknown_stop.any():
+        raise GTFSError(f"GTFS feed `{source.name}`: stop_times.txt names {int(unknown_stop.sum())} stop_id(s) not in "
+                        f"stops.txt (e.g. {stop_times['stop_id'][unknown_stop].iloc[0]!r}). Fix the feed.")
+    unknown_trip = ~stop_times["trip_id"].isin(trips["trip_id"])
+    if unknown_trip.any():
+        raise GTFSError(f"GTFS feed `{source.name}`: stop_times.txt names {int(unknown_trip.sum())} trip_id(s) not in "
+                        f"trips.txt (e.g. {stop_times['trip_id'][unknown_trip].iloc[0]!r}). Fix the feed.")
+    stop_times = stop_times.sort_values(["trip_id", "stop_sequence"], kind="stable").reset_index(drop=True)
+    stop_times = _interpolate_times(stop_times)
+    if stop_times["arrival_s"].isna().any():
+        bad = stop_times.loc[stop_times["arrival_s"].isna(), "trip_id"].iloc[0]
+        raise GTFSError(f"GTFS feed `{source.name}`: trip {bad!r} in stop_times.txt has fewer than two timed stops. Fix the feed.")
+
+    same_trip = stop_times["trip_id"].to_numpy()[1:] == stop_times["trip_id"].to_numpy()[:-1]
+    backwards = (stop_times["departure_s"].to_numpy() < stop_times["arrival_s"].to_numpy())
+    backwards[1:] |= same_trip & (stop_times["arrival_s"].to_numpy()[1:] < stop_times["departure_s"].to_numpy()[:-1])
+    if backwards.any():
+        bad = stop_times["trip_id"].iloc[int(np.flatnonzero(backwards)[0])]
+        raise GTFSError(f"GTFS feed `{source.name}`: trip {bad!r} in stop_times.txt goes back in time along its "
+                        "stop_sequence. Fix the feed.")
+
+    if "frequencies.txt" in frames and len(frames["frequencies.txt"]):
+        trips, stop_times = _expand_frequencies(trips, stop_times, frames["frequencies.txt"])
+        stop_times = stop_times.sort_values(["trip_id", "stop_sequence"], kind="stable").reset_index(drop=True)
+
+    calendar = frames.get("calendar.txt")
+    if calendar is not None:
+        calendar = calendar.copy()
+        calendar["start_date"] = _gtfs_dates(calendar["start_date"], what="calendar.txt start_date")
+        calendar["end_date"] = _gtfs_dates(calendar["end_date"], what="calendar.txt end_date")
+    calendar_dates = frames.get("calendar_dates.txt")
+    if calendar_dates is not None:
+        calendar_dates = calendar_dates.copy()
+        calendar_dates["date"] = _gtfs_dates(calendar_dates["date"], what="calendar_dates.txt date")
+        calendar_dates["exception_type"] = _int_column(calendar_dates, "exception_type", 0, what="calendar_dates.txt")
+    transfers = frames.get("transfers.txt")
+    if transfers is not None:
+        transfers = transfers.copy()
+        transfers["transfer_type"] = _int_column(transfers, "transfer_type", 0, what="transfers.txt")
+        text = transfers["min_transfer_time"].astype(str).str.strip() if "min_transfer_time" in transfers else pd.Series("", index=transfers.index)
+        seconds = pd.to_numeric(text.where(text != "", None), errors="coerce")
+        if (seconds.isna() & text.ne("")).any():
+            raise GTFSError(f"GTFS feed `{source.name}`: transfers.txt min_transfer_time holds "
+                            f"{text[seconds.isna() & text.ne('')].iloc[0]!r}, not seconds. Fix the feed.")
+        transfers["min_transfer_time"] = seconds.astype(float)
+        for column in ("from_trip_id", "to_trip_id", "from_route_id", "to_route_id"):
+            if column not in transfers:
+                transfers[column] = ""
+            transfers[column] = transfers[column].astype(str).str.strip()
+    return Feed(
+        path=source.path,
+        stops=stops,
+        trips=trips.reset_index(drop=True),
+        stop_times=stop_times,
+        calendar=calendar,
+        calendar_dates=calendar_dates,
+        transfers=transfers,
+        feed_info=frames.get("feed_info.txt"),
+    )

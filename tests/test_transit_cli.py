@@ -1,0 +1,142 @@
+"""``landuse access transit`` through click's CliRunner: the output contract and errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from click.testing import CliRunner
+
+from landuse.cli import cli
+
+DATA = Path(__file__).parent / "data"
+TINY = DATA / "gtfs_tiny"
+X0, Y0 = 800_000.0, 7_200_000.0
+CSV_COLUMNS = ["kommun_code", "kommun", "minutes", "population", "population_within", "share_within"]
+ORIGIN_COLUMNS = ["origin_id", "kommun_code", "population", "travel_time_min", "best_min", "median_min", "target"]
+ISO_COLUMNS = ["target_id", "centralort", "kommun_code", "minutes", "mode", "schematic"]
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> tuple[Path, Path]:
+    origins = gpd.GeoDataFrame(
+        {"id": ["A3", "FAR"], "name": ["Vid A3", "Långt bort"], "kommun_code": ["2580", "2581"],
+         "population": [300, 100]},
+        geometry=[shapely.Point(X0, Y0 + 200_000), shapely.Point(X0 + 50_000, Y0 + 250_000)], crs="EPSG:3006",
+    )
+    targets = gpd.GeoDataFrame(
+        {"id": ["T3", "T1"], "name": ["Mål 3", "Mål 1"], "kommun_code": ["2580", "2581"]},
+        geometry=[shapely.Point(X0 + 20_000, Y0 + 200_000), shapely.Point(X0 + 30_000, Y0 + 400)], crs="EPSG:3006",
+    )
+    origins.to_file(tmp_path / "origins.gpkg", driver="GPKG")
+    targets.to_file(tmp_path / "centralorter.gpkg", driver="GPKG")
+    return tmp_path / "origins.gpkg", tmp_path / "centralorter.gpkg"
+
+
+def run(*args: str):
+    return CliRunner().invoke(cli, ["access", "transit", *args], catch_exceptions=False)
+
+
+def test_contract_on_the_tiny_feed(tmp_path, inputs):
+    origins, targets = inputs
+    out = tmp_path / "out"
+    result = run("--gtfs", str(TINY), "--date", "2024-03-05", "--window", "06:00-06:30", "--population", str(origins),
+                 "--centralorter", str(targets), "--minutes", "20,30", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out / "access_transit.csv", dtype={"kommun_code": str})
+    assert list(table.columns) == CSV_COLUMNS
+    # A3 reaches Mål 3 in 15 min at best (see test_transit); FAR has no stop: 300 of 400 people
+    county = table[table["kommun_code"] == "25"].set_index("minutes")
+    assert county.loc[20, "population_within"] == 300 and county.loc[30, "share_within"] == pytest.approx(0.75)
+    assert set(table["kommun_code"]) == {"2580", "2581", "25"}
+    assert [name for name, _ in pyogrio.list_layers(out / "access_transit.gpkg")] == ["origins", "isochrones"]
+    layer = gpd.read_file(out / "access_transit.gpkg", layer="origins")
+    assert list(layer.columns) == ORIGIN_COLUMNS + ["geometry"]
+    assert layer.crs.to_epsg() == 3006
+    near, far = layer.iloc[0], layer.iloc[1]
+    assert (near["best_min"], near["median_min"], near["travel_time_min"], near["target"]) == (15.0, 24.5, 15.0, "Mål 3")
+    assert far[["travel_time_min", "best_min", "median_min", "target"]].isna().all()
+    iso = gpd.read_file(out / "access_transit.gpkg", layer="isochrones")
+    assert list(iso.columns) == ISO_COLUMNS + ["geometry"]
+    assert len(iso) == 4 and set(iso["minutes"]) == {30, 60} and set(iso["mode"]) == {"transit"}
+    assert not iso["schematic"].astype(bool).any()
+    assert set(iso.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert not list(out.glob(".*"))  # atomic writes leave no temporaries
+
+
+def test_statistic_median_and_target_own(tmp_path, inputs):
+    origins, targets = inputs
+    out = tmp_path / "out"
+    result = run("--gtfs", str(TINY), "--date", "2024-03-05", "--window", "06:00-06:30", "--population", str(origins),
+                 "--centralorter", str(targets), "--statistic", "median", "--target", "own", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    layer = gpd.read_file(out / "access_transit.gpkg", layer="origins")
+    assert layer.iloc[0]["travel_time_min"] == 24.5 and layer.iloc[0]["target"] == "Mål 3"
+
+
+def test_walk_options_reach_the_cli(tmp_path, inputs):
+    origins, targets = inputs
+    out = tmp_path / "out"
+    # at 0 m walking range the A3 origin still stands on its stop; the target is 0 m from D3
+    result = run("--gtfs", str(TINY), "--date", "2024-03-05", "--window", "06:00-06:30", "--population", str(origins),
+                 "--centralorter", str(targets), "--max-walk-m", "0", "--walk-speed-kph", "4",
+                 "--transfer-max-m", "0", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert gpd.read_file(out / "access_transit.gpkg", layer="origins").iloc[0]["best_min"] == 15.0
+
+
+def test_date_outside_validity(tmp_path, inputs):
+    origins, targets = inputs
+    result = CliRunner().invoke(cli, ["access", "transit", "--gtfs", str(TINY), "--date", "2025-01-07",
+                                      "--population", str(origins), "--centralorter", str(targets),
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "valid 2024-03-01 to 2024-03-31" in result.output
+    assert not (tmp_path / "out" / "access_transit.csv").exists()
+
+
+@pytest.mark.parametrize(("feed", "message"), [
+    ("gtfs_bad_missing_stop_times.zip", "missing stop_times.txt"),
+    ("gtfs_bad_missing_column.zip", "trips.txt lacks column service_id"),
+    ("gtfs_bad_truncated.zip", "not a readable zip archive"),
+])
+def test_broken_feed_is_one_line(tmp_path, feed, message):
+    result = CliRunner().invoke(cli, ["access", "transit", "--gtfs", str(DATA / feed), "--out", str(tmp_path)])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error:") and message in lines[0] and feed in lines[0]
+
+
+def test_bad_window(tmp_path):
+    result = CliRunner().invoke(cli, ["access", "transit", "--window", "9-6", "--out", str(tmp_path)])
+    assert result.exit_code == 1 and "--window '9-6'" in result.output
+
+
+def test_defaults_on_the_embedded_data(tmp_path):
+    out = tmp_path / "out"
+    result = run("--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert "2023-01-17" in result.output  # a typical Tuesday of the embedded feed
+    table = pd.read_csv(out / "access_transit.csv", dtype={"kommun_code": str})
+    assert list(table.columns) == CSV_COLUMNS
+    assert sorted(set(table["minutes"])) == [45, 60, 90]
+    assert len(table) == 3 * 15
+    county60 = table[(table["kommun_code"] == "25") & (table["minutes"] == 60)].iloc[0]
+    assert county60["population"] == pytest.approx(207_398)
+    assert 0.5 < county60["share_within"] <= 1
+    layer = gpd.read_file(out / "access_transit.gpkg", layer="origins")
+    assert len(layer) == 89 and list(layer.columns) == ORIGIN_COLUMNS + ["geometry"]
+    iso = gpd.read_file(out / "access_transit.gpkg", layer="isochrones")
+    assert len(iso) == 28 and iso["centralort"].nunique() == 14
+
+
+def test_help_lists_the_contract_options():
+    result = CliRunner().invoke(cli, ["access", "transit", "--help"])
+    for option in ("--gtfs", "--date", "--window", "--statistic", "--population", "--population-column",
+                   "--centralorter", "--minutes", "--target", "--walk-speed-kph", "--max-walk-m",
+                   "--transfer-max-m", "--out"):
+        assert option in result.output
