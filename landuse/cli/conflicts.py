@@ -1,0 +1,116 @@
+"""``landuse conflicts``: målkonflikter between interest themes, per kommun."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from landuse.cli._options import out_dir_option
+
+
+def _parse_layer(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, Path]:
+    """Parse repeated ``THEME=PATH`` into a mapping."""
+    out: dict[str, Path] = {}
+    for value in values:
+        theme, sep, path = value.partition("=")
+        if not sep or not theme.strip() or not path.strip():
+            raise click.BadParameter(f"{value!r} is not THEME=PATH, e.g. --layer naturvard=RI_naturvard.gpkg.")
+        if theme.strip() in out:
+            raise click.BadParameter(f"theme {theme.strip()!r} is given twice; pass one file per theme.")
+        out[theme.strip()] = Path(path.strip())
+    return out
+
+
+def _parse_themes(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    themes = [v.strip() for v in value.split(",") if v.strip()]
+    if len(themes) < 2:
+        raise click.BadParameter(f"{value!r}: name at least two themes, comma-separated, e.g. rennaring,energi.")
+    return themes
+
+
+@click.command("conflicts")
+@click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Conflict matrix TOML (default analyses/malkonflikter.toml).")
+@click.option("--layer", "layers", multiple=True, callback=_parse_layer, metavar="THEME=PATH",
+              help="Replace a theme's embedded layers with your file (repeatable).")
+@click.option("--themes", callback=_parse_themes, default=None, metavar="A,B,...",
+              help="Analyse only these themes (comma-separated).")
+@click.option("--kommun", "kommuner", multiple=True, metavar="NAME_OR_CODE",
+              help="Analyse only this kommun (name or code, repeatable); default all 14.")
+@click.option("--mode", type=click.Choice(["vector", "raster"], case_sensitive=False), default="vector",
+              show_default=True, help="Exact polygon overlay, or theme bit planes on a grid.")
+@click.option("--resolution", "resolution_m", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Raster cell side in metres, EPSG:3006 (raster mode; default 100).")
+@click.option("--score", type=click.Choice(["sum", "max"], case_sensitive=False), default="sum", show_default=True,
+              help="Face score: sum or maximum of the weights of the theme pairs present.")
+@click.option("--source-crs", default=None, help="CRS to assume for --layer files without one, e.g. EPSG:3006.")
+@click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Rows in the summary.")
+@out_dir_option
+@click.pass_context
+def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], themes: list[str] | None,
+            kommuner: tuple[str, ...], mode: str, resolution_m: float | None, score: str, source_crs: str | None,
+            top: int, out_dir: Path) -> None:
+    """Where interests claim the same ground: areas per theme pair and kommun.
+
+    Writes OUT/malkonflikter.gpkg (layers faces, pairs_per_kommun),
+    OUT/malkonflikter_per_kommun.csv and, with --mode raster,
+    OUT/malkonflikter_score.tif; prints a summary.
+
+    \b
+    $ landuse conflicts --out out
+    $ landuse conflicts --layer naturvard=RI_naturvard.gpkg --kommun Kiruna --out out
+    $ landuse conflicts --themes rennaring,energi,mineral --mode raster --resolution 100 --out out
+    """
+    from landuse.conflicts import (
+        conflicts_from_layers,
+        load_interest_layers,
+        load_kommuner,
+        read_conflict_matrix,
+        write_conflicts,
+    )
+    from landuse.settings import Settings
+
+    if resolution_m is not None and mode.lower() != "raster":
+        raise click.UsageError("--resolution applies to --mode raster only; add --mode raster or drop --resolution.")
+    quiet = bool(ctx.obj.get("quiet", False)) if ctx.obj else False
+    settings = Settings(progress=not quiet)
+    matrix = read_conflict_matrix(config, settings=settings)
+    features = load_interest_layers(themes, layers=layers, matrix=matrix, source_crs=source_crs, settings=settings)
+    zones = load_kommuner(list(kommuner) or None, settings=settings)
+    result = conflicts_from_layers(features, matrix, kommuner=zones, score=score.lower(),  # type: ignore[arg-type]
+                                   mode=mode.lower(), resolution_m=resolution_m, settings=settings)  # type: ignore[arg-type]
+    written = write_conflicts(result, out_dir)
+    _print_summary(result, top)
+    for path in written:
+        click.echo(f"wrote {path}")
+
+
+def _print_summary(result, top: int) -> None:  # noqa: ANN001 - ConflictResult, imported lazily
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    for line in result.summary_lines(top=top)[:2]:
+        console.print(line, markup=False, highlight=False)
+    table = Table(title="Theme pairs, all kommuner analysed")
+    for column, justify in (("theme pair", "left"), ("weight", "right"), ("area km²", "right"),
+                            ("share", "right"), ("kommuner", "right"), ("data", "left")):
+        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+    pairs = result.pairs.assign(weighted=result.pairs["weight"] * result.pairs["area_km2"])
+    counts = result.pairs_per_kommun.groupby(["theme_a", "theme_b"]).size()
+    for row in pairs.sort_values(["weighted", "area_km2"], ascending=False).head(top).itertuples():
+        table.add_row(f"{row.theme_a} × {row.theme_b}", str(row.weight), f"{row.area_km2:,.1f}",
+                      f"{row.share_of_area:.2%}", str(int(counts.get((row.theme_a, row.theme_b), 0))),
+                      "schematisk" if row.schematic else "")
+    console.print(table)
+    if len(pairs) > top:
+        console.print(f"... and {len(pairs) - top} more pairs (see the CSV)", highlight=False)
+    for line in result.summary_lines(top=top)[-3:]:
+        if line.startswith(("union area", "hotspots")):
+            console.print(line, markup=False, highlight=False)
+    if result.outside_km2 > 0:
+        console.print(f"{result.outside_km2:,.1f} km² of interest area lies outside the kommuner analysed "
+                      "and is left out", highlight=False)

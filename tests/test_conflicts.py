@@ -1,0 +1,427 @@
+"""The målkonflikt engine on hand-computed squares, the demo data and random rectangles."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import pytest
+import shapely
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from landuse.conflicts import (
+    FACE_COLUMNS,
+    PAIR_COLUMNS,
+    ConflictMatrix,
+    conflicts_from_layers,
+    demo_step,
+    load_interest_layers,
+    load_kommuner,
+    read_conflict_matrix,
+    write_conflicts,
+)
+from landuse.errors import (
+    ConfigError,
+    CRSMismatchError,
+    GeometryRepairWarning,
+    GeometryTypeError,
+    InvalidSettingError,
+    LayerNotFoundError,
+    MissingCRSError,
+)
+from landuse.themes import INTEREST_THEMES
+
+KM = 1000.0
+X0, Y0 = 830_000.0, 7_290_000.0  # inside Luleå kommun, EPSG:3006
+OP_CATEGORIES = [
+    "Mångfunktionell bebyggelse", "Sammanhängande bostadsbebyggelse", "Verksamheter och industri",
+    "Transportinfrastruktur", "Teknisk anläggning", "Areell näring", "Grönområde och park",
+    "Natur och friluftsliv", "Landsbygd", "Vatten",
+]
+
+
+def box(x0: float, y0: float, x1: float, y1: float) -> shapely.Polygon:
+    """A rectangle given in km offsets from (X0, Y0)."""
+    return shapely.box(X0 + x0 * KM, Y0 + y0 * KM, X0 + x1 * KM, Y0 + y1 * KM)
+
+
+@pytest.fixture
+def matrix() -> ConflictMatrix:
+    """Four themes with distinct weights, so every score is identifiable."""
+    weights = {("energi", "rennaring"): 3, ("mineral", "rennaring"): 2, ("naturvard", "rennaring"): 0,
+               ("energi", "mineral"): 1, ("energi", "naturvard"): 2, ("mineral", "naturvard"): 3}
+    return ConflictMatrix(themes=("rennaring", "energi", "mineral", "naturvard"), weights=weights)
+
+
+@pytest.fixture
+def zone() -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame({"kommun_code": ["9901"], "kommun": ["Provkommun"]},
+                            geometry=[box(-10, -10, 20, 20)], crs="EPSG:3006")
+
+
+def frame(*items: tuple[str, shapely.Geometry]) -> gpd.GeoDataFrame:
+    return gpd.GeoDataFrame(
+        {"layer": [t for t, _ in items], "theme": [t for t, _ in items],
+         "feature_id": [f"{t}{i}" for i, (t, _) in enumerate(items)], "name": "", "schematic": False},
+        geometry=[g for _, g in items], crs="EPSG:3006",
+    )
+
+
+def pair_areas(result) -> dict[tuple[str, str], float]:
+    return {(r.theme_a, r.theme_b): r.area_km2 for r in result.pairs.itertuples()}
+
+
+def run(items, matrix, zone, **kw):
+    return conflicts_from_layers(frame(*items), matrix, kommuner=zone, settings=_settings(), **kw)
+
+
+def _settings():
+    from landuse.settings import Settings
+
+    return Settings(progress=False)
+
+
+# --------------------------------------------------------------------------- hand-computed
+
+
+def test_two_overlapping_squares(matrix, zone):
+    result = run([("rennaring", box(0, 0, 1, 1)), ("energi", box(0.5, 0, 1.5, 1))], matrix, zone)
+    assert pair_areas(result) == pytest.approx({("energi", "rennaring"): 0.5})
+    faces = result.faces
+    assert list(faces.columns) == FACE_COLUMNS + ["geometry"]
+    assert len(faces) == 1
+    face = faces.iloc[0]
+    assert face["themes"] == "energi,rennaring" and face["n_themes"] == 2 and face["score"] == 3.0
+    assert face["area_km2"] == pytest.approx(0.5)
+    assert face["feature_ids"] == "rennaring:rennaring0;energi:energi1"
+    assert face["kommun_code"] == "9901" and face["kommun"] == "Provkommun" and not face["schematic"]
+    assert faces.crs.to_epsg() == 3006
+    row = result.pairs_per_kommun.iloc[0]
+    assert list(result.pairs_per_kommun.columns) == PAIR_COLUMNS
+    assert row["share_of_kommun"] == pytest.approx(0.5 / 900)
+    assert dict(zip(result.theme_area["theme"], result.theme_area["area_km2"])) == pytest.approx(
+        {"energi": 1.0, "rennaring": 1.0})
+
+
+def test_three_overlapping_squares(matrix, zone):
+    # A=[0,2]², B=[1,3]x[0,2], C=[0,2]x[1,3]: AB=2, AC=2, BC=1 (all inside A), triple=1
+    items = [("rennaring", box(0, 0, 2, 2)), ("energi", box(1, 0, 3, 2)), ("mineral", box(0, 1, 2, 3))]
+    result = run(items, matrix, zone)
+    assert pair_areas(result) == pytest.approx({("energi", "rennaring"): 2, ("mineral", "rennaring"): 2,
+                                                ("energi", "mineral"): 1})
+    faces = result.faces.set_index("themes")
+    assert faces["area_km2"].to_dict() == pytest.approx({"energi,rennaring": 1, "mineral,rennaring": 1,
+                                                         "energi,mineral,rennaring": 1})
+    assert faces.loc["energi,mineral,rennaring", "score"] == 3 + 2 + 1
+    assert result.faces.iloc[0]["themes"] == "energi,mineral,rennaring"  # face_id 1 = top score
+    assert result.hotspots(1)["face_id"].tolist() == [1]
+    maxed = run(items, matrix, zone, score="max")
+    assert maxed.faces.set_index("themes").loc["energi,mineral,rennaring", "score"] == 3
+
+
+def test_four_overlapping_squares(matrix, zone):
+    items = [("rennaring", box(0, 0, 2, 2)), ("energi", box(1, 0, 3, 2)), ("mineral", box(0, 1, 2, 3)),
+             ("naturvard", box(1, 1, 3, 3))]
+    result = run(items, matrix, zone)
+    assert pair_areas(result) == pytest.approx({
+        ("energi", "rennaring"): 2, ("mineral", "rennaring"): 2, ("naturvard", "rennaring"): 1,
+        ("energi", "mineral"): 1, ("energi", "naturvard"): 2, ("mineral", "naturvard"): 2})
+    four = result.faces[result.faces["n_themes"] == 4]
+    assert len(four) == 1 and four["area_km2"].iloc[0] == pytest.approx(1)
+    assert four["score"].iloc[0] == 3 + 2 + 0 + 1 + 2 + 3
+    assert result.theme_area["area_km2"].tolist() == pytest.approx([4, 4, 4, 4])
+
+
+def test_feature_inside_another(matrix, zone):
+    result = run([("rennaring", box(0, 0, 3, 3)), ("mineral", box(1, 1, 2, 2))], matrix, zone)
+    assert pair_areas(result) == pytest.approx({("mineral", "rennaring"): 1})
+    assert len(result.faces) == 1
+    assert shapely.equals(result.faces.geometry.iloc[0], box(1, 1, 2, 2))
+
+
+def test_touching_edges_are_no_conflict(matrix, zone, tmp_path):
+    result = run([("rennaring", box(0, 0, 1, 1)), ("energi", box(1, 0, 2, 1)), ("mineral", box(0, 1, 1, 2))],
+                 matrix, zone)
+    assert result.pairs_per_kommun.empty and list(result.pairs_per_kommun.columns) == PAIR_COLUMNS
+    assert result.faces.empty and list(result.faces.columns) == FACE_COLUMNS + ["geometry"]
+    assert result.summary_lines()[0].startswith("målkonflikter: vector")
+    write_conflicts(result, tmp_path)  # empty layers are still written, with their columns
+    assert (tmp_path / "malkonflikter_per_kommun.csv").read_text(encoding="utf-8").strip() == ",".join(PAIR_COLUMNS)
+    assert list(gpd.read_file(tmp_path / "malkonflikter.gpkg", layer="faces").columns) == FACE_COLUMNS + ["geometry"]
+
+
+def test_polygon_with_hole(matrix, zone):
+    ring = shapely.Polygon(box(0, 0, 4, 4).exterior.coords, [box(1, 1, 3, 3).exterior.coords])  # 12 km²
+    result = run([("naturvard", ring), ("energi", box(2, 0, 5, 4)), ("mineral", box(1.5, 1.5, 2.5, 2.5))],
+                 matrix, zone)
+    # naturvard x energi: [2,4]x[0,4] = 8 minus the hole's part [2,3]x[1,3] = 2 -> 6
+    # mineral sits in the hole: 0 with naturvard; with energi [2,2.5]x[1.5,2.5] = 0.5
+    assert pair_areas(result) == pytest.approx({("energi", "naturvard"): 6, ("energi", "mineral"): 0.5})
+    assert dict(zip(result.theme_area["theme"], result.theme_area["area_km2"]))["naturvard"] == pytest.approx(12)
+
+
+def test_invalid_bowtie_is_repaired(matrix, zone):
+    bowtie = shapely.Polygon([(X0, Y0), (X0 + 2 * KM, Y0 + 2 * KM), (X0 + 2 * KM, Y0), (X0, Y0 + 2 * KM)])
+    assert not bowtie.is_valid
+    with pytest.warns(GeometryRepairWarning, match="repaired 1 of 2"):
+        result = run([("rennaring", bowtie), ("energi", box(0, 0, 1, 2))], matrix, zone)
+    # make_valid gives two triangles of 1 km² each; the left one lies in energi
+    assert pair_areas(result) == pytest.approx({("energi", "rennaring"): 1})
+    assert dict(zip(result.theme_area["theme"], result.theme_area["area_km2"]))["rennaring"] == pytest.approx(2)
+
+
+def test_overlap_within_a_theme_counted_once(matrix, zone):
+    items = [("rennaring", box(0, 0, 2, 2)), ("rennaring", box(1, 0, 3, 2)), ("energi", box(0, 0, 3, 1))]
+    result = run(items, matrix, zone)
+    assert pair_areas(result) == pytest.approx({("energi", "rennaring"): 3})  # not 2 + 2
+    assert dict(zip(result.theme_area["theme"], result.theme_area["area_km2"]))["rennaring"] == pytest.approx(6)
+    assert result.faces["area_km2"].sum() == pytest.approx(3)
+    assert (result.faces["n_themes"] == 2).all()
+    middle = result.faces[result.faces["feature_ids"].str.count(";") == 2]
+    assert middle["area_km2"].sum() == pytest.approx(1)
+    # a theme with itself is never a conflict, however the features overlap
+    alone = run([("rennaring", box(0, 0, 2, 2)), ("rennaring", box(1, 0, 3, 2)), ("energi", box(9, 9, 10, 10))],
+                matrix, zone)
+    assert alone.pairs.empty and alone.faces.empty
+
+
+def test_kommun_figures_sum_to_total(matrix):
+    zones = gpd.GeoDataFrame({"kommun_code": ["9901", "9902"], "kommun": ["Väst", "Öst"]},
+                             geometry=[box(-5, -5, 1.25, 5), box(1.25, -5, 8, 5)], crs="EPSG:3006")
+    items = [("rennaring", box(0, 0, 2, 2)), ("energi", box(1, 0, 3, 2)), ("mineral", box(0, 1, 2, 3))]
+    split = run(items, matrix, zones)
+    whole = run(items, matrix, gpd.GeoDataFrame({"kommun_code": ["99"], "kommun": ["Alla"]},
+                                                geometry=[box(-5, -5, 8, 5)], crs="EPSG:3006"))
+    summed = split.pairs_per_kommun.groupby(["theme_a", "theme_b"])["area_km2"].sum().to_dict()
+    assert summed == pytest.approx(pair_areas(whole))
+    assert set(split.pairs_per_kommun["kommun_code"]) == {"9901", "9902"}
+    west = split.pairs_per_kommun.set_index(["kommun_code", "theme_a", "theme_b"])
+    # energi x rennaring = [1,2]x[0,2]; west of x=1.25 is 0.25 x 2
+    assert west.loc[("9901", "energi", "rennaring"), "area_km2"] == pytest.approx(0.5)
+    assert west.loc[("9901", "energi", "rennaring"), "share_of_kommun"] == pytest.approx(0.5 / (6.25 * 10))
+    assert split.faces.groupby("kommun_code")["area_km2"].sum().sum() == pytest.approx(whole.faces["area_km2"].sum())
+
+
+def test_mapping_input_and_crs_errors(matrix, zone, two_squares):
+    result = conflicts_from_layers({"rennaring": two_squares.iloc[[0]], "energi": two_squares.iloc[[1]]}, matrix,
+                                   kommuner=zone, settings=_settings())
+    assert pair_areas(result) == pytest.approx({("energi", "rennaring"): 0.5})
+    wgs = frame(("rennaring", box(0, 0, 1, 1)), ("energi", box(0.5, 0, 1.5, 1))).to_crs("EPSG:4326")
+    with pytest.raises(CRSMismatchError, match="geographic"):
+        conflicts_from_layers(wgs, matrix, kommuner=zone, settings=_settings())
+    with pytest.raises(MissingCRSError, match="no CRS"):
+        conflicts_from_layers(frame(("rennaring", box(0, 0, 1, 1))).set_crs(None, allow_override=True), matrix,
+                              kommuner=zone, settings=_settings())
+    with pytest.raises(ConfigError, match="jordbruk.*not in the conflict matrix"):
+        run([("rennaring", box(0, 0, 1, 1)), ("jordbruk", box(0, 0, 1, 1))], matrix, zone)
+    with pytest.raises(InvalidSettingError, match="at least 2 theme"):
+        run([("rennaring", box(0, 0, 1, 1)), ("rennaring", box(0, 0, 2, 1))], matrix, zone)
+    with pytest.raises(GeometryTypeError, match="points or lines"):
+        run([("rennaring", shapely.Point(X0, Y0)), ("energi", box(0, 0, 1, 1))], matrix, zone)
+    with pytest.raises(InvalidSettingError, match="score"):
+        run([("rennaring", box(0, 0, 1, 1)), ("energi", box(0, 0, 1, 1))], matrix, zone, score="mean")
+
+
+# --------------------------------------------------------------------------- config
+
+
+def test_shipped_matrix_is_complete():
+    matrix = read_conflict_matrix()
+    assert set(matrix.themes) == {t.value for t in INTEREST_THEMES}
+    n = len(matrix.themes)
+    assert len(matrix.weights) == n * (n - 1) // 2
+    assert all(0 <= w <= 3 for w in matrix.weights.values())
+    assert all(text.endswith(".") for text in matrix.rationale.values())
+    assert matrix.weight("totalforsvar", "energi") == matrix.weight("energi", "totalforsvar") == 3
+    assert matrix.weight("rennaring", "rennaring") == 0
+    assert list(matrix.op_categories) == OP_CATEGORIES
+    assert matrix.op_themes("  natur OCH friluftsliv ") == ("naturvard", "friluftsliv")
+
+
+MINIMAL = """themes = ["rennaring", "energi", "mineral"]
+[pairs]
+"rennaring/energi" = { weight = 3, rationale = "Vindkraft." }
+"mineral/rennaring" = { weight = 2, rationale = "Gruvor." }
+"energi/mineral" = { weight = 1, rationale = "Båda industri." }
+"""
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda s: s.replace('"mineral"]', '"gruvor"]'), "unknown theme 'gruvor'"),
+    (lambda s: s.replace("weight = 3", "weight = 4"), "weight of 'rennaring/energi' is 4"),
+    (lambda s: s.replace("weight = 1", "weight = 1.5"), "must be an integer 0..3"),
+    (lambda s: s.replace('"energi/mineral" = { weight = 1, rationale = "Båda industri." }\n', ""),
+     "missing pairs energi/mineral"),
+    (lambda s: s + '"energi/rennaring" = { weight = 1, rationale = "Igen." }\n', "given twice"),
+    (lambda s: s.replace('rationale = "Gruvor."', 'rationale = ""'), "no rationale"),
+    (lambda s: s.replace("[pairs]", 'colour = "red"\n[pairs]'), "unknown top-level keys colour"),
+    (lambda s: s + "[op_categories]\nVatten = [\"kommun\"]\n", "not an interest theme"),
+    (lambda s: s.replace("[pairs]", "[pairs"), "cannot be read"),
+])
+def test_matrix_validation(tmp_path: Path, edit, message):
+    good = tmp_path / "mine.toml"
+    good.write_text(MINIMAL, encoding="utf-8")
+    assert read_conflict_matrix(good).weight("energi", "rennaring") == 3
+    bad = tmp_path / "bad.toml"
+    bad.write_text(edit(MINIMAL), encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as info:
+        read_conflict_matrix(bad)
+    assert "`bad.toml`" in str(info.value) and "\n" not in str(info.value)
+
+
+# --------------------------------------------------------------------------- embedded data
+
+
+@pytest.fixture(scope="module")
+def demo_layers() -> gpd.GeoDataFrame:
+    return load_interest_layers(settings=_settings())
+
+
+@pytest.fixture(scope="module")
+def demo_vector(demo_layers):
+    return conflicts_from_layers(demo_layers, settings=_settings())
+
+
+def test_interest_layers_combine_several_layers_per_theme(demo_layers):
+    layers = demo_layers.groupby("theme")["layer"].unique().map(sorted).to_dict()
+    assert layers["rennaring"] == ["rennaring_flyttleder", "rennaring_karnomraden", "rennaring_svara_passager"]
+    assert layers["mineral"] == ["mineral", "mineral_punktsatta"]
+    assert set(demo_layers.geom_type) <= {"Polygon", "MultiPolygon"}
+    with pytest.raises(LayerNotFoundError, match="--layer kulturmiljo=PATH"):
+        load_interest_layers(["rennaring", "kulturmiljo"], settings=_settings())
+    with pytest.raises(InvalidSettingError, match="--themes leaves out"):
+        load_interest_layers(["rennaring", "energi"], layers={"mineral": "x.gpkg"}, settings=_settings())
+
+
+def test_load_kommuner_selection():
+    assert load_kommuner(["Kiruna", "2580", "lulea", "Överkalix kommun"])["kommun_code"].tolist() == [
+        "2513", "2580", "2584"]
+    assert len(load_kommuner()) == 14
+    with pytest.raises(InvalidSettingError, match="Atlantis.*Kiruna \\(2584\\)"):
+        load_kommuner(["Atlantis"])
+
+
+def test_demo_all_kommuner_and_schema(demo_vector):
+    table = demo_vector.pairs_per_kommun
+    assert table["kommun_code"].nunique() == 14
+    assert (table["theme_a"] < table["theme_b"]).all() and (table["area_km2"] > 0).all()
+    assert table[["kommun_code", "theme_a", "theme_b"]].duplicated().sum() == 0
+    assert ((table["share_of_kommun"] > 0) & (table["share_of_kommun"] <= 1)).all()
+    faces = demo_vector.faces
+    assert (faces["n_themes"] >= 2).all() and faces["schematic"].all()
+    assert faces["face_id"].tolist() == list(range(1, len(faces) + 1))
+    assert faces["themes"].map(lambda s: s.split(",") == sorted(s.split(","))).all()
+    # faces and the table agree: a pair's area is the area of the faces holding both themes
+    for row in table.sample(10, random_state=1).itertuples():
+        sel = faces[(faces["kommun_code"] == row.kommun_code) & faces["themes"].str.contains(row.theme_a)
+                    & faces["themes"].str.contains(row.theme_b)]
+        assert sel["area_km2"].sum() == pytest.approx(row.area_km2)
+    assert demo_vector.schematic
+
+
+def test_vector_and_raster_agree_on_demo_data(demo_layers, demo_vector):
+    raster = conflicts_from_layers(demo_layers, mode="raster", resolution_m=100, settings=_settings())
+    vec = demo_vector.pairs.set_index(["theme_a", "theme_b"])["area_km2"]
+    ras = raster.pairs.set_index(["theme_a", "theme_b"])["area_km2"].reindex(vec.index, fill_value=0)
+    rel = ((ras - vec) / vec).abs()
+    cells = vec / 0.01  # 100 m cells per pair
+    # sampling error at cell centres scales with the boundary, not the area: 1 % holds for every pair of at
+    # least 10 km² (1 000 cells); the few pairs under 3 km² stay within 1.5 %
+    assert (rel[cells >= 1000] <= 0.01).all(), rel[cells >= 1000].sort_values().tail()
+    assert (rel <= 0.015).all(), rel.sort_values().tail()
+    assert raster.score_grid is not None and raster.score_grid.dtype == np.float32
+    assert raster.score_grid.max() == pytest.approx(demo_vector.faces["score"].max())
+    assert list(raster.faces.columns) == FACE_COLUMNS + ["geometry"]
+    assert raster.pairs_per_kommun["kommun_code"].nunique() == 14
+
+
+def test_demo_step_writes_and_labels_schematic(tmp_path: Path):
+    lines = demo_step(tmp_path, settings=_settings())
+    assert (tmp_path / "malkonflikter.gpkg").is_file() and (tmp_path / "malkonflikter_per_kommun.csv").is_file()
+    assert any("schematisk" in line for line in lines)
+    kommun_lines = [line for line in lines if line.startswith("  25")]
+    assert len(kommun_lines) == 14 and all(line.endswith("[schematisk]") for line in kommun_lines)
+    csv = pd.read_csv(tmp_path / "malkonflikter_per_kommun.csv", dtype={"kommun_code": str})
+    assert list(csv.columns) == PAIR_COLUMNS and csv["kommun_code"].nunique() == 14
+
+
+# --------------------------------------------------------------------------- properties
+
+rect = st.tuples(st.integers(0, 8), st.integers(0, 8), st.integers(1, 5), st.integers(1, 5))
+
+
+@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(["rennaring", "energi", "mineral"]), rect), min_size=2, max_size=9))
+def test_random_rectangles(matrix, zone, items):
+    features = [(theme, box(x / 2, y / 2, x / 2 + w / 2, y / 2 + h / 2)) for theme, (x, y, w, h) in items]
+    if len({t for t, _ in features}) < 2:
+        return
+    result = run(features, matrix, zone)
+    areas = pair_areas(result)
+    unions = {t: shapely.union_all([g for tt, g in features if tt == t]) for t in {t for t, _ in features}}
+    union_km2 = dict(zip(result.theme_area["theme"], result.theme_area["area_km2"]))
+    for (a, b), area in areas.items():
+        assert area > 0
+        assert area <= min(union_km2[a], union_km2[b]) + 1e-9
+    for a in unions:
+        assert union_km2[a] == pytest.approx(unions[a].area / 1e6)
+        for b in unions:
+            if a < b:  # an independent check: area of (union a) ∩ (union b)
+                expected = shapely.intersection(unions[a], unions[b]).area / 1e6
+                assert areas.get((a, b), 0.0) == pytest.approx(expected, abs=1e-9)
+    # swapping two themes' labels swaps the pairs: symmetric in the themes
+    swap = {"rennaring": "energi", "energi": "rennaring", "mineral": "mineral"}
+    swapped = pair_areas(run([(swap[t], g) for t, g in features], matrix, zone))
+    assert {tuple(sorted((swap[a], swap[b]))): v for (a, b), v in areas.items()} == pytest.approx(swapped)
+    assert sum(result.faces["area_km2"]) <= sum(union_km2.values())
+
+
+def test_tiled_overlay_matches_one_tile(monkeypatch, demo_layers, demo_vector):
+    import landuse._overlay as overlay
+
+    monkeypatch.setattr(overlay, "TILE_VERTICES", 2_000)  # ~9 tiles, run in worker processes
+    tiled = conflicts_from_layers(demo_layers, settings=_settings())
+    key = ["kommun_code", "theme_a", "theme_b"]
+    left = demo_vector.pairs_per_kommun.set_index(key)["area_km2"]
+    right = tiled.pairs_per_kommun.set_index(key)["area_km2"]
+    assert left.index.equals(right.index)
+    assert right.to_numpy() == pytest.approx(left.to_numpy(), rel=1e-9)
+    # faces cut by tile edges are joined again: the same faces, covered by the same features
+    assert len(tiled.faces) == len(demo_vector.faces)
+
+    def by_cover(faces):
+        return faces.groupby([faces["kommun_code"], faces["feature_ids"]])["area_km2"].sum()
+
+    expected = by_cover(demo_vector.faces)
+    assert by_cover(tiled.faces).reindex(expected.index).to_numpy() == pytest.approx(expected.to_numpy(), rel=1e-9)
+
+
+def test_raster_on_grid_aligned_squares_is_exact(matrix, zone):
+    items = [("rennaring", box(0, 0, 2, 2)), ("energi", box(1, 0, 3, 2)), ("mineral", box(0, 1, 2, 3))]
+    vector = run(items, matrix, zone)
+    raster = run(items, matrix, zone, mode="raster", resolution_m=100)
+    assert pair_areas(raster) == pytest.approx(pair_areas(vector), rel=1e-12)
+    assert raster.theme_area["area_km2"].tolist() == pytest.approx(vector.theme_area["area_km2"].tolist())
+    faces = raster.faces.set_index("themes")
+    assert faces["area_km2"].to_dict() == pytest.approx({"energi,rennaring": 1, "mineral,rennaring": 1,
+                                                         "energi,mineral,rennaring": 1})
+    assert faces.loc["energi,mineral,rennaring", "feature_ids"] == "rennaring:rennaring0;energi:energi1;mineral:mineral2"
+    grid = raster.score_grid
+    assert grid.dtype == np.float32 and grid.max() == 6 and grid.min() == 0  # zone covers the whole grid
+    with pytest.raises(InvalidSettingError, match="resolution_m"):
+        run(items, matrix, zone, mode="raster", resolution_m=-5)
+
+
+def test_raster_regions_in_strips_keep_areas(monkeypatch, demo_layers):
+    import landuse._rasterize as rasterize
+
+    whole = conflicts_from_layers(demo_layers, mode="raster", resolution_m=500, settings=_settings())
+    real = rasterize.regions
+    monkeypatch.setattr(rasterize, "regions", lambda *a, **k: real(*a, **{**k, "strip_cells": 50_000}))
+    strips = conflicts_from_layers(demo_layers, mode="raster", resolution_m=500, settings=_settings())
+    assert strips.faces["area_km2"].sum() == pytest.approx(whole.faces["area_km2"].sum(), rel=1e-12)
+    assert len(strips.faces) == len(whole.faces)  # regions cut by strip edges are joined again
+    assert sorted(strips.faces["area_km2"].round(6)) == sorted(whole.faces["area_km2"].round(6))
+    assert strips.pairs_per_kommun.equals(whole.pairs_per_kommun)

@@ -1,0 +1,129 @@
+"""`landuse conflicts` through click's CliRunner: file names, layers and exact CSV columns."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+import rasterio
+from click.testing import CliRunner
+
+from landuse.cli import cli
+from landuse.conflicts import FACE_COLUMNS, PAIR_COLUMNS
+from landuse.errors import LanduseWarning
+from landuse.layers import load_layer
+
+CSV_HEADER = "kommun_code,kommun,theme_a,theme_b,weight,area_km2,share_of_kommun"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def read_csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype={"kommun_code": str})
+
+
+def test_default_run_writes_the_contract(runner, tmp_path):
+    result = runner.invoke(cli, ["-q", "conflicts", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["malkonflikter.gpkg", "malkonflikter_per_kommun.csv"]
+    csv_path = tmp_path / "malkonflikter_per_kommun.csv"
+    assert csv_path.read_text(encoding="utf-8").splitlines()[0] == CSV_HEADER
+    table = read_csv(csv_path)
+    assert list(table.columns) == PAIR_COLUMNS
+    assert table["kommun_code"].nunique() == 14 and (table["theme_a"] < table["theme_b"]).all()
+    assert (table["area_km2"] > 0).all() and table["weight"].between(0, 3).all()
+    gpkg = tmp_path / "malkonflikter.gpkg"
+    assert {name for name, _ in pyogrio.list_layers(gpkg)} == {"faces", "pairs_per_kommun"}
+    faces = gpd.read_file(gpkg, layer="faces")
+    assert list(faces.columns) == FACE_COLUMNS + ["geometry"]
+    assert faces.crs.to_epsg() == 3006 and set(faces.geom_type) <= {"Polygon", "MultiPolygon"}
+    assert faces["face_id"].dtype.kind == "i" and faces["n_themes"].dtype.kind == "i"
+    assert faces["schematic"].dtype == bool and faces["score"].dtype.kind == "f"
+    assert faces["feature_ids"].str.contains(":").all()
+    layer = pyogrio.read_dataframe(gpkg, layer="pairs_per_kommun", read_geometry=False)
+    assert list(layer.columns) == PAIR_COLUMNS and len(layer) == len(table)
+    assert "schematisk" in result.output and "Theme pairs" in result.output
+
+
+def test_themes_and_kommun_restrict(runner, tmp_path):
+    result = runner.invoke(cli, ["-q", "conflicts", "--themes", "rennaring,energi,mineral", "--kommun", "Kiruna",
+                                 "--kommun", "2523", "--score", "max", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    table = read_csv(tmp_path / "malkonflikter_per_kommun.csv")
+    assert set(table["kommun_code"]) == {"2523", "2584"}
+    assert set(table["kommun"]) == {"Gällivare", "Kiruna"}
+    assert set(table["theme_a"]) | set(table["theme_b"]) <= {"rennaring", "energi", "mineral"}
+    faces = gpd.read_file(tmp_path / "malkonflikter.gpkg", layer="faces")
+    assert faces["score"].max() <= 3
+
+
+def test_layer_replaces_embedded_theme(runner, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LanduseWarning)
+        energi = load_layer("energi_vindbruk")
+    user = gpd.GeoDataFrame({"id": ["NV-EGEN-1"], "namn": ["Eget naturvårdsområde"]},
+                            geometry=[energi.geometry.iloc[0]], crs="EPSG:3006")
+    path = tmp_path / "naturvard_egen.gpkg"
+    user.to_file(path, engine="pyogrio")
+    out = tmp_path / "out"
+    result = runner.invoke(cli, ["-q", "conflicts", "--layer", f"naturvard={path}", "--themes", "naturvard,energi",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    faces = gpd.read_file(out / "malkonflikter.gpkg", layer="faces")
+    assert faces["feature_ids"].str.contains("naturvard_egen:NV-EGEN-1").all()
+    assert not faces["feature_ids"].str.contains("naturvard:NV").any()  # embedded naturvard replaced
+    assert faces["schematic"].all()  # the embedded energi features covering every face are schematic
+    table = read_csv(out / "malkonflikter_per_kommun.csv")
+    assert set(zip(table["theme_a"], table["theme_b"])) == {("energi", "naturvard")}
+    assert table["area_km2"].sum() == pytest.approx(user.area.iloc[0] / 1e6, rel=0.05)  # minus sea/outside
+
+
+def test_raster_mode_writes_score_tif(runner, tmp_path):
+    result = runner.invoke(cli, ["-q", "conflicts", "--mode", "raster", "--resolution", "1000", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "malkonflikter.gpkg", "malkonflikter_per_kommun.csv", "malkonflikter_score.tif"]
+    with rasterio.open(tmp_path / "malkonflikter_score.tif") as src:
+        assert src.crs.to_epsg() == 3006 and src.res == (1000.0, 1000.0) and src.nodata == -1
+        assert src.read(1).max() > 0
+    assert read_csv(tmp_path / "malkonflikter_per_kommun.csv").columns.tolist() == PAIR_COLUMNS
+
+
+@pytest.mark.parametrize("args, code, message", [
+    (["--layer", "naturvard"], 2, "THEME=PATH"),
+    (["--themes", "rennaring"], 2, "at least two themes"),
+    (["--themes", "rennaring,drakar"], 1, "Unknown theme 'drakar'"),
+    (["--kommun", "Atlantis"], 1, "matches no kommun"),
+    (["--layer", "naturvard=saknas.gpkg"], 1, "saknas.gpkg"),
+    (["--mode", "hex"], 2, "hex"),
+    (["--resolution", "50"], 2, "--mode raster only"),
+])
+def test_bad_options(runner, tmp_path, args, code, message):
+    result = runner.invoke(cli, ["conflicts", *args, "--out", str(tmp_path)])
+    assert result.exit_code == code
+    assert message in result.output
+    if code == 1:
+        assert result.output.startswith("Error: ") and result.output.count("\n") == 1
+
+
+def test_bad_config_names_the_file(runner, tmp_path):
+    config = tmp_path / "mina_vikter.toml"
+    text = (Path(__file__).parents[1] / "analyses" / "malkonflikter.toml").read_text(encoding="utf-8")
+    config.write_text(text.replace('"energi/mineral" = { weight = 1', '"energi/mineral" = { weight = 7'),
+                      encoding="utf-8")
+    result = runner.invoke(cli, ["conflicts", "--config", str(config), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 1
+    assert "`mina_vikter.toml`" in result.output and "weight of 'energi/mineral' is 7" in result.output
+    assert not (tmp_path / "out" / "malkonflikter_per_kommun.csv").exists()
+
+
+def test_help_has_example(runner):
+    result = runner.invoke(cli, ["conflicts", "--help"])
+    assert result.exit_code == 0 and "$ landuse conflicts --out out" in result.output
