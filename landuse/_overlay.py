@@ -2,8 +2,8 @@
 
 Private plumbing of :mod:`landuse.conflicts`.  Everything is vectorised shapely 2;
 there is no Python loop over pairs of features.  Large inputs are cut into tiles
-that run in forked worker processes (GEOS unary union holds the GIL, so threads
-would not help); faces cut by a tile edge are joined again.
+that run as a dask graph (forked processes locally; a dask.distributed cluster when
+one is the default scheduler); faces cut by a tile edge are joined again.
 """
 
 from __future__ import annotations
@@ -12,60 +12,92 @@ import math
 import multiprocessing
 import os
 import warnings
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import shapely
 
-__all__ = ["Arrangement", "atomic_faces", "fork_map", "is_valid", "merge_seams"]
+__all__ = ["Arrangement", "atomic_faces", "parallel_map", "is_valid", "merge_seams"]
 
 #: Above this many vertices the plane is cut into tiles that are noded separately.
 TILE_VERTICES = 100_000
-#: Inputs of forked workers (inherited copy-on-write, never pickled).
+#: Inputs of the tasks of a process-based parallel_map, inherited by the forked workers.
 _SHARED: dict = {}
 
 
-def _call(task: tuple[Callable, object]) -> object:
-    func, item = task
+def _run_on_shared(func: Callable[[dict, object], object], item: object) -> object:
     return func(_SHARED, item)
 
 
-def fork_map(func: Callable[[dict, object], object], items: list, shared: dict, *, workers: int | None = None,
-             on_done: Callable[[int, int], None] | None = None) -> list:
-    """``[func(shared, item) for item in items]``, in forked worker processes when there are several CPUs.
+def parallel_map(func: Callable[[dict, object], object], items: list, shared: dict, *, workers: int | None = None,
+                 processes: bool = False, on_done: Callable[[int, int], None] | None = None) -> list:
+    """``[func(shared, item) for item in items]`` as a dask graph, in parallel.
 
-    ``shared`` reaches the workers by fork (copy-on-write), never by pickling; only
-    items and results are pickled, so ``func`` must be a module-level function and
-    should return numpy arrays or WKB rather than many shapely objects.  Falls back
-    to a plain loop with one worker, one item, or where fork is unavailable.
+    Parameters
+    ----------
+    func : callable
+        ``func(shared, item)``; a module-level function.
+    items : list
+        One task per item.
+    shared : dict
+        Read-only inputs of every task.
+    workers : int, optional
+        Threads or processes of the local scheduler; default the CPU count.
+    processes : bool
+        Run the tasks on dask's multiprocessing scheduler with forked workers, which
+        inherit ``shared`` copy-on-write instead of receiving a pickled copy; only
+        items and results are pickled.  For tasks that hold the GIL part of the time
+        (shapely's Python-level glue around GEOS).  Otherwise dask's threaded
+        scheduler runs them: shapely 2 releases the GIL inside GEOS.
+    on_done : callable, optional
+        ``on_done(done, total)`` after each finished task (progress bars).
+
+    Notes
+    -----
+    When a ``dask.distributed`` client is the default scheduler, the graph runs on
+    its cluster instead (``shared`` is one node of the graph, shipped to each worker
+    once): the way to scale past one machine.
     """
-    workers = min(workers or os.cpu_count() or 1, len(items))
-    results: list = []
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+    if not items:
+        return []
+    if len(items) == 1 or workers == 1:
+        results = []
         for done, item in enumerate(items, start=1):
             results.append(func(shared, item))
             if on_done:
                 on_done(done, len(items))
         return results
+    import dask
+    from dask.callbacks import Callback
+
+    distributed = bool(dask.config.get("scheduler", None))
+    use_fork = processes and not distributed and "fork" in multiprocessing.get_all_start_methods()
+    if use_fork:
+        tasks = [dask.delayed(_run_on_shared, pure=False)(func, item) for item in items]
+    else:
+        shared_node = dask.delayed(shared, traverse=False, name="landuse-shared")
+        tasks = [dask.delayed(func, pure=False)(shared_node, item) for item in items]
+    task_keys = {task.key for task in tasks}
+    finished = [0]
+
+    class _Progress(Callback):
+        def _posttask(self, key, result, dsk, state, worker_id):  # noqa: ANN001 - dask's signature
+            if key in task_keys and on_done is not None:
+                finished[0] += 1
+                on_done(finished[0], len(items))
+
+    options: dict = {"num_workers": workers or os.cpu_count() or 1}
+    if not distributed:
+        options["scheduler"] = "processes" if use_fork else "threads"
     _SHARED.clear()
-    _SHARED.update(shared)
+    if use_fork:
+        _SHARED.update(shared)
     try:
-        context = multiprocessing.get_context("fork")
-        with warnings.catch_warnings():
-            # Python >= 3.12 warns on fork() while threads are alive; the workers run only
-            # shapely/GDAL calls on inherited arrays
-            warnings.filterwarnings("ignore", message=".*use of fork\\(\\) may lead to deadlocks",
-                                    category=DeprecationWarning)
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                for done, result in enumerate(pool.map(_call, [(func, item) for item in items]), start=1):
-                    results.append(result)
-                    if on_done:
-                        on_done(done, len(items))
+        with _Progress(), dask.config.set({"multiprocessing.context": "fork"}):
+            return list(dask.compute(*tasks, **options))
     finally:
         _SHARED.clear()
-    return results
 
 
 def _valid_chunk(shared: dict, span: tuple[int, int]) -> np.ndarray:
@@ -80,7 +112,7 @@ def is_valid(geoms: np.ndarray, *, workers: int | None = None, chunk_vertices: i
         return shapely.is_valid(geoms)
     edges = np.linspace(0, len(geoms), n_chunks + 1).astype(int)
     spans = list(zip(edges[:-1].tolist(), edges[1:].tolist()))
-    return np.concatenate(fork_map(_valid_chunk, spans, {"geoms": geoms}, workers=workers))
+    return np.concatenate(parallel_map(_valid_chunk, spans, {"geoms": geoms}, workers=workers))
 
 
 def merge_seams(polys: np.ndarray, group: np.ndarray, candidate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -262,8 +294,8 @@ def atomic_faces(geoms: np.ndarray, zones: np.ndarray | None = None, *,
     is noded by a unary union and polygonized; a face lies wholly inside or wholly
     outside each input, so one interior point per face, queried against an STRtree
     of the inputs, gives the set of features covering it.  Large inputs are cut
-    into square tiles (clip by rectangle) that are noded independently in forked
-    worker processes; faces cut by a tile edge are joined again afterwards
+    into square tiles (clip by rectangle) that are noded independently as tasks of
+    a dask graph; faces cut by a tile edge are joined again afterwards
     (:func:`merge_seams`).
     """
     geoms = np.asarray(geoms, dtype=object)
@@ -276,8 +308,8 @@ def atomic_faces(geoms: np.ndarray, zones: np.ndarray | None = None, *,
             on_tile(1, 1)
     else:
         shared = {"geoms": geoms, "zones": zones, "tree": tree, "zone_tree": zone_tree}
-        results = [(shapely.from_wkb(wkb), *rest)
-                   for wkb, *rest in fork_map(_tile_job, tiles, shared, workers=workers, on_done=on_tile)]
+        results = [(shapely.from_wkb(wkb), *rest) for wkb, *rest in
+                   parallel_map(_tile_job, tiles, shared, workers=workers, processes=True, on_done=on_tile)]
     faces, face_index, feature_index, zone = [], [], [], []
     offset = 0
     outside_m2 = 0.0

@@ -8,18 +8,21 @@ are unbiased estimates whose error shrinks with the cell size.
 from __future__ import annotations
 
 import math
+import warnings
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import rasterio
 import rasterio.features
 import shapely
 from affine import Affine
+from rasterio.errors import NotGeoreferencedWarning
 
 from landuse._io import atomic_path
-from landuse._overlay import fork_map, merge_seams
+from landuse._overlay import merge_seams, parallel_map
 
 __all__ = ["BitPlanes", "rasterize_themes", "write_score_tif", "geojson_polygons", "polygons_from_shapes", "regions"]
 
@@ -104,6 +107,19 @@ def polygons_from_shapes(shapes: list[tuple[dict, float]]) -> tuple[np.ndarray, 
     return polygons, values
 
 
+@contextmanager
+def _quiet_rasterio() -> Iterator[None]:
+    """Silence rasterio's NotGeoreferencedWarning around a parallel_map call.
+
+    rasterio wraps plain arrays in in-memory datasets without a transform and warns
+    each time.  The filter is set in the calling thread because the warnings state
+    is process-wide and not safe to change from the worker threads.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", NotGeoreferencedWarning)
+        yield
+
+
 def _strip_shapes(shared: dict, rows: tuple[int, int]) -> tuple[np.ndarray, ...]:
     top, bottom = rows
     transform = shared["transform"] @ Affine.translation(0, top)
@@ -119,14 +135,15 @@ def regions(key: np.ndarray, inside: np.ndarray, transform: Affine, *,
             strip_cells: int = 4_000_000) -> tuple[np.ndarray, np.ndarray]:
     """Polygons of 4-connected cells with one ``key`` value where ``inside``, and their values.
 
-    Large grids are cut into horizontal strips traced in worker processes; regions
+    Large grids are cut into horizontal strips traced as dask tasks; regions
     cut by a strip edge are joined again.
     """
     rows, cols = key.shape
     n_strips = max(1, math.ceil(rows * cols / strip_cells))
     edges = np.linspace(0, rows, n_strips + 1).astype(int)
     spans = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
-    parts = fork_map(_strip_shapes, spans, {"key": key, "inside": inside, "transform": transform})
+    with _quiet_rasterio():
+        parts = parallel_map(_strip_shapes, spans, {"key": key, "inside": inside, "transform": transform})
     polygons, values = [], []
     for flat, ring_offsets, polygon_offsets, vals in parts:
         if len(vals):
@@ -197,8 +214,10 @@ def rasterize_themes(geoms: np.ndarray, theme_code: np.ndarray, n_themes: int, z
     mask = np.zeros((rows, cols), dtype=np.uint16)
     shared = {"geoms": geoms, "theme_code": theme_code, "transform": transform, "shape": (rows, cols)}
     themes = [t for t in range(n_themes) if (theme_code == t).any()]
-    # one theme per worker process: GDAL rasterizing and the coordinate lists for it hold the GIL
-    for t, plane in zip(themes, fork_map(_theme_plane, themes, shared, on_done=on_theme)):
+    # one theme per task
+    with _quiet_rasterio():
+        planes = parallel_map(_theme_plane, themes, shared, on_done=on_theme)
+    for t, plane in zip(themes, planes):
         mask |= np.unpackbits(plane, count=rows * cols).reshape(rows, cols).astype(np.uint16) << np.uint16(t)
     if zones is None:
         zone = np.zeros((rows, cols), dtype=np.int16)

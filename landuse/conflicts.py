@@ -775,12 +775,12 @@ def _query_chunk(shared: dict, span: tuple[int, int]) -> tuple[np.ndarray, np.nd
 
 def _faces_touching(faces: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(face, feature) index pairs that intersect; features are the prepared side, split over workers."""
-    from landuse._overlay import fork_map
+    from landuse._overlay import parallel_map
 
     n_chunks = max(1, min(len(geoms), int(shapely.get_num_coordinates(geoms).sum()) // 2_000_000))
     edges = np.linspace(0, len(geoms), n_chunks + 1).astype(int)
     spans = list(zip(edges[:-1].tolist(), edges[1:].tolist()))
-    parts = fork_map(_query_chunk, spans, {"tree": shapely.STRtree(faces), "geoms": geoms})
+    parts = parallel_map(_query_chunk, spans, {"tree": shapely.STRtree(faces), "geoms": geoms})
     return (np.concatenate([p[0] for p in parts]).astype(np.int64),
             np.concatenate([p[1] for p in parts]).astype(np.int64))
 
