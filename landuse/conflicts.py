@@ -606,9 +606,15 @@ class ConflictResult:
         """True when any input feature is schematic (demo data)."""
         return bool(self.schematic_themes)
 
-    def hotspots(self, n: int = 10) -> gpd.GeoDataFrame:
-        """The ``n`` faces with the highest score (ties: largest area first)."""
-        return self.faces.sort_values(["score", "area_km2"], ascending=False).head(n)
+    def hotspots(self, n: int = 10, *, min_area_km2: float = 0.01) -> gpd.GeoDataFrame:
+        """The ``n`` faces with the highest score (ties: largest area first).
+
+        Faces under ``min_area_km2`` (default 1 ha) are left out: overlaying layers
+        digitised independently leaves slivers along shared boundaries, and a sliver
+        where many themes happen to meet is no place to start a dialogue.
+        """
+        faces = self.faces[self.faces["area_km2"] >= min_area_km2]
+        return faces.sort_values(["score", "area_km2"], ascending=False).head(n)
 
     def summary_lines(self, top: int = 10) -> list[str]:
         """Plain-text summary: run, county pairs by weighted area, kommuner, hotspots."""
@@ -640,7 +646,7 @@ class ConflictResult:
         lines.append(f"union area per theme, km²: {areas}{mark if self.schematic else ''}")
         hot = self.hotspots(3)
         if len(hot):
-            lines.append("hotspots (highest score): " + "; ".join(
+            lines.append("hotspots (highest score, faces of 1 ha or more): " + "; ".join(
                 f"#{r.face_id} {r.kommun} {r.themes} score {r.score:g}, {r.area_km2:.2f} km²" for r in hot.itertuples()))
         if self.outside_km2 > 0:
             lines.append(f"{self.outside_km2:,.1f} km² of interest area lies outside the kommuner analysed and is left out")

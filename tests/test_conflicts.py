@@ -425,3 +425,16 @@ def test_raster_regions_in_strips_keep_areas(monkeypatch, demo_layers):
     assert len(strips.faces) == len(whole.faces)  # regions cut by strip edges are joined again
     assert sorted(strips.faces["area_km2"].round(6)) == sorted(whole.faces["area_km2"].round(6))
     assert strips.pairs_per_kommun.equals(whole.pairs_per_kommun)
+
+
+def test_hotspots_leave_out_slivers(matrix, zone):
+    # a 50 m x 50 m (0.0025 km²) triple overlap scores highest but is a sliver; the 1 km² pair face is next
+    items = [("rennaring", box(0, 0, 1, 1)), ("energi", box(0, 0, 1, 1)),
+             ("mineral", box(0.95, 0.95, 1.5, 1.5))]
+    result = run(items, matrix, zone)
+    top = result.faces.iloc[0]
+    assert top["themes"] == "energi,mineral,rennaring" and top["area_km2"] == pytest.approx(0.0025)
+    hot = result.hotspots(1)
+    assert hot["themes"].tolist() == ["energi,rennaring"]
+    assert hot["area_km2"].iloc[0] == pytest.approx(1 - 0.0025)
+    assert result.hotspots(1, min_area_km2=0)["themes"].tolist() == ["energi,mineral,rennaring"]
