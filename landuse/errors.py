@@ -25,6 +25,7 @@ __all__ = [
     "NetworkError",
     "GTFSError",
     "OutputExistsError",
+    "OutputFolderError",
     "LanduseWarning",
     "GeometryRepairWarning",
     "SchematicDataWarning",
@@ -99,6 +100,10 @@ class GTFSError(LanduseError, ValueError):
 
 class OutputExistsError(LanduseError, FileExistsError):
     """An output file exists and overwriting was not allowed."""
+
+
+class OutputFolderError(LanduseError, OSError):
+    """An output folder cannot be created or written to."""
 
 
 class LanduseWarning(UserWarning):

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from landuse.errors import ColumnFallbackWarning, ColumnNotFoundError, EmptyLayerError, LanduseWarning
-from landuse.layers import load_layer
+from landuse.layers import STANDARD_COLUMNS, load_layer
 from landuse.settings import Settings, resolve
 
 __all__ = [
@@ -114,7 +114,7 @@ def load_origins(
     candidates = [population_column] if population_column else ["population", "pop", "befolkning", "Totalt", "totalt", "POP"]
     column = next((c for c in candidates if c in frame.columns), None)
     if column is None:
-        columns = ", ".join(c for c in frame.columns if c != "geometry")
+        columns = ", ".join(c for c in frame.columns if c not in {"geometry", *STANDARD_COLUMNS})
         raise ColumnNotFoundError(
             f"`{display}` has no population column {'/'.join(candidates)}. Columns found: {columns}. "
             "Pass --population-column."
@@ -197,7 +197,7 @@ def indicator_table(
     ...                         "travel_time_min": [20.0, 75.0, float("nan")]})
     >>> table = indicator_table(origins, [60])
     >>> table[["kommun_code", "population", "population_within", "share_within"]].values.tolist()
-    [['2580', 150.0, 100.0, 0.666...], ['2584', 10.0, 0.0, 0.0], ['25', 160.0, 100.0, 0.625]]
+    [['2580', 150, 100, 0.666...], ['2584', 10, 0, 0.0], ['25', 160, 100, 0.625]]
     """
     names = kommun_names(settings)
     times = pd.to_numeric(origins[time_column], errors="coerce").to_numpy(dtype=float)
@@ -205,7 +205,7 @@ def indicator_table(
     codes = origins["kommun_code"].astype(object).where(origins["kommun_code"].notna(), None).to_numpy()
     rows = []
     kommun_codes = sorted({c for c in codes if c is not None})
-    for threshold in minutes:
+    for threshold in sorted(set(float(m) for m in minutes)):
         within = np.where(np.isfinite(times) & (times <= threshold), population, 0.0)
         for code in kommun_codes + [COUNTY_CODE]:
             mask = np.ones(len(codes), bool) if code == COUNTY_CODE else (codes == code)
@@ -220,6 +220,12 @@ def indicator_table(
                 "share_within": reached / total if total > 0 else np.nan,
             })
     table = pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
+    # head counts stay whole numbers in the CSV (4673, not 4673.0) unless a grid holds fractions
+    for column in ("population", "population_within"):
+        if np.all(np.mod(table[column].to_numpy(), 1) == 0):
+            table[column] = table[column].astype("int64")
+    if not all(float(m).is_integer() for m in table["minutes"]):
+        table["minutes"] = table["minutes"].astype(float)
     order = {c: i for i, c in enumerate(kommun_codes + [COUNTY_CODE])}
     table = table.sort_values(["minutes", "kommun_code"], key=lambda s: s.map(order) if s.name == "kommun_code" else s)
     return table.reset_index(drop=True)

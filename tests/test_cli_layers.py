@@ -84,3 +84,12 @@ def test_verbose_shows_the_traceback(runner):
     result = runner.invoke(cli, ["-v", "layers", "check", "nowhere.gpkg", "--theme", "naturvard"])
     assert result.exit_code == 1
     assert result.exception is not None and "does not exist" in str(result.exception)
+
+
+def test_unwritable_out_folder_fails_at_once_in_one_line(runner, tmp_path):
+    blocker = tmp_path / "a_file"
+    blocker.write_text("not a folder")
+    result = runner.invoke(cli, ["demo", "--out", str(blocker / "out")])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: --out ") and "cannot create or write" in lines[0]

@@ -81,3 +81,12 @@ def test_coverage_of_tatorter_is_about_83_percent():
     cov = coverage_table(load_origins()).set_index("kommun_code")
     assert cov.loc["25", "coverage"] == pytest.approx(207_398 / 249_614)
     assert (cov["coverage"] < 1).all()
+
+
+def test_thresholds_are_deduplicated_sorted_and_counts_stay_whole():
+    origins = pd.DataFrame({"kommun_code": ["2580"], "population": [4673.0], "travel_time_min": [50.0]})
+    table = indicator_table(origins, [90, 60, 60])
+    assert table["minutes"].tolist() == [60, 60, 90, 90]  # kommun + county per threshold
+    assert table["population"].dtype == "int64" and table["population"].iloc[0] == 4673
+    halves = indicator_table(origins, [30.5, 60])
+    assert halves["minutes"].tolist() == [30.5, 30.5, 60.0, 60.0]

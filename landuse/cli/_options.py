@@ -6,11 +6,31 @@ from pathlib import Path
 
 import click
 
+from landuse.errors import OutputFolderError
+
+def ensure_out_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+    """Create the output folder before any work, so a bad --out fails at once, in one line."""
+    if value is None:
+        return value
+    try:
+        value.mkdir(parents=True, exist_ok=True)
+        probe = value / ".landuse-write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as err:
+        raise OutputFolderError(
+            f"--out {value}: cannot create or write to this folder ({err.strerror or err}). "
+            "Choose a folder you can write to."
+        ) from err
+    return value
+
+
 out_dir_option = click.option(
     "--out",
     "out_dir",
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
+    callback=ensure_out_dir,
     help="Output folder (created when missing; files in it are replaced atomically).",
 )
 
