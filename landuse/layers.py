@@ -468,7 +468,7 @@ def _standardise(frame: gpd.GeoDataFrame, spec: LayerSpec, layer_name: str, sche
     if id_col is None:
         warnings.warn(
             f"`{display}`: no id column found (tried {', '.join(spec.id_columns or GENERIC_ID_COLUMNS)}); "
-            "generated ids. Pass --id-column to use one of the file's columns.",
+            "generated ids. To use one of the file's columns: --id-column in `landuse layers check`, id_column= in Python.",
             ColumnFallbackWarning,
             stacklevel=3,
         )
@@ -480,12 +480,12 @@ def _standardise(frame: gpd.GeoDataFrame, spec: LayerSpec, layer_name: str, sche
             sample = ", ".join(sorted(set(duplicated))[:5])
             raise DuplicateIdError(
                 f"`{display}`: column {id_col!r} has {duplicated.nunique()} duplicated ids (e.g. {sample}). "
-                "Pass a unique column with --id-column, or fix the file."
+                "Fix the file, or pick a unique id column (--id-column in `landuse layers check`, id_column= in Python)."
             )
     if name_col is None:
         warnings.warn(
             f"`{display}`: no name column found (tried {', '.join(spec.name_columns or GENERIC_NAME_COLUMNS)}); "
-            "names are empty. Pass --name-column to use one of the file's columns.",
+            "names are empty. To use one of the file's columns: --name-column in `landuse layers check`, name_column= in Python.",
             ColumnFallbackWarning,
             stacklevel=3,
         )
