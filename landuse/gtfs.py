@@ -78,6 +78,8 @@ def parse_gtfs_time(values: pd.Series, *, what: str) -> np.ndarray:
     GTFSError
         If a value is not a time, naming ``what`` (``file column``) and the value.
     """
+    if len(values) == 0:
+        return np.zeros(0, dtype=float)
     text = values.astype(str).str.strip()
     blank = text.eq("") | values.isna().to_numpy()
     parts = text.where(~blank, "0:0:0").str.split(":", expand=True)
@@ -309,13 +311,15 @@ def _interpolate_times(stop_times: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _expand_frequencies(trips: pd.DataFrame, stop_times: pd.DataFrame, freq: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _expand_frequencies(trips: pd.DataFrame, stop_times: pd.DataFrame, freq: pd.DataFrame,
+                        feed_name: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Replace each frequency-based template trip by one trip per headway."""
-    start = parse_gtfs_time(freq["start_time"], what="frequencies.txt start_time")
-    end = parse_gtfs_time(freq["end_time"], what="frequencies.txt end_time")
+    start = parse_gtfs_time(freq["start_time"], what=f"GTFS feed `{feed_name}`: frequencies.txt start_time")
+    end = parse_gtfs_time(freq["end_time"], what=f"GTFS feed `{feed_name}`: frequencies.txt end_time")
     headway = pd.to_numeric(freq["headway_secs"], errors="coerce").to_numpy(dtype=float)
     if np.isnan(headway).any() or (headway <= 0).any() or np.isnan(start).any() or np.isnan(end).any():
-        raise GTFSError("frequencies.txt has a row with a blank time or a headway_secs that is not a positive number. Fix the feed.")
+        raise GTFSError(f"GTFS feed `{feed_name}`: frequencies.txt has a row with a blank time or a headway_secs "
+                        "that is not a positive number. Fix the feed.")
     templates = set(freq["trip_id"])
     new_trips, new_times = [], []
     by_trip = {k: g for k, g in stop_times[stop_times["trip_id"].isin(templates)].groupby("trip_id", sort=False)}
@@ -405,10 +409,11 @@ def _load(source: _Source) -> Feed:
     if problems:
         raise GTFSError(f"GTFS feed `{source.name}` is incomplete: {'; '.join(problems)}. Fix the feed or pass another --gtfs.")
 
+    at = f"GTFS feed `{source.name}`:"  # prefix of value errors: they name the feed file
     stops = frames["stops.txt"].copy()
     if stops["stop_id"].duplicated().any():
         raise GTFSError(f"GTFS feed `{source.name}`: stops.txt repeats stop_id {stops['stop_id'][stops['stop_id'].duplicated()].iloc[0]!r}. Fix the feed.")
-    stops["location_type"] = _int_column(stops, "location_type", 0, what="stops.txt")
+    stops["location_type"] = _int_column(stops, "location_type", 0, what=f"{at} stops.txt")
     stops["parent_station"] = stops["parent_station"].astype(str).str.strip() if "parent_station" in stops else ""
     if "stop_name" not in stops:
         stops["stop_name"] = stops["stop_id"]
@@ -426,14 +431,18 @@ def _load(source: _Source) -> Feed:
         raise GTFSError(f"GTFS feed `{source.name}`: trips.txt repeats trip_id {trips['trip_id'][trips['trip_id'].duplicated()].iloc[0]!r}. Fix the feed.")
 
     raw = frames["stop_times.txt"]
+    if len(raw) == 0:
+        raise GTFSError(f"GTFS feed `{source.name}`: stop_times.txt has no rows (only a header), so no trip "
+                        "stops anywhere. Fix the feed or pass another --gtfs.")
+    st_what = f"{at} stop_times.txt"
     stop_times = pd.DataFrame({
         "trip_id": raw["trip_id"].to_numpy(),
         "stop_id": raw["stop_id"].to_numpy(),
-        "stop_sequence": _int_column(raw, "stop_sequence", -1, what="stop_times.txt"),
-        "arrival_s": parse_gtfs_time(raw["arrival_time"], what="stop_times.txt arrival_time"),
-        "departure_s": parse_gtfs_time(raw["departure_time"], what="stop_times.txt departure_time"),
-        "pickup_type": _int_column(raw, "pickup_type", 0, what="stop_times.txt"),
-        "drop_off_type": _int_column(raw, "drop_off_type", 0, what="stop_times.txt"),
+        "stop_sequence": _int_column(raw, "stop_sequence", -1, what=st_what),
+        "arrival_s": parse_gtfs_time(raw["arrival_time"], what=f"{st_what} arrival_time"),
+        "departure_s": parse_gtfs_time(raw["departure_time"], what=f"{st_what} departure_time"),
+        "pickup_type": _int_column(raw, "pickup_type", 0, what=st_what),
+        "drop_off_type": _int_column(raw, "drop_off_type", 0, what=st_what),
     })
     unknown_stop = ~stop_times["stop_id"].isin(stops["stop_id"])
     if unknown_stop.any():
@@ -458,23 +467,23 @@ def _load(source: _Source) -> Feed:
                         "stop_sequence. Fix the feed.")
 
     if "frequencies.txt" in frames and len(frames["frequencies.txt"]):
-        trips, stop_times = _expand_frequencies(trips, stop_times, frames["frequencies.txt"])
+        trips, stop_times = _expand_frequencies(trips, stop_times, frames["frequencies.txt"], source.name)
         stop_times = stop_times.sort_values(["trip_id", "stop_sequence"], kind="stable").reset_index(drop=True)
 
     calendar = frames.get("calendar.txt")
     if calendar is not None:
         calendar = calendar.copy()
-        calendar["start_date"] = _gtfs_dates(calendar["start_date"], what="calendar.txt start_date")
-        calendar["end_date"] = _gtfs_dates(calendar["end_date"], what="calendar.txt end_date")
+        calendar["start_date"] = _gtfs_dates(calendar["start_date"], what=f"{at} calendar.txt start_date")
+        calendar["end_date"] = _gtfs_dates(calendar["end_date"], what=f"{at} calendar.txt end_date")
     calendar_dates = frames.get("calendar_dates.txt")
     if calendar_dates is not None:
         calendar_dates = calendar_dates.copy()
-        calendar_dates["date"] = _gtfs_dates(calendar_dates["date"], what="calendar_dates.txt date")
-        calendar_dates["exception_type"] = _int_column(calendar_dates, "exception_type", 0, what="calendar_dates.txt")
+        calendar_dates["date"] = _gtfs_dates(calendar_dates["date"], what=f"{at} calendar_dates.txt date")
+        calendar_dates["exception_type"] = _int_column(calendar_dates, "exception_type", 0, what=f"{at} calendar_dates.txt")
     transfers = frames.get("transfers.txt")
     if transfers is not None:
         transfers = transfers.copy()
-        transfers["transfer_type"] = _int_column(transfers, "transfer_type", 0, what="transfers.txt")
+        transfers["transfer_type"] = _int_column(transfers, "transfer_type", 0, what=f"{at} transfers.txt")
         text = transfers["min_transfer_time"].astype(str).str.strip() if "min_transfer_time" in transfers else pd.Series("", index=transfers.index)
         seconds = pd.to_numeric(text.where(text != "", None), errors="coerce")
         if (seconds.isna() & text.ne("")).any():

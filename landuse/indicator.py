@@ -77,6 +77,7 @@ def load_origins(
     path: str | Path | None = None,
     *,
     population_column: str | None = None,
+    source_crs: str | None = None,
     settings: Settings | None = None,
 ) -> gpd.GeoDataFrame:
     """Load the population origins of an accessibility run.
@@ -89,6 +90,8 @@ def load_origins(
     population_column : str, optional
         Column with the number of people; default ``population`` (the tätorter's
         ``pop`` after the spec's rename), else ``pop``, ``befolkning``, ``Totalt``.
+    source_crs : str, optional
+        CRS to assume when ``path`` declares none (e.g. ``"EPSG:3006"``).
 
     Returns
     -------
@@ -109,7 +112,7 @@ def load_origins(
         with warnings.catch_warnings():
             # population cells (SCB grid) have neither names nor ids worth a warning
             warnings.simplefilter("ignore", ColumnFallbackWarning)
-            frame = load_layer(path, theme="tatort", settings=settings)
+            frame = load_layer(path, theme="tatort", source_crs=source_crs, settings=settings)
     display = "tatorter" if path is None else Path(path).name
     candidates = [population_column] if population_column else ["population", "pop", "befolkning", "Totalt", "totalt", "POP"]
     column = next((c for c in candidates if c in frame.columns), None)
@@ -144,8 +147,9 @@ def load_origins(
     return out
 
 
-def load_centralorter(path: str | Path | None = None, *, settings: Settings | None = None) -> gpd.GeoDataFrame:
-    """Load the centralort targets.
+def load_centralorter(path: str | Path | None = None, *, source_crs: str | None = None,
+                      settings: Settings | None = None) -> gpd.GeoDataFrame:
+    """Load the centralort targets (``source_crs``: CRS to assume when ``path`` declares none).
 
     Returns
     -------
@@ -154,8 +158,10 @@ def load_centralorter(path: str | Path | None = None, *, settings: Settings | No
         and ``kommun_code`` (from a ``kommun_code`` column, else spatial join).
     """
     settings = resolve(settings)
-    frame = load_layer("centralorter" if path is None else path, theme=None if path is None else "centralort",
-                       settings=settings)
+    if path is None:
+        frame = load_layer("centralorter", settings=settings)
+    else:
+        frame = load_layer(path, theme="centralort", source_crs=source_crs, settings=settings)
     kommun = frame["kommun_code"].astype(str) if "kommun_code" in frame.columns else assign_kommun(frame, settings)
     return gpd.GeoDataFrame(
         {"target_id": frame["feature_id"].astype(str).to_numpy(), "name": frame["name"].to_numpy(),

@@ -806,18 +806,73 @@ def network_from_gtfs(feed: str | Path | None = None, *, settings: Settings | No
 # --------------------------------------------------------------------------- dispatch
 
 
+#: File names that mark a GTFS feed (any one of them is enough: a broken feed may lack the others).
+_GTFS_FILES = frozenset({"agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "calendar.txt",
+                         "calendar_dates.txt"})
+
+
+def _zip_member_names(path: Path) -> list[str]:
+    """Base names of the members of a zip, also of a truncated one.
+
+    A zip cut short has lost its central directory, so :mod:`zipfile` cannot list it;
+    every member's local header still carries its file name, uncompressed.
+    """
+    import mmap
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return [n.rsplit("/", 1)[-1] for n in archive.namelist()]
+    except (zipfile.BadZipFile, OSError, EOFError):
+        pass
+    names = []
+    try:
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as raw:
+            start = raw.find(b"PK\x03\x04")
+            while start >= 0 and start + 30 <= len(raw):
+                length = int.from_bytes(raw[start + 26:start + 28], "little")
+                names.append(raw[start + 30:start + 30 + length].decode("utf-8", "replace").rsplit("/", 1)[-1])
+                start = raw.find(b"PK\x03\x04", start + 30)
+    except (OSError, ValueError):  # an empty file cannot be mapped
+        return []
+    return names
+
+
+def _is_gtfs(path: Path) -> bool:
+    """A folder or zip holding a GTFS file (``stops.txt``, ``stop_times.txt`` ...), or a zip named like a feed."""
+    if path.is_dir():
+        return any((path / name).is_file() for name in _GTFS_FILES)
+    if not path.name.lower().endswith(".zip"):
+        return False
+    names = _zip_member_names(path)
+    if any(name in _GTFS_FILES for name in names):
+        return True
+    # an unreadable zip named like a feed: the GTFS reader's message fits better than the Shapefile advice
+    return "gtfs" in path.name.lower() and not zipfile.is_zipfile(path)
+
+
 def network_from_file(
     path: str | Path,
     *,
     speed_column: str = "speed_kph",
     oneway_column: str | None = None,
+    source_crs: str | None = None,
     settings: Settings | None = None,
 ) -> RoadNetwork:
     """Read a network from any supported file, choosing the reader by its name.
 
-    ``.osm``, ``.xml``, ``.pbf``, ``.graphml`` -> :func:`network_from_osm`; a GTFS zip
-    (holding ``stop_times.txt``) or folder -> :func:`network_from_gtfs`; anything else
-    (``.gpkg``, ``.shp``, ``.geojson`` ...) -> :func:`network_from_lines`.
+    ``.osm``, ``.xml``, ``.pbf``, ``.graphml`` -> :func:`network_from_osm`; a GTFS zip or
+    folder (holding any GTFS file such as ``stops.txt`` or ``stop_times.txt``, also a
+    truncated zip whose member names show it) -> validated with
+    :func:`landuse.gtfs.load_feed`, then :func:`network_from_gtfs`; anything else
+    (``.gpkg``, ``.shp``, ``.geojson`` ...) -> :func:`network_from_lines`, which takes
+    ``source_crs`` for a layer without one.
+
+    Raises
+    ------
+    InputFileNotFoundError
+        If ``path`` does not exist.
+    GTFSError
+        A GTFS feed that is corrupt or misses files or columns (one line naming all).
     """
     path = Path(path)
     if not path.exists():
@@ -827,10 +882,12 @@ def network_from_file(
     name = path.name.lower()
     if name.endswith((".osm", ".xml", ".pbf", ".graphml")):
         return network_from_osm(path)
-    if path.is_dir() and (path / "stop_times.txt").exists():
+    if _is_gtfs(path):
+        from landuse.gtfs import load_feed
+
+        try:
+            load_feed(path)  # one line naming every missing file and column, as `access transit` gives
+        except GTFSError as err:  # here the feed came through --network, not --gtfs
+            raise GTFSError(str(err).replace("--gtfs", "--network")) from err
         return network_from_gtfs(path, settings=settings)
-    if name.endswith(".zip") and zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as archive:
-            if any(Path(n).name == "stop_times.txt" for n in archive.namelist()):
-                return network_from_gtfs(path, settings=settings)
-    return network_from_lines(path, speed_column=speed_column, oneway_column=oneway_column)
+    return network_from_lines(path, speed_column=speed_column, oneway_column=oneway_column, source_crs=source_crs)

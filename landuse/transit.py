@@ -77,6 +77,9 @@ the same second with a 0-second transfer can be missed when the second trip sort
 
 Origins are points (tätort centroids by default): a tätort whose point lies farther than
 ``max_walk_m`` from every stop is unreachable even if part of it is close to a stop.
+Such origins are counted in a :class:`~landuse.errors.PartialLossWarning`; when no
+origin has a stop within reach the feed does not cover them and
+:func:`travel_times` raises :class:`~landuse.errors.GTFSError`.
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ from scipy.spatial import cKDTree
 
 from landuse._csa import earliest_arrivals, profile_scan
 from landuse._io import write_csv, write_gpkg
-from landuse.errors import InvalidSettingError, PartialLossWarning
+from landuse.errors import GTFSError, InvalidSettingError, PartialLossWarning
 from landuse.gtfs import Feed, load_feed, parse_date
 from landuse.settings import WORK_CRS, Settings, resolve
 
@@ -466,6 +469,62 @@ def _xy(frame: gpd.GeoDataFrame) -> np.ndarray:
     return np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
 
 
+def _check_stop_coverage(router: TransitRouter, origins: gpd.GeoDataFrame, o_xy: np.ndarray, t_xy: np.ndarray,
+                         origin_kommun: np.ndarray, target_kommun: np.ndarray, target: str) -> str | None:
+    """Raise when no origin can board; return a warning text with counts when some cannot.
+
+    An origin without a boardable stop within ``max_walk_m`` can only reach a centralort
+    it can walk to; silently counting the others as "not reached" would hide a feed
+    that does not cover the origins (a wrong --gtfs) or a too short --max-walk-m.
+    """
+    n = len(o_xy)
+    if n == 0:
+        return None
+    limit = router.max_walk_m
+    has_stop = np.diff(router.stops_within(o_xy, limit)[0]) > 0
+    if has_stop.all():
+        return None
+    near_target = np.zeros(n, dtype=bool)
+    for g in range(len(t_xy)):
+        allowed = np.ones(n, dtype=bool) if target == "any" else origin_kommun == target_kommun[g]
+        near_target |= allowed & (np.round(np.hypot(*(o_xy - t_xy[g]).T), 3) <= limit)
+    if router.tree is None:
+        nearest_m = np.full(n, np.inf)
+    else:
+        nearest_m = router.tree.query(o_xy)[0]
+    population = pd.to_numeric(origins["population"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    labels = origins["name"].astype(str).to_numpy() if "name" in origins.columns else np.full(n, "", dtype=object)
+    ids = origins["origin_id"].astype(str).to_numpy() if "origin_id" in origins.columns else np.arange(n).astype(str)
+    labels = np.where(pd.Series(labels).str.strip().isin(["", "None", "nan"]), ids, labels)
+
+    def distance(metres: float) -> str:
+        if not np.isfinite(metres):
+            return "no stop at all"
+        if metres < 2_000:
+            return f"{metres:,.0f} m"
+        return f"{metres / 1000:.1f} km" if metres < 100_000 else f"{metres / 1000:,.0f} km"
+
+    if not has_stop.any():
+        walkers = (f"; only the {int(near_target.sum())} within walking distance of a centralort would count as "
+                   "reached") if near_target.any() else ""
+        found = ("the feed has no boardable stops" if router.tree is None
+                 else f"the nearest stop is {distance(float(nearest_m.min()))} from the closest origin")
+        raise GTFSError(
+            f"None of the {n} origins has a stop of GTFS feed `{router.feed.name}` within {limit:g} m "
+            f"(--max-walk-m): {found}{walkers}. The feed does not seem to cover the origins: pass the feed "
+            "of the origins' region with --gtfs (or origins inside the feed's area)."
+        )
+    lost = ~has_stop & ~near_target
+    if not lost.any():
+        return None
+    order = np.flatnonzero(lost)[np.argsort(-population[lost], kind="stable")][:3]  # the largest first
+    examples = ", ".join(f"{labels[i]} {distance(float(nearest_m[i]))}" for i in order)
+    more = ", ..." if lost.sum() > len(order) else ""
+    return (f"{int(lost.sum())} of {n} origins ({population[lost].sum():,.0f} people) have no stop within "
+            f"{limit:g} m (--max-walk-m) and no centralort within walking distance; they count as not reached "
+            f"(nearest stop: {examples}{more}). Raise --max-walk-m if they may walk farther.")
+
+
 def travel_times(
     origins: gpd.GeoDataFrame | None = None,
     targets: gpd.GeoDataFrame | None = None,
@@ -514,9 +573,18 @@ def travel_times(
     Raises
     ------
     GTFSError
-        Broken feed, or ``date`` outside its validity (the message names the range).
+        Broken feed, ``date`` outside its validity (the message names the range), or
+        no origin with a boardable stop within ``max_walk_m`` (the feed does not cover
+        the origins).
     InvalidSettingError
         Bad ``window``, ``statistic`` or ``target``.
+
+    Warns
+    -----
+    PartialLossWarning
+        With counts and people, when some origins have no stop within ``max_walk_m``
+        and no allowed centralort within walking distance (they count as not reached),
+        and with ``target="own"`` when origins lie in a kommun without a centralort.
 
     Examples
     --------
@@ -539,6 +607,10 @@ def travel_times(
     origin_kommun = origins["kommun_code"].astype(object).to_numpy()
     target_kommun = targets["kommun_code"].astype(object).to_numpy()
     target_names = targets["name"].astype(object).to_numpy()
+
+    uncovered = _check_stop_coverage(router, origins, o_xy, t_xy, origin_kommun, target_kommun, target)
+    if uncovered:
+        warnings.warn(uncovered, PartialLossWarning, stacklevel=2)
 
     best_tt = np.full((n, k), np.inf)  # travel time (s) to the best allowed target per departure
     which = np.full((n, k), -1, dtype=np.int64)
@@ -571,10 +643,6 @@ def travel_times(
         else:
             counts = np.bincount(which[i][which[i] >= 0], minlength=len(targets))
             names[i] = target_names[int(np.argmax(counts))]
-    no_stop = np.diff(router.stops_within(o_xy, router.max_walk_m)[0]) == 0
-    if no_stop.any():
-        log.info("%d of %d origins have no stop within %g m: unreachable by public transport unless "
-                 "within walking distance of a centralort.", int(no_stop.sum()), n, router.max_walk_m)
 
     def minutes(values: np.ndarray) -> np.ndarray:
         return np.where(np.isfinite(values), values / 60.0, np.nan)
@@ -663,9 +731,13 @@ def access_transit(
     centralorter: str | Path | None = None,
     minutes: tuple[float, ...] = (45, 60, 90),
     target: Literal["any", "own"] = "any",
+    source_crs: str | None = None,
     settings: Settings | None = None,
 ) -> tuple[pd.DataFrame, gpd.GeoDataFrame, TransitRouter]:
     """Run the transit indicator and write ``access_transit.csv`` and ``access_transit.gpkg``.
+
+    ``source_crs`` is the CRS to assume for ``population``/``centralorter`` files that
+    declare none; the other parameters are those of :func:`travel_times`.
 
     Returns
     -------
@@ -680,8 +752,8 @@ def access_transit(
     target = _choice(target, ("any", "own"), "--target")  # type: ignore[assignment]
     parse_window(window)
     router = TransitRouter(gtfs, date, settings=settings)
-    origins = load_origins(population, population_column=population_column, settings=settings)
-    targets = load_centralorter(centralorter, settings=settings)
+    origins = load_origins(population, population_column=population_column, source_crs=source_crs, settings=settings)
+    targets = load_centralorter(centralorter, source_crs=source_crs, settings=settings)
     result = travel_times(origins, targets, window=window, statistic=statistic, target=target,
                           router=router, settings=settings)
     table = indicator_table(result, minutes, settings=settings)
@@ -699,7 +771,12 @@ def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
     from landuse.indicator import COUNTY_CODE, coverage_table
 
     settings = resolve(settings)
-    table, origins, router = access_transit(out_dir, settings=settings)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", PartialLossWarning)
+        table, origins, router = access_transit(out_dir, settings=settings)
+    for w in caught:  # other warnings keep their way to the caller
+        if not issubclass(w.category, PartialLossWarning):
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
     at60 = table[table["minutes"] == 60]
     county = at60[at60["kommun_code"] == COUNTY_CODE].iloc[0]
     median_share = float(origins["population"][origins["median_min"] <= 60].sum() / origins["population"].sum())
@@ -718,6 +795,7 @@ def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
     if len(cov):
         lines.append(f"coverage: the tätorter hold {float(cov['coverage'].iloc[0]):.0%} of the county's population "
                      "(31 Dec 2020); people outside tätorter are not in these shares")
+    lines += [f"note: {w.message}" for w in caught if issubclass(w.category, PartialLossWarning)]
     lines.append(f"wrote {Path(out_dir) / 'access_transit.csv'} and {Path(out_dir) / 'access_transit.gpkg'} "
                  "(layers origins, isochrones)")
     return lines

@@ -296,3 +296,59 @@ def test_demo_step(tmp_path):
     assert 0.5 < county["share_within"] <= 1.0
     assert county["population"] == indicator_table(
         gpd.read_file(tmp_path / "access_car.gpkg", layer="origins"), (60,))["population"].iloc[-1]
+
+
+def one_error_line(result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0]
+
+
+@pytest.mark.parametrize(("feed", "message"), [
+    ("gtfs_bad_truncated.zip", "GTFS feed `gtfs_bad_truncated.zip` is not a readable zip archive"),
+    ("gtfs_bad_missing_stop_times.zip", "GTFS feed `gtfs_bad_missing_stop_times.zip` is incomplete: "
+                                        "missing stop_times.txt"),
+    ("gtfs_bad_missing_column.zip", "GTFS feed `gtfs_bad_missing_column.zip` is incomplete: "
+                                    "trips.txt lacks column service_id"),
+])
+def test_cli_broken_gtfs_network_is_one_line(tmp_path, feed, message):
+    line = one_error_line(CliRunner().invoke(cli, ["access", "car", "--network", str(DATA / feed),
+                                                   "--out", str(tmp_path)]))
+    assert message in line
+    assert ".shp" not in line and "vector file" not in line and "--gtfs" not in line
+
+
+def test_cli_truncated_shapefile_zip_keeps_the_shapefile_advice(tmp_path):
+    line = one_error_line(CliRunner().invoke(cli, ["access", "car", "--network", str(DATA / "bad_truncated.zip"),
+                                                   "--out", str(tmp_path)]))
+    assert "`bad_truncated.zip` is not a readable zip archive" in line and ".shp" in line
+
+
+@pytest.mark.parametrize("option", ["--population", "--centralorter", "--network"])
+def test_cli_missing_input_file_is_one_line(tmp_path, option):
+    missing = tmp_path / "nope.gpkg"
+    line = one_error_line(CliRunner().invoke(cli, ["access", "car", option, str(missing), "--out", str(tmp_path)]))
+    assert "nope.gpkg" in line and "does not exist" in line
+
+
+def test_cli_source_crs_for_population_without_one(tmp_path, cli_inputs):
+    bare = tmp_path / "population_nocrs.gpkg"
+    with pytest.warns(UserWarning, match="'crs' was not provided"):  # pyogrio, writing the bad input on purpose
+        gpd.read_file(cli_inputs["population"]).set_crs(None, allow_override=True).to_file(bare)
+    args = ["access", "car", "--network", str(OSM), "--population", str(bare), "--population-column", "befolkning",
+            "--centralorter", str(cli_inputs["centralorter"]), "--max-snap-m", "5000", "--out", str(tmp_path / "out")]
+    line = one_error_line(CliRunner().invoke(cli, args))
+    assert "`population_nocrs.gpkg` has no CRS" in line and "--source-crs" in line
+    result = CliRunner().invoke(cli, [*args, "--source-crs", "EPSG:3006"])
+    assert result.exit_code == 0, result.output
+    origins = gpd.read_file(tmp_path / "out" / "access_car.gpkg", layer="origins")
+    assert origins["target"].tolist()[:2] == ["Luleå", "Boden"]
+
+
+def test_cli_help_lists_the_options():
+    result = CliRunner().invoke(cli, ["access", "car", "--help"])
+    for option in ("--network", "--population", "--population-column", "--centralorter", "--minutes", "--target",
+                   "--access-speed-kph", "--max-snap-m", "--speed-factor", "--speed-column", "--oneway-column",
+                   "--source-crs", "--out"):
+        assert option in result.output

@@ -114,8 +114,18 @@ def test_bad_time_value(tmp_path):
     shutil.copytree(TINY, folder)
     path = folder / "stop_times.txt"
     path.write_text(path.read_text(encoding="utf-8").replace("07:20:00", "7h20", 1), encoding="utf-8")
-    with pytest.raises(GTFSError, match=r"stop_times.txt arrival_time holds '7h20', not a time"):
+    with pytest.raises(GTFSError, match=r"^GTFS feed `feed`: stop_times.txt arrival_time holds '7h20', not a time"):
         load_feed(folder)
+
+
+def test_stop_times_with_only_a_header(tmp_path):
+    folder = tmp_path / "headeronly"
+    shutil.copytree(TINY, folder)
+    path = folder / "stop_times.txt"
+    path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    with pytest.raises(GTFSError, match=r"^GTFS feed `headeronly`: stop_times.txt has no rows") as info:
+        load_feed(folder)
+    assert "\n" not in str(info.value)
 
 
 def test_unknown_stop(tmp_path):

@@ -13,6 +13,7 @@ from pyproj import Transformer
 
 from landuse.errors import (
     ColumnNotFoundError,
+    GTFSError,
     MissingCRSError,
     NetworkError,
     PartialLossWarning,
@@ -184,6 +185,28 @@ def test_gtfs_stand_in_is_schematic_and_dispatched():
         again = network_from_file(Path(network_from_gtfs.__globals__["resolve"](None).data_dir) / "gtfs" /
                                   "ltnbd_gtfs_2022-12-14.zip")
     assert again.n_edges == net.n_edges
+
+
+@pytest.mark.parametrize(("feed", "message"), [
+    ("gtfs_bad_truncated.zip", r"GTFS feed `gtfs_bad_truncated.zip` is not a readable zip archive"),
+    ("gtfs_bad_missing_stop_times.zip", r"`gtfs_bad_missing_stop_times.zip` is incomplete: missing stop_times.txt"),
+    ("gtfs_bad_missing_column.zip", r"`gtfs_bad_missing_column.zip` is incomplete: trips.txt lacks column service_id"),
+])
+def test_broken_gtfs_is_diagnosed_as_gtfs(feed, message):
+    with pytest.raises(GTFSError, match=message) as info:
+        network_from_file(DATA / feed)
+    assert "--network" in str(info.value) or "Download" in str(info.value)
+
+
+def test_gtfs_folder_is_dispatched_and_line_layer_takes_source_crs(tmp_path):
+    with pytest.warns(SchematicDataWarning):
+        net = network_from_file(DATA / "gtfs_tiny")
+    assert net.schematic and net.n_nodes > 0
+    path = tmp_path / "roads_nocrs.shp"
+    with pytest.warns(UserWarning, match="'crs' was not provided"):
+        roads_frame(crs=None).to_file(path)
+    with pytest.warns(PartialLossWarning, match="1 of 4 lines"):  # the fixture's 0 km/h line
+        assert network_from_file(path, speed_column="HTHAST", source_crs="EPSG:3006").n_edges > 0
 
 
 @pytest.mark.parametrize("name", ["landuse.network", "landuse.access"])

@@ -193,11 +193,47 @@ def test_real_feed_tatorter(settings):
     from landuse.indicator import load_centralorter, load_origins
 
     origins = load_origins(settings=settings)
-    result = travel_times(origins, load_centralorter(settings=settings), settings=settings)
+    # 9 tätorter lie farther than 1000 m from every stop (Gammelstaden 1 334 m); they are counted, not hidden
+    with pytest.warns(PartialLossWarning, match=r"^9 of 89 origins \([\d,]+ people\) have no stop within 1000 m "
+                      r"\(--max-walk-m\) and no centralort within walking distance; they count as not reached "
+                      r"\(nearest stop: .*Gammelstaden 1,334 m"):
+        result = travel_times(origins, load_centralorter(settings=settings), settings=settings)
+    assert result.loc[origins["name"] == "Gammelstaden", "best_min"].isna().all()
     centralorter = origins["origin_id"].str.contains("TC")  # the centralorter are tätorter themselves
     assert (result.loc[centralorter, "best_min"] == 0).all()
     assert (result["best_min"].dropna() <= result["median_min"].dropna().reindex(result["best_min"].dropna().index)).all()
     assert result["best_min"].notna().mean() > 0.8
+
+
+# ---------------------------------------------------------------- origins the feed does not cover
+def test_origins_outside_the_feed_raise(router, two_targets):
+    # 500 km east of the tiny feed: no stop within 1000 m of any origin
+    far = _points([(500_000, 0), (500_000, 5_000)], origin_id=["F1", "F2"], kommun_code=["2580", "2580"],
+                  population=[10.0, 20.0])
+    with pytest.raises(GTFSError, match=r"None of the 2 origins has a stop of GTFS feed `gtfs_tiny` within 1000 m "
+                                        r"\(--max-walk-m\): the nearest stop is 470 km from the closest origin\. "
+                                        r"The feed does not seem to cover the origins"):
+        travel_times(far, two_targets, router=router, window="06:00-06:10")
+    # an origin standing on a centralort is reached on foot, but that does not make the feed cover anything
+    targets = _points([(500_000, 0)], target_id=["TX"], name=["Mål X"], kommun_code=["2580"])
+    with pytest.raises(GTFSError, match=r"only the 1 within walking distance of a centralort would count as reached"):
+        travel_times(far, targets, router=router, window="06:00-06:10")
+
+
+def test_origins_without_a_stop_warn_with_counts(router, two_targets):
+    origins = _points([(0, 200_000), (50_000, 250_000), (400_500, 0), (60_000, 250_000)],
+                      origin_id=["A3", "FAR", "WALKER", "FAR2"], kommun_code=["2580"] * 4,
+                      population=[300.0, 100.0, 40.0, 1_000.0])
+    targets = _points([(20_000, 200_000), (400_000, 0)], target_id=["T3", "TX"], name=["Mål 3", "Mål X"],
+                      kommun_code=["2580", "2580"])
+    # WALKER has no stop either but walks 500 m to Mål X: only FAR and FAR2 are lost
+    with pytest.warns(PartialLossWarning, match=r"^2 of 4 origins \(1,100 people\) have no stop within 1000 m "
+                                               r"\(--max-walk-m\) and no centralort within walking distance; "
+                                               r"they count as not reached \(nearest stop: FAR2 [\d.]+ km, FAR "):
+        result = travel_times(origins, targets, router=router, window="06:00-06:30")
+    assert list(result["best_min"].round(6)) == pytest.approx([15.0, np.nan, 6.0, np.nan], nan_ok=True)
+    # all origins with a stop: no warning (filterwarnings = error would fail the test)
+    travel_times(origins.iloc[[0]], targets, router=router, window="06:00-06:30")
 
 
 # ---------------------------------------------------------------- brute force on random feeds

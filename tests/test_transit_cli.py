@@ -47,6 +47,9 @@ def test_contract_on_the_tiny_feed(tmp_path, inputs):
     result = run("--gtfs", str(TINY), "--date", "2024-03-05", "--window", "06:00-06:30", "--population", str(origins),
                  "--centralorter", str(targets), "--minutes", "20,30", "--out", str(out))
     assert result.exit_code == 0, result.output
+    # FAR has no stop within reach: said on stderr with counts, not hidden
+    assert ("warning: 1 of 2 origins (100 people) have no stop within 1000 m (--max-walk-m) and no centralort "
+            "within walking distance; they count as not reached") in result.output
     table = pd.read_csv(out / "access_transit.csv", dtype={"kommun_code": str})
     assert list(table.columns) == CSV_COLUMNS
     # A3 reaches Mål 3 in 15 min at best (see test_transit); FAR has no stop: 300 of 400 people
@@ -111,6 +114,43 @@ def test_broken_feed_is_one_line(tmp_path, feed, message):
     assert len(lines) == 1 and lines[0].startswith("Error:") and message in lines[0] and feed in lines[0]
 
 
+def one_error_line(result) -> str:
+    assert result.exit_code == 1, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
+    return lines[0]
+
+
+def test_feed_that_does_not_cover_the_origins(tmp_path):
+    # the tiny feed lies far from every tätort: only those on a centralort would be "reached", on foot
+    line = one_error_line(CliRunner().invoke(cli, ["access", "transit", "--gtfs", str(DATA / "gtfs_tiny.zip"),
+                                                   "--out", str(tmp_path / "out")]))
+    assert "None of the 89 origins has a stop of GTFS feed `gtfs_tiny.zip` within 1000 m (--max-walk-m)" in line
+    assert "does not seem to cover the origins" in line and "--gtfs" in line
+    assert not (tmp_path / "out" / "access_transit.csv").exists()
+
+
+def test_missing_population_file_is_one_line(tmp_path):
+    line = one_error_line(CliRunner().invoke(cli, ["access", "transit", "--gtfs", str(TINY), "--population",
+                                                   str(tmp_path / "nope.gpkg"), "--out", str(tmp_path / "out")]))
+    assert "nope.gpkg" in line and "does not exist" in line
+
+
+def test_source_crs_for_origins_without_one(tmp_path, inputs):
+    origins, targets = inputs
+    bare = tmp_path / "origins_nocrs.gpkg"
+    with pytest.warns(UserWarning, match="'crs' was not provided"):  # pyogrio, writing the bad input on purpose
+        gpd.read_file(origins).set_crs(None, allow_override=True).to_file(bare)
+    args = ["--gtfs", str(TINY), "--date", "2024-03-05", "--window", "06:00-06:30", "--population", str(bare),
+            "--centralorter", str(targets), "--out", str(tmp_path / "out")]
+    line = one_error_line(CliRunner().invoke(cli, ["access", "transit", *args]))
+    assert "`origins_nocrs.gpkg` has no CRS" in line and "--source-crs" in line
+    result = run(*args, "--source-crs", "EPSG:3006")
+    assert result.exit_code == 0, result.output
+    layer = gpd.read_file(tmp_path / "out" / "access_transit.gpkg", layer="origins")
+    assert layer.iloc[0]["best_min"] == 15.0
+
+
 def test_bad_window(tmp_path):
     result = CliRunner().invoke(cli, ["access", "transit", "--window", "9-6", "--out", str(tmp_path)])
     assert result.exit_code == 1 and "--window '9-6'" in result.output
@@ -138,5 +178,5 @@ def test_help_lists_the_contract_options():
     result = CliRunner().invoke(cli, ["access", "transit", "--help"])
     for option in ("--gtfs", "--date", "--window", "--statistic", "--population", "--population-column",
                    "--centralorter", "--minutes", "--target", "--walk-speed-kph", "--max-walk-m",
-                   "--transfer-max-m", "--out"):
+                   "--transfer-max-m", "--source-crs", "--out"):
         assert option in result.output

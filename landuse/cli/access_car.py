@@ -9,19 +9,25 @@ import click
 from landuse.cli._options import minutes_option, out_dir_option
 from landuse.settings import Settings
 
-__all__ = ["car"]
+__all__ = ["car", "source_crs_option"]
 
 _DEFAULTS = Settings()
 
+source_crs_option = click.option(
+    "--source-crs", default=None, metavar="CRS",
+    help="CRS to assume for --population, --centralorter (and a line-layer --network) files without one, "
+         "e.g. EPSG:3006.",
+)
+
 
 @click.command("car")
-@click.option("--network", "network_path", type=click.Path(exists=True, path_type=Path),
+@click.option("--network", "network_path", type=click.Path(path_type=Path),
               help="Road network: .osm, .osm.pbf, .graphml, an NVDB/Pipos line layer, or a GTFS zip. "
                    "Default: the embedded GTFS stand-in (approximate, schematic).")
-@click.option("--population", "population_path", type=click.Path(exists=True, path_type=Path),
+@click.option("--population", "population_path", type=click.Path(path_type=Path),
               help="Population points or grid polygons. Default: the embedded SCB tätorter 2020.")
 @click.option("--population-column", help="Column with head counts (default: population/pop/befolkning/Totalt).")
-@click.option("--centralorter", "centralorter_path", type=click.Path(exists=True, path_type=Path),
+@click.option("--centralorter", "centralorter_path", type=click.Path(path_type=Path),
               help="Centralort points with a name column. Default: the embedded 14 centralorter.")
 @minutes_option
 @click.option("--target", type=click.Choice(["any", "own"], case_sensitive=False), default="any", show_default=True,
@@ -35,12 +41,13 @@ _DEFAULTS = Settings()
 @click.option("--speed-column", default="speed_kph", show_default=True,
               help="Speed column (km/h) of a line-layer network.")
 @click.option("--oneway-column", default=None, help="One-way column of a line-layer network (1/-1/yes/FT/TF).")
+@source_crs_option
 @out_dir_option
 @click.pass_context
 def car(ctx: click.Context, network_path: Path | None, population_path: Path | None, population_column: str | None,
         centralorter_path: Path | None, minutes: tuple[float, ...], target: str, access_speed_kph: float,
         max_snap_m: float, speed_factor: float, speed_column: str, oneway_column: str | None,
-        out_dir: Path) -> None:
+        source_crs: str | None, out_dir: Path) -> None:
     """Share of the population reaching a centralort within N minutes by car.
 
     Writes OUT/access_car.csv (kommun_code, kommun, minutes, population,
@@ -52,15 +59,27 @@ def car(ctx: click.Context, network_path: Path | None, population_path: Path | N
     $ landuse access car --network norrbotten.osm.pbf --minutes 60 --target own --out out
     $ landuse access car --network nvdb.gpkg --speed-column HTHAST --population grid.gpkg \\
           --population-column Totalt --speed-factor 1.25 --out out
+    $ landuse access car --population rutor.shp --source-crs EPSG:3006 --out out
     """
     from landuse.access import car_accessibility, summary_lines, write_car_outputs
+    from landuse.indicator import load_centralorter, load_origins
+    from landuse.network import network_from_file
 
     quiet = bool((ctx.find_root().obj or {}).get("quiet"))
     settings = Settings(progress=not quiet).replace(
         access_speed_kph=access_speed_kph, max_snap_m=max_snap_m, speed_factor=speed_factor,
     )
+    # the user's files first: a wrong path fails in one line before the network is built
+    origins = population_path if population_path is None else load_origins(
+        population_path, population_column=population_column, source_crs=source_crs, settings=settings)
+    centralorter = centralorter_path if centralorter_path is None else load_centralorter(
+        centralorter_path, source_crs=source_crs, settings=settings)
+    network = network_path if network_path is None else network_from_file(
+        network_path, speed_column=speed_column, oneway_column=oneway_column, source_crs=source_crs,
+        settings=settings,
+    )
     result = car_accessibility(
-        network_path, population_path, centralorter_path,
+        network, origins, centralorter,
         population_column=population_column, minutes=minutes, target=target.lower(),
         speed_column=speed_column, oneway_column=oneway_column, settings=settings,
     )

@@ -32,12 +32,14 @@ from landuse.settings import Settings
               help="Longest walk to or from a stop, metres (inclusive).")
 @click.option("--transfer-max-m", type=float, default=300.0, show_default=True,
               help="Longest walk between two stops for a transfer without a transfers.txt row (0: none).")
+@click.option("--source-crs", default=None, metavar="CRS",
+              help="CRS to assume for --population and --centralorter files without one, e.g. EPSG:3006.")
 @out_dir_option
 @click.pass_context
 def transit(ctx: click.Context, gtfs: Path | None, date: str | None, window: str, statistic: str,
             population: Path | None, population_column: str | None, centralorter: Path | None,
             minutes: tuple[float, ...], target: str, walk_speed_kph: float, max_walk_m: float,
-            transfer_max_m: float, out_dir: Path) -> None:
+            transfer_max_m: float, source_crs: str | None, out_dir: Path) -> None:
     """Share of the population reaching a centralort within N minutes by public transport.
 
     Writes OUT/access_transit.csv (per kommun and county) and OUT/access_transit.gpkg
@@ -46,6 +48,7 @@ def transit(ctx: click.Context, gtfs: Path | None, date: str | None, window: str
     \b
     $ landuse access transit --out out
     $ landuse access transit --date 2023-03-14 --statistic median --target own --out out
+    $ landuse access transit --population rutor.shp --source-crs EPSG:3006 --out out
     """
     from landuse.transit import access_transit
 
@@ -54,7 +57,7 @@ def transit(ctx: click.Context, gtfs: Path | None, date: str | None, window: str
     table, origins, router = access_transit(
         out_dir, gtfs=gtfs, date=date, window=window, statistic=statistic.lower(), population=population,
         population_column=population_column, centralorter=centralorter, minutes=minutes,
-        target=target.lower(), settings=settings,
+        target=target.lower(), source_crs=source_crs, settings=settings,
     )
     county = table[table["kommun_code"] == "25"]
     if not (ctx.obj or {}).get("quiet", False):
