@@ -8,6 +8,8 @@ Interest layers are overlaid into atomic faces (vector mode) or theme bit planes
 from __future__ import annotations
 
 import gc
+import math
+import os
 import tomllib
 import unicodedata
 import warnings
@@ -35,6 +37,7 @@ from landuse.errors import (
     LanduseWarning,
     LayerNotFoundError,
     MissingCRSError,
+    PartialLossWarning,
     UnknownThemeError,
 )
 from landuse.layers import layers_for_theme, load_layer
@@ -600,6 +603,8 @@ class ConflictResult:
     outside_km2: float = 0.0
     score_grid: np.ndarray | None = None
     transform: Any = None
+    #: Stale outputs of an earlier run that :func:`write_conflicts` deleted.
+    removed: list[Path] = field(default_factory=list)
 
     @property
     def schematic(self) -> bool:
@@ -791,8 +796,68 @@ def _faces_touching(faces: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, n
             np.concatenate([p[1] for p in parts]).astype(np.int64))
 
 
+#: A kommun covered by fewer cells than this gets areas too rough to report without a warning.
+_MIN_CELLS_PER_ZONE = 10
+
+
+def _nice_resolution(resolution_m: float, factor: float) -> float:
+    """The next 1-2-5 step at or above ``resolution_m * factor`` (metres)."""
+    target = resolution_m * factor
+    step = 10.0 ** math.floor(math.log10(target))
+    for mult in (1, 2, 5, 10):
+        if mult * step >= target:
+            return mult * step
+    return 10 * step
+
+
+def _gib(n_bytes: float) -> str:
+    return f"{n_bytes / 2**30:,.0f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:,.1f} MiB"
+
+
+def _check_grid_budget(bounds: tuple[float, ...], resolution_m: float, *, extra_bytes_per_cell: float = 0) -> None:
+    """Refuse a grid too large to allocate, before numpy tries (and dies with a MemoryError)."""
+    from landuse._rasterize import BYTES_PER_CELL, MAX_CELLS, available_memory_bytes, grid_shape
+
+    rows, cols = grid_shape(bounds, resolution_m)  # type: ignore[arg-type]
+    cells = rows * cols
+    per_cell = BYTES_PER_CELL + extra_bytes_per_cell
+    need = cells * per_cell
+    available = available_memory_bytes()
+    limit = MAX_CELLS if available is None else min(MAX_CELLS, int(available // per_cell))
+    if cells > limit:
+        coarser = _nice_resolution(resolution_m, math.sqrt(cells / max(limit, 1)))
+        memory = f", {_gib(available)} available" if available is not None else ""
+        raise InvalidSettingError(
+            f"--resolution {resolution_m:g} m (resolution_m) gives a grid of {rows:,} x {cols:,} = {cells:.3g} cells "
+            f"over the kommuner analysed, about {_gib(need)} (limit {limit:.3g} cells{memory}). "
+            f"Use a coarser resolution, e.g. --resolution {coarser:g}, or fewer kommuner (--kommun)."
+        )
+
+
+def _check_cells_per_zone(cells: np.ndarray, zones: gpd.GeoDataFrame, bounds: tuple[float, ...],
+                          resolution_m: float) -> None:
+    """Raise when no cell centre falls inside any kommun; warn for kommuner with only a few cells."""
+    extent = f"{(bounds[2] - bounds[0]) / 1000:,.0f} x {(bounds[3] - bounds[1]) / 1000:,.0f} km"
+    if not cells.any():
+        raise InvalidSettingError(
+            f"--resolution {resolution_m:g} m (resolution_m) leaves no cell inside the kommuner analysed "
+            f"(extent {extent}), so every area would be 0. Use a resolution well below the kommuner's size, "
+            "e.g. --resolution 100."
+        )
+    few = np.flatnonzero(cells < _MIN_CELLS_PER_ZONE)
+    if len(few):
+        names = ", ".join(f"{zones['kommun'].iat[z]} ({int(cells[z])})" for z in few[:8])
+        names += f" and {len(few) - 8} more" if len(few) > 8 else ""
+        finest = float(np.sqrt(shapely.area(np.asarray(zones.geometry.values))[few].min() / _MIN_CELLS_PER_ZONE))
+        warnings.warn(
+            f"--resolution {resolution_m:g} m leaves {len(few)} of {len(zones)} kommuner with fewer than "
+            f"{_MIN_CELLS_PER_ZONE} cells ({names}): their pair areas are rough or 0. "
+            f"Use a finer resolution (at most {_nice_resolution(finest, 0.2):g} m) for figures per kommun.",
+            PartialLossWarning, stacklevel=4)
+
+
 def _raster(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[str], weights: np.ndarray,
-            method: ScoreMethod, resolution_m: float, settings: Settings) -> tuple[Any, ...]:
+            method: ScoreMethod, resolution_m: float, settings: Settings, oversample: int = 1) -> tuple[Any, ...]:
 
     from landuse._rasterize import rasterize_themes, regions
 
@@ -800,14 +865,20 @@ def _raster(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[st
     code = pd.Categorical(features["theme"], categories=themes).codes.astype(np.int64)
     zone_geoms = np.asarray(zones.geometry.values, dtype=object)
     bounds = tuple(shapely.total_bounds(zone_geoms))
+    # oversampling holds the packed fine planes (k² bits per cell and theme) and one unpacked fine
+    # plane (k² bytes per cell) per concurrent worker
+    extra = (len(themes) * oversample**2 / 8 + min(len(themes), os.cpu_count() or 1) * oversample**2
+             if oversample > 1 else 0)
+    _check_grid_budget(bounds, resolution_m, extra_bytes_per_cell=extra)
     with _progress(settings, "rasterizing themes") as update:
-        planes = rasterize_themes(geoms, code, len(themes), zone_geoms, bounds, resolution_m, on_theme=update)
+        planes = rasterize_themes(geoms, code, len(themes), zone_geoms, bounds, resolution_m, on_theme=update,
+                                  oversample=oversample)
     n_bits = len(themes)
     counts = planes.counts(len(zones), n_bits)
+    _check_cells_per_zone(counts.sum(axis=1) / oversample**2, zones, bounds, resolution_m)
     z_idx, m_idx = np.nonzero(counts)
-    area_m2 = counts[z_idx, m_idx] * planes.cell_area_m2
-    outside = (planes.zone < 0) & (planes.mask > 0)
-    outside_km2 = float(outside.sum() * planes.cell_area_m2 / 1e6)
+    area_m2 = counts[z_idx, m_idx] * planes.sample_area_m2
+    outside_km2 = float(planes.outside_count() * planes.sample_area_m2 / 1e6)
     lut = _score_of_masks(np.arange(1 << n_bits), weights, method)
     score_grid = lut[planes.mask].astype(np.float32)
     score_grid[planes.zone < 0] = -1.0
@@ -843,6 +914,7 @@ def conflicts_from_layers(
     score: ScoreMethod = "sum",
     mode: Mode = "vector",
     resolution_m: float | None = None,
+    oversample: int = 1,
     settings: Settings | None = None,
 ) -> ConflictResult:
     """Overlay interest layers and measure where their themes conflict, per kommun.
@@ -865,6 +937,11 @@ def conflicts_from_layers(
         Exact overlay of polygons, or bit planes on a grid.
     resolution_m : float, optional
         Raster cell side in metres (EPSG:3006); default ``Settings.raster_resolution_m``.
+    oversample : int
+        Raster mode: odd number k of sample points per cell side.  Pair and theme
+        areas come from the bit counts of k x k samples per cell, each standing for
+        ``(resolution_m / k)**2``; faces and the score grid stay at ``resolution_m``
+        (the centre sample is the cell centre, so they equal those of k = 1).
     settings : Settings, optional
 
     Returns
@@ -882,12 +959,18 @@ def conflicts_from_layers(
     GeometryTypeError
         If features are points or lines.
     InvalidSettingError
-        If fewer than two themes have polygons, or an option is invalid.
+        If fewer than two themes have polygons, or an option is invalid; in raster
+        mode also if the grid would not fit in memory (or exceed 2e9 cells), or if
+        ``resolution_m`` leaves no cell centre inside the kommuner.
 
     Warns
     -----
     GeometryRepairWarning
         When invalid polygons (e.g. a bow-tie) are repaired with ``make_valid``.
+    PartialLossWarning
+        When a theme's features have area but none of it lies inside the kommuner
+        (or, in raster mode, covers a sample point), so every pair with it is 0; and
+        in raster mode when kommuner are covered by fewer than 10 cells.
 
     Notes
     -----
@@ -900,7 +983,9 @@ def conflicts_from_layers(
     holds both a and b, i.e. area(∪a ∩ ∪b ∩ kommun); kommun figures therefore add
     up to the county figure.  Raster mode sets a bit where a cell centre lies in a
     feature of the theme and counts
-    cells per (kommun, mask); its faces are the connected cells of one kommun and
+    cells per (kommun, mask), or with ``oversample=k`` the k x k sample points of
+    each cell (an unbiased estimate whose sampling error falls roughly as 1/k along
+    boundaries); its faces are the connected cells of one kommun and
     theme set, and their ``feature_ids`` list the features of those themes that
     intersect the face.
 
@@ -920,6 +1005,12 @@ def conflicts_from_layers(
     resolution = float(resolution_m if resolution_m is not None else settings.raster_resolution_m)
     if not resolution > 0:
         raise InvalidSettingError(f"resolution_m={resolution_m!r} must be a positive number of metres.")
+    if isinstance(oversample, bool) or not isinstance(oversample, (int, np.integer)) or oversample < 1 \
+            or oversample % 2 == 0:
+        raise InvalidSettingError(
+            f"oversample={oversample!r} must be an odd positive integer (1, 3, 5): the centre sample of each "
+            "cell then lies on the cell centre. Use 1 for one sample per cell or 3 for 3 x 3."
+        )
     matrix = matrix if matrix is not None else read_conflict_matrix(settings=settings)
     features = _prepare(layers, matrix)
     zones = load_kommuner(settings=settings) if kommuner is None else _zones(kommuner)
@@ -932,14 +1023,38 @@ def conflicts_from_layers(
                 features, zones, themes, weights, method, settings)  # type: ignore[arg-type]
         else:
             zone, mask, area_m2, faces, outside_km2, grid, transform = _raster(
-                features, zones, themes, weights, method, resolution, settings)  # type: ignore[arg-type]
+                features, zones, themes, weights, method, resolution, settings, oversample)  # type: ignore[arg-type]
     per_kommun, county, theme_area, kommun_area = _aggregate(zone, mask, area_m2, themes, weights, zones,
                                                              set(schematic_themes))
+    _warn_empty_themes(features, theme_area, mode_name, resolution)
     return ConflictResult(faces=faces, pairs_per_kommun=per_kommun, pairs=county, theme_area=theme_area,
                           kommun_area=kommun_area, themes=tuple(themes), mode=mode_name,  # type: ignore[arg-type]
                           score_method=method, resolution_m=resolution if mode_name == "raster" else None,  # type: ignore[arg-type]
                           schematic_themes=schematic_themes, outside_km2=outside_km2, score_grid=grid,
                           transform=transform)
+
+
+def _warn_empty_themes(features: gpd.GeoDataFrame, theme_area: pd.DataFrame, mode: str, resolution_m: float) -> None:
+    """Warn for each theme whose features have area but whose area inside the kommuner is 0.
+
+    Such a theme contributes no pair at all, typically a file covering another region
+    or in a CRS that put it elsewhere; without the warning the run would look complete.
+    """
+    empty = theme_area.loc[theme_area["area_km2"] <= 0, "theme"].tolist()
+    for theme in empty:
+        rows = features[features["theme"] == theme]
+        area_km2 = float(shapely.area(np.asarray(rows.geometry.values, dtype=object)).sum() / 1e6)
+        if area_km2 <= 0:
+            continue
+        layers = ", ".join(f"`{name}`" for name in pd.unique(rows["layer"].astype(str)))
+        where = "lie outside the kommuner analysed" if mode == "vector" else (
+            f"lie outside the kommuner analysed or cover no cell centre at {resolution_m:g} m")
+        warnings.warn(
+            f"Theme {theme!r} (layer {layers}) contributes nothing: all {len(rows)} of its features "
+            f"({area_km2:,.1f} km²) {where}, so its area and every pair with it are 0. "
+            "If the layer is your file, check that it covers these kommuner and that its CRS is right; "
+            "otherwise choose other kommuner (--kommun).",
+            PartialLossWarning, stacklevel=3)
 
 
 def _zones(kommuner: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -972,6 +1087,9 @@ def write_conflicts(result: ConflictResult, out_dir: str | Path) -> list[Path]:
     Writes ``malkonflikter.gpkg`` (layers ``faces`` and ``pairs_per_kommun``),
     ``malkonflikter_per_kommun.csv`` (:data:`PAIR_COLUMNS`) and, in raster mode,
     ``malkonflikter_score.tif`` (float32 score, nodata -1 outside the kommuner).
+    A vector run deletes a ``malkonflikter_score.tif`` left in ``out_dir`` by an
+    earlier raster run, so the folder never mixes two runs; the deleted path is
+    appended to ``result.removed``.
 
     Returns
     -------
@@ -984,10 +1102,15 @@ def write_conflicts(result: ConflictResult, out_dir: str | Path) -> list[Path]:
     faces = result.faces[FACE_COLUMNS + ["geometry"]]
     written = [write_gpkg({"faces": faces, "pairs_per_kommun": table}, out_dir / CONFLICT_FILES["gpkg"]),
                write_csv(table, out_dir / CONFLICT_FILES["csv"])]
+    tif = out_dir / CONFLICT_FILES["tif"]
     if result.score_grid is not None:
         from landuse._rasterize import write_score_tif
 
-        written.append(write_score_tif(result.score_grid, result.transform, out_dir / CONFLICT_FILES["tif"]))
+        written.append(write_score_tif(result.score_grid, result.transform, tif))
+    elif tif.exists():
+        # a score grid left by an earlier raster run would pass for this vector run's
+        tif.unlink()
+        result.removed.append(tif)
     return written
 
 

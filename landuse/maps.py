@@ -30,8 +30,10 @@ from landuse.errors import (
     ConfigError,
     GTFSError,
     InputFileNotFoundError,
+    InvalidSettingError,
     LanduseError,
     LanduseWarning,
+    LayerNotFoundError,
     MissingCRSError,
     UnreadableFileError,
 )
@@ -292,6 +294,44 @@ def _file_layers(path: Path) -> list[str]:
         raise UnreadableFileError(f"`{path.name}` cannot be opened as a GeoPackage ({err}).") from err
 
 
+def _catalogue_layers_in_file(path: Path, settings: Settings) -> list[str]:
+    """Layer names of a ``layers`` file, refusing a file that holds no catalogue layer.
+
+    Catalogue layers the file lacks are drawn from the embedded catalogue; a file with
+    none of them would silently give the embedded (schematic) map, so it is an error.
+    """
+    from landuse.layers import catalogue
+
+    present = _file_layers(_check_exists(path, "layers"))
+    expected = sorted(catalogue(settings))
+    if not set(present) & set(expected):
+        raise LayerNotFoundError(
+            f"The layers file `{path.name}` holds none of the catalogue layers (found: "
+            f"{', '.join(present) or 'no layers'}; expected one or more of: {', '.join(expected)}). "
+            "Pass the layers.gpkg that `landuse demo` writes, or name your layers after the catalogue."
+        )
+    return present
+
+
+def _check_tiles(tiles: str | None) -> None:
+    """Refuse a basemap name folium cannot resolve, before folium raises its own ValueError."""
+    if tiles is None:
+        return
+    import xyzservices
+
+    if str(tiles).strip().lower() == "openstreetmap":
+        return
+    try:
+        xyzservices.providers.query_name(str(tiles))
+    except ValueError:
+        raise InvalidSettingError(
+            f"--tiles {tiles!r} is not a basemap name folium knows. Use OpenStreetMap, OpenTopoMap, "
+            "'Esri WorldImagery', 'Esri WorldTopoMap' or another xyzservices provider name ('CartoDB positron' "
+            "and 'CartoDB dark_matter' are known but now need a CARTO API key); a URL template needs an "
+            "attribution, which `landuse map` cannot pass. Or drop --tiles for the offline map."
+        ) from None
+
+
 def _work_crs(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
     if frame.crs is None:
         raise MissingCRSError(f"The {what} layer has no CRS. Write it in EPSG:3006 (landuse outputs are).")
@@ -339,6 +379,8 @@ class _Inputs:
         self._layers_arg = layers
         self._layer_cache: dict[str, gpd.GeoDataFrame | None] = {}
         self._layers_in_file: list[str] | None = None
+        if layers is not None and not isinstance(layers, Mapping):
+            self._layers_in_file = _catalogue_layers_in_file(Path(layers), settings)
         self.faces = None
         self.conflicts_table = _table(conflicts_table, "målkonflikt")
         if conflicts is not None:
@@ -1194,8 +1236,10 @@ def strukturbild_map(
     spec : path, name or MapSpec, optional
         Map spec; default ``maps/strukturbild.toml``.
     tiles : str, optional
-        A folium/xyzservices basemap name (e.g. ``"OpenStreetMap"``, ``"CartoDB positron"``).
-        Default none: the map then needs no network at all.
+        A folium/xyzservices basemap name (e.g. ``"OpenStreetMap"``, ``"OpenTopoMap"``,
+        ``"Esri WorldImagery"``; the CartoDB names now need a CARTO API key). Default none:
+        the map then needs no network at all.  URL templates are refused: folium needs an
+        attribution for them.
     settings : Settings, optional
 
     Returns
@@ -1208,6 +1252,11 @@ def strukturbild_map(
     Raises
     ------
     ConfigError, InputFileNotFoundError, UnreadableFileError, MissingCRSError, GTFSError
+    LayerNotFoundError
+        If the ``layers`` file holds none of the catalogue layer names (layers it lacks
+        are otherwise taken from the embedded catalogue).
+    InvalidSettingError
+        If ``tiles`` is not a basemap name folium knows.
 
     Examples
     --------
@@ -1220,6 +1269,7 @@ def strukturbild_map(
     import folium
 
     settings = resolve(settings)
+    _check_tiles(tiles)
     map_spec = spec if isinstance(spec, MapSpec) else load_map_spec(spec, settings=settings)
     inputs = _Inputs(layers=layers, conflicts=conflicts, conflicts_table=conflicts_table, car=car,
                      car_table=car_table, transit=transit, transit_table=transit_table, gtfs=gtfs,

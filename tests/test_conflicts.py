@@ -30,6 +30,7 @@ from landuse.errors import (
     InvalidSettingError,
     LayerNotFoundError,
     MissingCRSError,
+    PartialLossWarning,
 )
 from landuse.themes import INTEREST_THEMES
 
@@ -438,3 +439,86 @@ def test_hotspots_leave_out_slivers(matrix, zone):
     assert hot["themes"].tolist() == ["energi,rennaring"]
     assert hot["area_km2"].iloc[0] == pytest.approx(1 - 0.0025)
     assert result.hotspots(1, min_area_km2=0)["themes"].tolist() == ["energi,mineral,rennaring"]
+
+
+# --------------------------------------------------------------------------- review findings
+
+
+def test_raster_refuses_a_grid_too_large_to_allocate(matrix, zone, monkeypatch):
+    import landuse._rasterize as rasterize
+
+    items = [("rennaring", box(0, 0, 2, 2)), ("energi", box(1, 0, 3, 2))]
+    # 30 km x 30 km at 0.01 m is 9e12 cells: refused before any array is made
+    with pytest.raises(InvalidSettingError, match=r"--resolution 0\.01 m .* cells.*coarser resolution"):
+        run(items, matrix, zone, mode="raster", resolution_m=0.01)
+    # the memory estimate counts too: 3 000 x 3 000 cells at 10 m need about 206 MiB, not 1 MB
+    monkeypatch.setattr(rasterize, "available_memory_bytes", lambda: 1_000_000)
+    with pytest.raises(InvalidSettingError, match=r"about 206\.0 MiB .*1\.0 MiB available.*e\.g\. --resolution 200\b"):
+        run(items, matrix, zone, mode="raster", resolution_m=10)
+
+
+def test_raster_coarser_than_the_extent(matrix, zone):
+    items = [("rennaring", box(0, 0, 2, 2)), ("energi", box(1, 0, 3, 2))]
+    # one 1e9 m cell whose centre lies far outside the kommun: every area would be 0
+    with pytest.raises(InvalidSettingError, match="leaves no cell inside the kommuner"):
+        run(items, matrix, zone, mode="raster", resolution_m=1e9)
+    # 10 km cells: 9 cells in a 30 x 30 km kommun, areas are rough, and the two 2 x 2 km squares hold
+    # no cell centre at all (centres at 5, 15, 25 km from the grid origin 820 000)
+    with pytest.warns(PartialLossWarning) as record:
+        run(items, matrix, zone, mode="raster", resolution_m=10_000)
+    messages = [str(w.message) for w in record]
+    assert len(messages) == 3, messages
+    assert "1 of 1 kommuner with fewer than 10 cells (Provkommun (9))" in messages[0]
+    assert "Use a finer resolution" in messages[0]
+    for message, theme in zip(messages[1:], ("energi", "rennaring")):
+        assert message.startswith(f"Theme '{theme}' (layer `{theme}`) contributes nothing")
+        assert "cover no cell centre at 10000 m" in message
+
+
+@pytest.mark.parametrize("mode", ["vector", "raster"])
+def test_theme_entirely_outside_the_kommuner_warns(matrix, zone, mode):
+    far = shapely.box(X0 + 500 * KM, Y0, X0 + 501 * KM, Y0 + 1 * KM)  # outside the zone
+    items = [("rennaring", box(0, 0, 2, 2)), ("energi", box(1, 0, 3, 2)), ("naturvard", far)]
+    with pytest.warns(PartialLossWarning, match=r"Theme 'naturvard' \(layer `naturvard`\) contributes nothing: "
+                                                r"all 1 of its features \(1\.0 km²\)"):
+        result = run(items, matrix, zone, mode=mode, resolution_m=100 if mode == "raster" else None)
+    assert result.theme_area.set_index("theme")["area_km2"]["naturvard"] == 0
+    assert pair_areas(result) == pytest.approx({("energi", "rennaring"): 2.0})
+
+
+def test_vector_run_removes_stale_score_tif(matrix, zone, tmp_path):
+    items = [("rennaring", box(0, 0, 2, 2)), ("energi", box(1, 0, 3, 2))]
+    raster = run(items, matrix, zone, mode="raster", resolution_m=100)
+    assert (tmp_path / "malkonflikter_score.tif") in write_conflicts(raster, tmp_path)
+    vector = run(items, matrix, zone)
+    written = write_conflicts(vector, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["malkonflikter.gpkg", "malkonflikter_per_kommun.csv"]
+    assert vector.removed == [tmp_path / "malkonflikter_score.tif"]
+    assert all(p.exists() for p in written)
+
+
+def test_oversampled_raster_on_grid_aligned_squares_is_exact(matrix, zone):
+    items = [("rennaring", box(0, 0, 2, 2)), ("energi", box(1, 0, 3, 2)), ("mineral", box(0, 1, 2, 3)),
+             ("naturvard", box(0, 0, 0.4 / 3, 0.8 / 3))]  # 133 x 267 m: whole samples of 100/3 m, not cells
+    vector = run(items, matrix, zone)
+    one = run(items, matrix, zone, mode="raster", resolution_m=100)
+    three = run(items, matrix, zone, mode="raster", resolution_m=100, oversample=3)
+    assert pair_areas(three) == pytest.approx(pair_areas(vector), rel=1e-9)
+    assert pair_areas(vector)[("naturvard", "rennaring")] == pytest.approx(0.32 / 9)
+    assert pair_areas(one)[("naturvard", "rennaring")] == pytest.approx(0.03)  # 1 x 3 cell centres
+    assert np.array_equal(one.score_grid, three.score_grid)  # faces and grid stay at the cell centres
+    assert one.faces.drop(columns="geometry").equals(three.faces.drop(columns="geometry"))
+    for bad in (2, 0, -3, 1.5, True):
+        with pytest.raises(InvalidSettingError, match="oversample"):
+            run(items, matrix, zone, mode="raster", resolution_m=100, oversample=bad)
+
+
+def test_oversampled_raster_agrees_within_one_percent_on_demo_data(demo_layers, demo_vector):
+    raster = conflicts_from_layers(demo_layers, mode="raster", resolution_m=100, oversample=3, settings=_settings())
+    vec = demo_vector.pairs.set_index(["theme_a", "theme_b"])["area_km2"]
+    ras = raster.pairs.set_index(["theme_a", "theme_b"])["area_km2"].reindex(vec.index, fill_value=0)
+    rel = ((ras - vec) / vec).abs()
+    assert (rel <= 0.01).all(), rel.sort_values().tail()  # issue 3: 1 % per pair at 100 m, every pair
+    theme = raster.theme_area.set_index("theme")["area_km2"]
+    assert theme.to_numpy() == pytest.approx(demo_vector.theme_area.set_index("theme")["area_km2"]
+                                             .reindex(theme.index).to_numpy(), rel=0.01)

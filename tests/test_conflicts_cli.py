@@ -104,6 +104,8 @@ def test_raster_mode_writes_score_tif(runner, tmp_path):
     (["--layer", "naturvard=saknas.gpkg"], 1, "saknas.gpkg"),
     (["--mode", "hex"], 2, "hex"),
     (["--resolution", "50"], 2, "--mode raster only"),
+    (["--oversample", "3"], 2, "--mode raster only"),
+    (["--mode", "raster", "--oversample", "2"], 1, "oversample=2 must be an odd positive integer"),
 ])
 def test_bad_options(runner, tmp_path, args, code, message):
     result = runner.invoke(cli, ["conflicts", *args, "--out", str(tmp_path)])
@@ -127,3 +129,57 @@ def test_bad_config_names_the_file(runner, tmp_path):
 def test_help_has_example(runner):
     result = runner.invoke(cli, ["conflicts", "--help"])
     assert result.exit_code == 0 and "$ landuse conflicts --out out" in result.output
+
+
+def test_raster_resolution_too_fine_is_one_line(runner, tmp_path):
+    result = runner.invoke(cli, ["conflicts", "--mode", "raster", "--resolution", "0.5", "--kommun", "Kiruna",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: --resolution 0.5 m"), result.output
+    assert "coarser resolution" in lines[0]
+    assert not list(tmp_path.iterdir())
+
+
+def test_raster_resolution_coarser_than_extent_is_refused(runner, tmp_path):
+    result = runner.invoke(cli, ["conflicts", "--mode", "raster", "--resolution", "1e9", "--out", str(tmp_path)])
+    assert result.exit_code == 1, result.output
+    assert result.output.startswith("Error: --resolution 1e+09 m (resolution_m) leaves no cell inside")
+    assert not list(tmp_path.iterdir())
+
+
+def test_layer_file_outside_the_kommuner_warns(runner, tmp_path):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LanduseWarning)
+        energi = load_layer("energi_vindbruk")
+    lulea = load_layer("kommuner").query("name == 'Luleå'").geometry.iloc[0]
+    far_away = [g for g in energi.geometry if not g.intersects(lulea)][:1]  # energi lies elsewhere, not in Luleå
+    user = gpd.GeoDataFrame({"id": ["NV-1"]}, geometry=far_away, crs="EPSG:3006")
+    path = tmp_path / "naturvard_annan.gpkg"
+    user.to_file(path, engine="pyogrio")
+    result = runner.invoke(cli, ["conflicts", "--layer", f"naturvard={path}", "--themes", "naturvard,energi,rennaring",
+                                 "--kommun", "Luleå", "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    assert "warning: Theme 'naturvard' (layer `naturvard_annan`) contributes nothing" in result.output
+
+
+def test_vector_run_after_raster_removes_the_score_tif(runner, tmp_path):
+    args = ["-q", "conflicts", "--themes", "rennaring,mineral", "--kommun", "Kiruna", "--out", str(tmp_path)]
+    assert runner.invoke(cli, [*args, "--mode", "raster", "--resolution", "1000"]).exit_code == 0
+    assert (tmp_path / "malkonflikter_score.tif").is_file()
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "malkonflikter_score.tif").exists()
+    assert "removed" in result.output and "malkonflikter_score.tif" in result.output
+
+
+def test_raster_oversample_option(runner, tmp_path):
+    args = ["-q", "conflicts", "--themes", "rennaring,mineral", "--kommun", "Kiruna", "--mode", "raster",
+            "--resolution", "1000"]
+    assert runner.invoke(cli, [*args, "--out", str(tmp_path / "one")]).exit_code == 0
+    result = runner.invoke(cli, [*args, "--oversample", "3", "--out", str(tmp_path / "three")])
+    assert result.exit_code == 0, result.output
+    one, three = (read_csv(tmp_path / d / "malkonflikter_per_kommun.csv") for d in ("one", "three"))
+    assert len(one) == len(three) == 1 and one["area_km2"].iat[0] != three["area_km2"].iat[0]
+    with rasterio.open(tmp_path / "three" / "malkonflikter_score.tif") as src:
+        assert src.res == (1000.0, 1000.0)

@@ -16,7 +16,14 @@ from click.testing import CliRunner
 from landuse._io import write_csv, write_gpkg
 from landuse.cli import cli
 from landuse.demo import write_layers
-from landuse.errors import ConfigError, GTFSError, InputFileNotFoundError, LanduseWarning
+from landuse.errors import (
+    ConfigError,
+    GTFSError,
+    InputFileNotFoundError,
+    InvalidSettingError,
+    LanduseWarning,
+    LayerNotFoundError,
+)
 from landuse.indicator import indicator_table
 from landuse.layers import load_layer
 from landuse.maps import (
@@ -330,3 +337,34 @@ def test_input_without_contract_columns_is_an_error(map_outputs):
     table = pd.read_csv(map_outputs / "access_car.csv").drop(columns=["share_within"])
     with pytest.raises(ColumnNotFoundError, match="share_within"):
         strukturbild_map(car_table=table, gtfs=False)
+
+
+@pytest.mark.parametrize("tiles", ["NopeTiles", "https://tiles.example.org/{z}/{x}/{y}.png"])
+def test_unknown_tiles_are_one_line_errors(tmp_path, tiles):
+    with pytest.raises(InvalidSettingError, match="OpenTopoMap.*needs an\\s+attribution"):
+        strukturbild_map(gtfs=False, tiles=tiles)
+    result = CliRunner().invoke(cli, ["map", "--tiles", tiles, "--out", str(tmp_path / "m.html")])
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"Error: --tiles {tiles!r} is not a basemap name"), result.output
+    assert "OpenStreetMap" in lines[0] and "'Esri WorldImagery'" in lines[0]
+    assert not (tmp_path / "m.html").exists()
+
+
+@pytest.mark.parametrize("tiles, url", [("OpenTopoMap", "tile.opentopomap.org"),
+                                       ("esri worldimagery", "server.arcgisonline.com"),
+                                       ("openstreetmap", "tile.openstreetmap.org")])
+def test_named_tiles_are_accepted(tiles, url):
+    assert url in render_map(strukturbild_map(gtfs=False, tiles=tiles))
+
+
+def test_layers_file_without_catalogue_layers_is_an_error(tmp_path):
+    path = tmp_path / "annat.gpkg"
+    gpd.GeoDataFrame({"a": [1]}, geometry=[shapely.box(800_000, 7_300_000, 810_000, 7_310_000)],
+                     crs="EPSG:3006").to_file(path, layer="mina_omraden", engine="pyogrio")
+    with pytest.raises(LayerNotFoundError, match=r"`annat\.gpkg` holds none of the catalogue layers "
+                                                 r"\(found: mina_omraden; expected one or more of: .*kommuner"):
+        strukturbild_map(layers=path, gtfs=False)
+    result = CliRunner().invoke(cli, ["map", "--layers", str(path), "--no-gtfs", "--out", str(tmp_path / "m.html")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: The layers file `annat.gpkg` holds none") and result.output.count("\n") == 1

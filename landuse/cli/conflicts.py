@@ -44,6 +44,9 @@ def _parse_themes(ctx: click.Context, param: click.Parameter, value: str | None)
               show_default=True, help="Exact polygon overlay, or theme bit planes on a grid.")
 @click.option("--resolution", "resolution_m", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Raster cell side in metres, EPSG:3006 (raster mode; default 100).")
+@click.option("--oversample", type=click.IntRange(min=1), default=None, metavar="K",
+              help="Raster mode: K x K sample points per cell (odd K) for the areas; faces and the score "
+                   "GeoTIFF stay at --resolution. Default 1.")
 @click.option("--score", type=click.Choice(["sum", "max"], case_sensitive=False), default="sum", show_default=True,
               help="Face score: sum or maximum of the weights of the theme pairs present.")
 @click.option("--source-crs", default=None, help="CRS to assume for --layer files without one, e.g. EPSG:3006.")
@@ -51,18 +54,21 @@ def _parse_themes(ctx: click.Context, param: click.Parameter, value: str | None)
 @out_dir_option
 @click.pass_context
 def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], themes: list[str] | None,
-            kommuner: tuple[str, ...], mode: str, resolution_m: float | None, score: str, source_crs: str | None,
+            kommuner: tuple[str, ...], mode: str, resolution_m: float | None, oversample: int | None, score: str,
+            source_crs: str | None,
             top: int, out_dir: Path) -> None:
     """Where interests claim the same ground: areas per theme pair and kommun.
 
     Writes OUT/malkonflikter.gpkg (layers faces, pairs_per_kommun),
     OUT/malkonflikter_per_kommun.csv and, with --mode raster,
-    OUT/malkonflikter_score.tif; prints a summary.
+    OUT/malkonflikter_score.tif; prints a summary.  A vector run removes a
+    malkonflikter_score.tif left in OUT by an earlier raster run.
 
     \b
     $ landuse conflicts --out out
     $ landuse conflicts --layer naturvard=RI_naturvard.gpkg --kommun Kiruna --out out
     $ landuse conflicts --themes rennaring,energi,mineral --mode raster --resolution 100 --out out
+    $ landuse conflicts --mode raster --resolution 100 --oversample 3 --out out
     """
     from landuse.conflicts import (
         conflicts_from_layers,
@@ -75,17 +81,22 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
 
     if resolution_m is not None and mode.lower() != "raster":
         raise click.UsageError("--resolution applies to --mode raster only; add --mode raster or drop --resolution.")
+    if oversample is not None and mode.lower() != "raster":
+        raise click.UsageError("--oversample applies to --mode raster only; add --mode raster or drop --oversample.")
     quiet = bool(ctx.obj.get("quiet", False)) if ctx.obj else False
     settings = Settings(progress=not quiet)
     matrix = read_conflict_matrix(config, settings=settings)
     features = load_interest_layers(themes, layers=layers, matrix=matrix, source_crs=source_crs, settings=settings)
     zones = load_kommuner(list(kommuner) or None, settings=settings)
     result = conflicts_from_layers(features, matrix, kommuner=zones, score=score.lower(),  # type: ignore[arg-type]
-                                   mode=mode.lower(), resolution_m=resolution_m, settings=settings)  # type: ignore[arg-type]
+                                   mode=mode.lower(), resolution_m=resolution_m, oversample=oversample or 1,
+                                   settings=settings)  # type: ignore[arg-type]
     written = write_conflicts(result, out_dir)
     _print_summary(result, top)
     for path in written:
         click.echo(f"wrote {path}")
+    for path in result.removed:
+        click.echo(f"removed {path} (score grid of an earlier raster run; vector mode writes none)")
 
 
 def _print_summary(result, top: int) -> None:  # noqa: ANN001 - ConflictResult, imported lazily

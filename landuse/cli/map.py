@@ -9,7 +9,8 @@ import click
 from landuse.maps import DEMO_INPUTS, inputs_from_dir, strukturbild_map, write_map
 
 _INPUT_OPTIONS = {
-    "layers": "layers.gpkg (catalogue layers); default the embedded catalogue.",
+    "layers": "layers.gpkg (catalogue layers; those it lacks come from the embedded catalogue, and a file "
+              "with none of them is refused); default the embedded catalogue.",
     "conflicts": "malkonflikter.gpkg (layers faces, pairs_per_kommun).",
     "conflicts_table": "malkonflikter_per_kommun.csv.",
     "car": "access_car.gpkg (layers origins, isochrones).",
@@ -42,7 +43,8 @@ def _input_options(func):
 @click.option("--spec", type=str, default=None,
               help="Map spec: a TOML file or the name of one in maps/; default strukturbild.")
 @click.option("--tiles", type=str, default=None,
-              help="Basemap, e.g. OpenStreetMap or 'CartoDB positron' (needs network). Default none: fully offline.")
+              help="Basemap name, e.g. OpenStreetMap, OpenTopoMap or 'Esri WorldImagery' (needs network; "
+                   "URL templates are refused). Default none: fully offline.")
 def command(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, spec: str | None,
             tiles: str | None, no_conflicts: bool, no_car: bool, no_transit: bool, **paths: Path | None) -> None:
     """Draw the strukturbild (noder, stråk, områden) as one offline HTML map.
