@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from landuse.errors import InputFileNotFoundError
 from landuse.maps import DEMO_INPUTS, inputs_from_dir, strukturbild_map, write_map
 
 _INPUT_OPTIONS = {
@@ -34,10 +35,10 @@ def _input_options(func):
 @click.command("map")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
               help="HTML file to write, or a folder (then FOLDER/strukturbild.html).")
-@click.option("--from", "from_dir", type=click.Path(file_okay=False, exists=True, path_type=Path), default=None,
+@click.option("--from", "from_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="A `landuse demo` output folder: every input found there is drawn.")
 @_input_options
-@click.option("--gtfs", type=click.Path(exists=True, path_type=Path), default=None,
+@click.option("--gtfs", type=click.Path(path_type=Path), default=None,
               help="GTFS feed for the stråk; default the embedded Länstrafiken feed.")
 @click.option("--no-gtfs", is_flag=True, help="Leave the public-transport stråk out.")
 @click.option("--spec", type=str, default=None,
@@ -58,6 +59,11 @@ def command(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, 
     $ landuse map --layers out/layers.gpkg --transit out/access_transit.gpkg --out karta.html
     $ landuse map --from out --out karta.html --tiles OpenStreetMap
     """
+    if from_dir is not None and not from_dir.is_dir():
+        raise InputFileNotFoundError(
+            f"--from {from_dir}: no such folder. Pass the folder `landuse demo --out DIR` wrote, or name the inputs "
+            "with --layers/--conflicts/--car/--transit."
+        )
     inputs: dict[str, object] = dict(inputs_from_dir(from_dir)) if from_dir is not None else {}
     inputs.update({k: v for k, v in paths.items() if v is not None})
     for flag, names in ((no_conflicts, ("conflicts", "conflicts_table")), (no_car, ("car", "car_table")),
