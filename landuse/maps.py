@@ -1106,7 +1106,6 @@ class _Builder:
         return frame
 
     def _draw_tatorter(self, overlay: OverlaySpec):
-        folium = self.folium
         frame = self._nodes("tatorter")
         if frame is None:
             self.legend.lack("tätorter")
@@ -1117,7 +1116,7 @@ class _Builder:
             pop = float(pd.to_numeric(row.population, errors="coerce") or 0)
             rows = [("Kommun", _esc(getattr(row, "kommun", ""))), ("Folkmängd 2020", _num(pop, 0)),
                     ("Tätortskod", _esc(row.feature_id)), ("Källa", "SCB, Tätorter 2020")]
-            props.append({"tip": f"{row.name}: {_num(pop, 0)} inv. (2020)",
+            props.append({"tip": f"{_esc(row.name)}: {_num(pop, 0)} inv. (2020)",
                           "popup": _popup_html(f"{row.name} (tätort)", rows, schematic=False),
                           "_style": {"radius": _node_radius(pop)}})
         style = {"color": overlay.colour, "weight": 1, "fill": True, "fillColor": "#ffffff", "fillOpacity": 0.8}
@@ -1126,7 +1125,6 @@ class _Builder:
         return fg
 
     def _draw_centralorter(self, overlay: OverlaySpec):
-        folium = self.folium
         frame = self._nodes("centralorter")
         if frame is None:
             self.legend.lack("centralorter")
