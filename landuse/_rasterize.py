@@ -228,7 +228,7 @@ def _oversampled(geoms: np.ndarray, theme_code: np.ndarray, themes: list[int], z
     f_rows, f_cols = rows * k, cols * k
     shared = {"geoms": geoms, "theme_code": theme_code, "transform": fine, "shape": (f_rows, f_cols)}
     with _quiet_rasterio():
-        planes = parallel_map(_theme_plane_rows, themes, shared, on_done=on_theme)
+        planes = parallel_map(_theme_plane_rows, themes, shared, processes=True, on_done=on_theme)
     zone_shapes = _geojson_each(zones) if zones is not None else []
     n_masks = 1 << n_bits
     n_zones = len(zones) if zones is not None else 1
@@ -345,7 +345,7 @@ def rasterize_themes(geoms: np.ndarray, theme_code: np.ndarray, n_themes: int, z
     themes = [t for t in range(n_themes) if (theme_code == t).any()]
     # one theme per task
     with _quiet_rasterio():
-        planes = parallel_map(_theme_plane, themes, shared, on_done=on_theme)
+        planes = parallel_map(_theme_plane, themes, shared, processes=True, on_done=on_theme)
     for t, plane in zip(themes, planes):
         mask |= np.unpackbits(plane, count=rows * cols).reshape(rows, cols).astype(np.uint16) << np.uint16(t)
     if zones is None:
