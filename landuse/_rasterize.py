@@ -195,24 +195,23 @@ def regions(key: np.ndarray, inside: np.ndarray, transform: Affine, *,
     return polys, vals
 
 
-def _theme_plane(shared: dict, theme: int) -> np.ndarray:
-    """Bit plane (packed, 1 bit per cell) of one theme: cells whose centre lies in one of its features."""
-    rows, cols = shared["shape"]
-    plane = np.zeros((rows, cols), dtype=np.uint8)
+def _theme_cells(shared: dict, theme: int) -> np.ndarray:
+    """Cells (uint8 0/1) whose centre lies in one of the theme's features."""
+    plane = np.zeros(shared["shape"], dtype=np.uint8)
     sel = shared["geoms"][shared["theme_code"] == theme]
     rasterio.features.rasterize(((g, 1) for g in geojson_polygons(sel)), out=plane, transform=shared["transform"],
                                 fill=0, all_touched=False, dtype=np.uint8)
-    return np.packbits(plane, axis=None)  # 8x smaller to send back from a worker
+    return plane
+
+
+def _theme_plane(shared: dict, theme: int) -> np.ndarray:
+    """Bit plane (packed, 1 bit per cell) of one theme."""
+    return np.packbits(_theme_cells(shared, theme), axis=None)  # 8x smaller to send back from a worker
 
 
 def _theme_plane_rows(shared: dict, theme: int) -> np.ndarray:
     """Like :func:`_theme_plane`, packed per row so that row ranges can be unpacked on their own."""
-    rows, cols = shared["shape"]
-    plane = np.zeros((rows, cols), dtype=np.uint8)
-    sel = shared["geoms"][shared["theme_code"] == theme]
-    rasterio.features.rasterize(((g, 1) for g in geojson_polygons(sel)), out=plane, transform=shared["transform"],
-                                fill=0, all_touched=False, dtype=np.uint8)
-    return np.packbits(plane, axis=1)
+    return np.packbits(_theme_cells(shared, theme), axis=1)
 
 
 def _oversampled(geoms: np.ndarray, theme_code: np.ndarray, themes: list[int], zones: np.ndarray | None,
