@@ -90,6 +90,10 @@ def parallel_map(func: Callable[[dict, object], object], items: list, shared: di
     options: dict = {"num_workers": workers or os.cpu_count() or 1}
     if not distributed:
         options["scheduler"] = "processes" if use_fork else "threads"
+    if use_fork:
+        # dask's multiprocessing scheduler hands out tasks in batches of 6 by default: with
+        # a few long tasks (one per theme) one worker would run 6 of 8 while the other idles
+        options["chunksize"] = 1
     _SHARED.clear()
     if use_fork:
         _SHARED.update(shared)

@@ -95,20 +95,21 @@ def geojson_polygons(geoms: np.ndarray) -> list[dict]:
     """GeoJSON-like dicts of (Multi)Polygons, built ring by ring from numpy coordinates.
 
     rasterio reads shapes through ``__geo_interface__``, which walks every coordinate
-    in Python; slicing one coordinate array per ring is several times faster.  Run it
-    with the cyclic GC paused (the caller does) for large inputs.
+    in Python; converting all coordinates with one ``tolist`` and slicing that list
+    per ring is several times faster.  Run it with the cyclic GC paused (the caller
+    does) for large inputs.
     """
     parts = shapely.get_parts(geoms)
     parts = parts[shapely.get_type_id(parts) == 3]
     if len(parts) == 0:
         return []
     rings, owner = shapely.get_rings(parts, return_index=True)
-    coords = shapely.get_coordinates(rings)
+    coords = shapely.get_coordinates(rings).tolist()
     ends = np.cumsum(shapely.get_num_coordinates(rings)).tolist()
     out: list[list] = [[] for _ in range(len(parts))]
     start = 0
     for p, end in zip(owner.tolist(), ends):
-        out[p].append(list(zip(coords[start:end, 0].tolist(), coords[start:end, 1].tolist())))
+        out[p].append(coords[start:end])
         start = end
     return [{"type": "Polygon", "coordinates": r} for r in out]
 
@@ -174,7 +175,9 @@ def regions(key: np.ndarray, inside: np.ndarray, transform: Affine, *,
     edges = np.linspace(0, rows, n_strips + 1).astype(int)
     spans = [(int(a), int(b)) for a, b in zip(edges[:-1], edges[1:]) if b > a]
     with _quiet_rasterio():
-        parts = parallel_map(_strip_shapes, spans, {"key": key, "inside": inside, "transform": transform})
+        # forked workers: rasterio's tracing and the GeoJSON-to-array glue hold the GIL
+        parts = parallel_map(_strip_shapes, spans, {"key": key, "inside": inside, "transform": transform},
+                             processes=True)
     polygons, values = [], []
     for flat, ring_offsets, polygon_offsets, vals in parts:
         if len(vals):
@@ -214,47 +217,64 @@ def _theme_plane_rows(shared: dict, theme: int) -> np.ndarray:
     return np.packbits(_theme_cells(shared, theme), axis=1)
 
 
+def _sample_strip(shared: dict, rows: tuple[int, int]) -> tuple[np.ndarray, ...]:
+    """Counts of the k x k samples of coarse rows ``[top, bottom)`` and the strip's centre samples.
+
+    Returns the non-zero (zone + 1, mask) keys and their counts (sparse: with 16
+    themes a dense table per strip would be 9 MB), and the coarse mask and zone rows.
+    """
+    top, bottom = rows
+    k, f_cols, n_masks = shared["k"], shared["f_cols"], shared["n_masks"]
+    f_top, f_bottom = top * k, bottom * k
+    m = np.zeros((f_bottom - f_top, f_cols), dtype=np.uint16)
+    for t, plane in zip(shared["themes"], shared["planes"]):
+        m |= np.unpackbits(plane[f_top:f_bottom], axis=1, count=f_cols).astype(np.uint16) << np.uint16(t)
+    if shared["zone_shapes"] is None:
+        z = np.zeros(m.shape, dtype=np.int16)
+    elif not shared["zone_shapes"]:
+        z = np.full(m.shape, -1, dtype=np.int16)
+    else:
+        z = rasterio.features.rasterize(shared["zone_shapes"], out_shape=m.shape,
+                                        transform=shared["transform"] @ Affine.translation(0, f_top), fill=-1,
+                                        all_touched=False, dtype=np.int16)
+    key = (z.astype(np.int64).ravel() + 1) * n_masks + m.ravel()
+    counts = np.bincount(key)
+    nonzero = np.flatnonzero(counts)
+    c = k // 2  # the centre sample of an odd k lies on the cell centre
+    return nonzero, counts[nonzero], m[c::k, c::k], z[c::k, c::k]
+
+
 def _oversampled(geoms: np.ndarray, theme_code: np.ndarray, themes: list[int], zones: np.ndarray | None,
                  transform: Affine, rows: int, cols: int, k: int, n_bits: int,
                  on_theme: Callable[[int, int], None] | None, strip_cells: int = 8_000_000,
                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Coarse mask and zone (centre samples) and (zone + 1, mask) counts of k x k samples per cell.
 
-    The fine grid is walked in strips of whole coarse rows so that only the packed
-    theme planes (1 bit per sample) are held at the fine resolution.
+    The fine grid is walked in strips of whole coarse rows, as tasks on forked
+    workers, so that only the packed theme planes (1 bit per sample) are held at
+    the fine resolution.
     """
     fine = transform @ Affine.scale(1.0 / k)
     f_rows, f_cols = rows * k, cols * k
     shared = {"geoms": geoms, "theme_code": theme_code, "transform": fine, "shape": (f_rows, f_cols)}
     with _quiet_rasterio():
         planes = parallel_map(_theme_plane_rows, themes, shared, processes=True, on_done=on_theme)
-    zone_shapes = _geojson_each(zones) if zones is not None else []
     n_masks = 1 << n_bits
     n_zones = len(zones) if zones is not None else 1
-    counts = np.zeros((n_zones + 1, n_masks), dtype=np.int64)
+    step = max(1, strip_cells // max(1, f_cols * k))  # coarse rows per strip
+    spans = [(top, min(rows, top + step)) for top in range(0, rows, step)]
+    strip_inputs = {"planes": planes, "themes": themes, "k": k, "f_cols": f_cols, "n_masks": n_masks,
+                    "transform": fine, "zone_shapes": _geojson_each(zones) if zones is not None else None}
+    with _quiet_rasterio():
+        strips = parallel_map(_sample_strip, spans, strip_inputs, processes=True)
+    counts = np.zeros((n_zones + 1) * n_masks, dtype=np.int64)
     mask = np.zeros((rows, cols), dtype=np.uint16)
     zone = np.zeros((rows, cols), dtype=np.int16)
-    c = k // 2  # the centre sample of an odd k lies on the cell centre
-    step = max(1, strip_cells // max(1, f_cols * k))  # coarse rows per strip
-    for top in range(0, rows, step):
-        bottom = min(rows, top + step)
-        f_top, f_bottom = top * k, bottom * k
-        m = np.zeros((f_bottom - f_top, f_cols), dtype=np.uint16)
-        for t, plane in zip(themes, planes):
-            m |= np.unpackbits(plane[f_top:f_bottom], axis=1, count=f_cols).astype(np.uint16) << np.uint16(t)
-        if zones is None:
-            z = np.zeros(m.shape, dtype=np.int16)
-        elif not zone_shapes:
-            z = np.full(m.shape, -1, dtype=np.int16)
-        else:
-            z = rasterio.features.rasterize(zone_shapes, out_shape=m.shape,
-                                            transform=fine @ Affine.translation(0, f_top), fill=-1,
-                                            all_touched=False, dtype=np.int16)
-        key = (z.astype(np.int64).ravel() + 1) * n_masks + m.ravel()
-        counts += np.bincount(key, minlength=(n_zones + 1) * n_masks).reshape(n_zones + 1, n_masks)
-        mask[top:bottom] = m[c::k, c::k]
-        zone[top:bottom] = z[c::k, c::k]
-    return mask, zone, counts
+    for (top, bottom), (keys, values, m, z) in zip(spans, strips):
+        np.add.at(counts, keys, values)
+        mask[top:bottom] = m
+        zone[top:bottom] = z
+    return mask, zone, counts.reshape(n_zones + 1, n_masks)
 
 
 def _geojson_each(geoms: np.ndarray) -> list[tuple[dict, int]]:

@@ -603,6 +603,8 @@ class ConflictResult:
     outside_km2: float = 0.0
     score_grid: np.ndarray | None = None
     transform: Any = None
+    #: Raster mode: sample points per cell side the areas were counted from (None in vector mode).
+    oversample: int | None = None
     #: Stale outputs of an earlier run that :func:`write_conflicts` deleted.
     removed: list[Path] = field(default_factory=list)
 
@@ -626,7 +628,10 @@ class ConflictResult:
         mark = " [schematisk]"
         total_km2 = float(self.kommun_area["area_km2"].sum())
         where = f"{len(self.kommun_area)} kommuner, " + f"{total_km2:,.0f} km²".replace(",", " ")
-        mode = f"raster {self.resolution_m:g} m" if self.mode == "raster" else "vector"
+        mode = "vector"
+        if self.mode == "raster":
+            samples = f", {self.oversample} x {self.oversample} samples per cell" if (self.oversample or 1) > 1 else ""
+            mode = f"raster {self.resolution_m:g} m{samples}"
         lines = [f"målkonflikter: {mode}, score={self.score_method}, themes {', '.join(self.themes)}; {where}"]
         if self.schematic:
             lines.append("schematisk / schematic: themes " + ", ".join(self.schematic_themes)
@@ -776,24 +781,60 @@ def _vector(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[st
                                int(multi.sum()))
     faces = _faces_frame(arr.faces[multi], arr.zone[multi], mask[multi], score[multi], face_schematic[multi],
                          feature_ids, themes, zones)
-    return arr.zone, mask, arr.area_m2, faces, arr.outside_m2 / 1e6, None, None
+    return arr.zone, mask, arr.area_m2, faces, arr.outside_m2 / 1e6, None, None, None
 
 
-def _query_chunk(shared: dict, span: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
-    feature, face = shared["tree"].query(shared["geoms"][span[0]:span[1]], predicate="intersects")
-    return face, feature + span[0]
+def _intersects_chunk(shared: dict, span: tuple[int, int]) -> np.ndarray:
+    a, b = span
+    return shapely.intersects(shared["features"][a:b], shared["faces"][a:b])
 
 
-def _faces_touching(faces: np.ndarray, geoms: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(face, feature) index pairs that intersect; features are the prepared side, split over workers."""
+def _raster_face_features(faces: np.ndarray, face_mask: np.ndarray, geoms: np.ndarray,
+                          theme_code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(face, feature) pairs where a feature of a theme the raster face holds intersects it.
+
+    Parameters
+    ----------
+    faces : numpy.ndarray of shapely.Polygon
+        Raster faces: unions of whole cells.
+    face_mask : numpy.ndarray of int
+        Theme bits of each face.
+    geoms, theme_code : numpy.ndarray
+        The features and the bit index of their themes.
+
+    Returns
+    -------
+    face, feature : numpy.ndarray of int
+        Sorted by face, then feature.
+
+    Notes
+    -----
+    Candidates are the features of the face's themes whose bounding box meets the
+    face's.  Every cell centre of a face lies in some feature of each of its themes
+    (that is how the cell got the theme's bit), and that feature is a candidate; so
+    when a theme has a single candidate for a face, that candidate intersects the
+    face and needs no test.  Only themes with several candidates are tested exactly
+    (``shapely.intersects``, in chunks on worker threads).
+    """
     from landuse._overlay import parallel_map
 
-    n_chunks = max(1, min(len(geoms), int(shapely.get_num_coordinates(geoms).sum()) // 2_000_000))
-    edges = np.linspace(0, len(geoms), n_chunks + 1).astype(int)
-    spans = list(zip(edges[:-1].tolist(), edges[1:].tolist()))
-    parts = parallel_map(_query_chunk, spans, {"tree": shapely.STRtree(faces), "geoms": geoms})
-    return (np.concatenate([p[0] for p in parts]).astype(np.int64),
-            np.concatenate([p[1] for p in parts]).astype(np.int64))
+    feature, face = shapely.STRtree(faces).query(geoms)
+    theme = theme_code[feature]
+    wanted = ((face_mask[face] >> theme) & 1).astype(bool)
+    face, feature, theme = face[wanted], feature[wanted], theme[wanted]
+    group = face.astype(np.int64) * 64 + theme
+    _, first, counts = np.unique(group, return_inverse=True, return_counts=True)
+    test = np.flatnonzero(counts[first] > 1)
+    hit = np.ones(len(face), dtype=bool)
+    if len(test):
+        n_chunks = max(1, min(len(test) // 20_000, 4 * (os.cpu_count() or 1)))
+        edges = np.linspace(0, len(test), n_chunks + 1).astype(int)
+        spans = list(zip(edges[:-1].tolist(), edges[1:].tolist()))
+        parts = parallel_map(_intersects_chunk, spans, {"features": geoms[feature[test]], "faces": faces[face[test]]})
+        hit[test] = np.concatenate(parts)
+    face, feature = face[hit].astype(np.int64), feature[hit].astype(np.int64)
+    order = np.lexsort((feature, face))
+    return face[order], feature[order]
 
 
 #: A kommun covered by fewer cells than this gets areas too rough to report without a warning.
@@ -856,8 +897,51 @@ def _check_cells_per_zone(cells: np.ndarray, zones: gpd.GeoDataFrame, bounds: tu
             PartialLossWarning, stacklevel=4)
 
 
+#: Sample points per cell side that the default oversampling tries, best first.
+_OVERSAMPLE_CHOICES = (5, 3, 1)
+
+
+def default_oversample(bounds: tuple[float, float, float, float], resolution_m: float, *,
+                       settings: Settings | None = None) -> int:
+    """Sample points per cell side raster mode uses when none is given.
+
+    The largest of 5, 3 and 1 for which ``cells * k**2`` stays within
+    ``Settings.raster_sample_budget``: county-sized grids get 3 x 3 samples (areas
+    within 1 % of the vector engine per theme pair on the demo data at 100 m), a
+    national grid one sample per cell (its time and memory stay those of the grid).
+
+    Parameters
+    ----------
+    bounds : tuple of float
+        (xmin, ymin, xmax, ymax) of the grid in EPSG:3006 metres.
+    resolution_m : float
+        Cell side in metres.
+
+    Examples
+    --------
+    >>> default_oversample((0, 0, 400_000, 440_000), 100)   # 17.6 million cells, about the county
+    3
+    >>> default_oversample((0, 0, 700_000, 700_000), 100)   # 49 million cells
+    1
+    """
+    from landuse._rasterize import grid_shape
+
+    rows, cols = grid_shape(bounds, resolution_m)
+    budget = resolve(settings).raster_sample_budget
+    return next((k for k in _OVERSAMPLE_CHOICES if rows * cols * k * k <= budget), 1)
+
+
+def _oversample_bytes(n_themes: int, oversample: int) -> float:
+    """Extra bytes per cell of oversampling: the packed fine planes (k² bits per cell and theme)
+    and one unpacked fine plane (k² bytes per cell) per concurrent worker."""
+    if oversample == 1:
+        return 0.0
+    return n_themes * oversample**2 / 8 + min(n_themes, os.cpu_count() or 1) * oversample**2
+
+
 def _raster(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[str], weights: np.ndarray,
-            method: ScoreMethod, resolution_m: float, settings: Settings, oversample: int = 1) -> tuple[Any, ...]:
+            method: ScoreMethod, resolution_m: float, settings: Settings, oversample: int | None = None
+            ) -> tuple[Any, ...]:
 
     from landuse._rasterize import rasterize_themes, regions
 
@@ -865,11 +949,16 @@ def _raster(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[st
     code = pd.Categorical(features["theme"], categories=themes).codes.astype(np.int64)
     zone_geoms = np.asarray(zones.geometry.values, dtype=object)
     bounds = tuple(shapely.total_bounds(zone_geoms))
-    # oversampling holds the packed fine planes (k² bits per cell and theme) and one unpacked fine
-    # plane (k² bytes per cell) per concurrent worker
-    extra = (len(themes) * oversample**2 / 8 + min(len(themes), os.cpu_count() or 1) * oversample**2
-             if oversample > 1 else 0)
-    _check_grid_budget(bounds, resolution_m, extra_bytes_per_cell=extra)
+    if oversample is None:
+        # the default never refuses a grid that fits with one sample per cell
+        oversample = default_oversample(bounds, resolution_m, settings=settings)  # type: ignore[arg-type]
+        while oversample > 1:
+            try:
+                _check_grid_budget(bounds, resolution_m, extra_bytes_per_cell=_oversample_bytes(len(themes), oversample))
+                break
+            except InvalidSettingError:
+                oversample -= 2
+    _check_grid_budget(bounds, resolution_m, extra_bytes_per_cell=_oversample_bytes(len(themes), oversample))
     with _progress(settings, "rasterizing themes") as update:
         planes = rasterize_themes(geoms, code, len(themes), zone_geoms, bounds, resolution_m, on_theme=update,
                                   oversample=oversample)
@@ -890,11 +979,7 @@ def _raster(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[st
     f_zone, f_mask = keys >> n_bits, keys & ((1 << n_bits) - 1)
     # covering features: those intersecting the face whose theme the face holds
     if len(face_geoms):
-        fi, gj = _faces_touching(face_geoms, geoms)
-        ok = ((f_mask[fi] >> code[gj]) & 1).astype(bool)
-        fi, gj = fi[ok], gj[ok]
-        order = np.lexsort((gj, fi))
-        fi, gj = fi[order], gj[order]
+        fi, gj = _raster_face_features(face_geoms, f_mask, geoms, code)
     else:
         fi = gj = np.zeros(0, dtype=np.int64)
     labels = (features["layer"].astype(str) + ":" + features["feature_id"].astype(str)).to_numpy(dtype=object)
@@ -903,7 +988,7 @@ def _raster(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[st
     face_schematic[fi[schem[gj]]] = True
     faces = _faces_frame(face_geoms, f_zone, f_mask, lut[f_mask] if len(f_mask) else np.zeros(0), face_schematic,
                          _join_labels(fi, labels[gj], len(face_geoms)), themes, zones)
-    return z_idx, m_idx, area_m2, faces, outside_km2, score_grid, planes.transform
+    return z_idx, m_idx, area_m2, faces, outside_km2, score_grid, planes.transform, planes.oversample
 
 
 def conflicts_from_layers(
@@ -914,7 +999,7 @@ def conflicts_from_layers(
     score: ScoreMethod = "sum",
     mode: Mode = "vector",
     resolution_m: float | None = None,
-    oversample: int = 1,
+    oversample: int | None = None,
     settings: Settings | None = None,
 ) -> ConflictResult:
     """Overlay interest layers and measure where their themes conflict, per kommun.
@@ -937,11 +1022,14 @@ def conflicts_from_layers(
         Exact overlay of polygons, or bit planes on a grid.
     resolution_m : float, optional
         Raster cell side in metres (EPSG:3006); default ``Settings.raster_resolution_m``.
-    oversample : int
+    oversample : int, optional
         Raster mode: odd number k of sample points per cell side.  Pair and theme
         areas come from the bit counts of k x k samples per cell, each standing for
         ``(resolution_m / k)**2``; faces and the score grid stay at ``resolution_m``
         (the centre sample is the cell centre, so they equal those of k = 1).
+        Default: the largest of 5, 3 and 1 whose samples fit
+        ``Settings.raster_sample_budget`` (:func:`default_oversample`) — 3 for the
+        county at 100 m; ``ConflictResult.oversample`` tells which was used.
     settings : Settings, optional
 
     Returns
@@ -1005,8 +1093,8 @@ def conflicts_from_layers(
     resolution = float(resolution_m if resolution_m is not None else settings.raster_resolution_m)
     if not resolution > 0:
         raise InvalidSettingError(f"resolution_m={resolution_m!r} must be a positive number of metres.")
-    if isinstance(oversample, bool) or not isinstance(oversample, (int, np.integer)) or oversample < 1 \
-            or oversample % 2 == 0:
+    if oversample is not None and (isinstance(oversample, bool) or not isinstance(oversample, (int, np.integer))
+                                   or oversample < 1 or oversample % 2 == 0):
         raise InvalidSettingError(
             f"oversample={oversample!r} must be an odd positive integer (1, 3, 5): the centre sample of each "
             "cell then lies on the cell centre. Use 1 for one sample per cell or 3 for 3 x 3."
@@ -1019,10 +1107,10 @@ def conflicts_from_layers(
     schematic_themes = tuple(sorted(set(features.loc[features["schematic"], "theme"])))
     with _no_gc():
         if mode_name == "vector":
-            zone, mask, area_m2, faces, outside_km2, grid, transform = _vector(
+            zone, mask, area_m2, faces, outside_km2, grid, transform, samples = _vector(
                 features, zones, themes, weights, method, settings)  # type: ignore[arg-type]
         else:
-            zone, mask, area_m2, faces, outside_km2, grid, transform = _raster(
+            zone, mask, area_m2, faces, outside_km2, grid, transform, samples = _raster(
                 features, zones, themes, weights, method, resolution, settings, oversample)  # type: ignore[arg-type]
     per_kommun, county, theme_area, kommun_area = _aggregate(zone, mask, area_m2, themes, weights, zones,
                                                              set(schematic_themes))
@@ -1031,7 +1119,7 @@ def conflicts_from_layers(
                           kommun_area=kommun_area, themes=tuple(themes), mode=mode_name,  # type: ignore[arg-type]
                           score_method=method, resolution_m=resolution if mode_name == "raster" else None,  # type: ignore[arg-type]
                           schematic_themes=schematic_themes, outside_km2=outside_km2, score_grid=grid,
-                          transform=transform)
+                          transform=transform, oversample=samples)
 
 
 def _warn_empty_themes(features: gpd.GeoDataFrame, theme_area: pd.DataFrame, mode: str, resolution_m: float) -> None:
@@ -1048,7 +1136,8 @@ def _warn_empty_themes(features: gpd.GeoDataFrame, theme_area: pd.DataFrame, mod
             continue
         layers = ", ".join(f"`{name}`" for name in pd.unique(rows["layer"].astype(str)))
         where = "lie outside the kommuner analysed" if mode == "vector" else (
-            f"lie outside the kommuner analysed or cover no cell centre at {resolution_m:g} m")
+            f"lie outside the kommuner analysed or cover no sample point at {resolution_m:g} m "
+            "(--oversample 3 or 5 samples each cell more densely)")
         warnings.warn(
             f"Theme {theme!r} (layer {layers}) contributes nothing: all {len(rows)} of its features "
             f"({area_km2:,.1f} km²) {where}, so its area and every pair with it are 0. "
