@@ -10,6 +10,7 @@ walked in strips), while the mask, the faces and the score grid stay at the cell
 from __future__ import annotations
 
 import math
+import os
 import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -261,7 +262,8 @@ def _oversampled(geoms: np.ndarray, theme_code: np.ndarray, themes: list[int], z
         planes = parallel_map(_theme_plane_rows, themes, shared, processes=True, on_done=on_theme)
     n_masks = 1 << n_bits
     n_zones = len(zones) if zones is not None else 1
-    step = max(1, strip_cells // max(1, f_cols * k))  # coarse rows per strip
+    # every worker holds one strip at a time: the budget of strip_cells samples is shared between them
+    step = max(1, strip_cells // max(1, os.cpu_count() or 1) // max(1, f_cols * k))  # coarse rows per strip
     spans = [(top, min(rows, top + step)) for top in range(0, rows, step)]
     strip_inputs = {"planes": planes, "themes": themes, "k": k, "f_cols": f_cols, "n_masks": n_masks,
                     "transform": fine, "zone_shapes": _geojson_each(zones) if zones is not None else None}

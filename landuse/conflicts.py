@@ -630,8 +630,9 @@ class ConflictResult:
         where = f"{len(self.kommun_area)} kommuner, " + f"{total_km2:,.0f} km²".replace(",", " ")
         mode = "vector"
         if self.mode == "raster":
-            samples = f", {self.oversample} x {self.oversample} samples per cell" if (self.oversample or 1) > 1 else ""
-            mode = f"raster {self.resolution_m:g} m{samples}"
+            k = self.oversample or 1
+            samples = f"{k} x {k} samples per cell" if k > 1 else "1 sample per cell (its centre)"
+            mode = f"raster {self.resolution_m:g} m, {samples}"
         lines = [f"målkonflikter: {mode}, score={self.score_method}, themes {', '.join(self.themes)}; {where}"]
         if self.schematic:
             lines.append("schematisk / schematic: themes " + ", ".join(self.schematic_themes)
@@ -855,7 +856,8 @@ def _gib(n_bytes: float) -> str:
     return f"{n_bytes / 2**30:,.0f} GiB" if n_bytes >= 2**30 else f"{n_bytes / 2**20:,.1f} MiB"
 
 
-def _check_grid_budget(bounds: tuple[float, ...], resolution_m: float, *, extra_bytes_per_cell: float = 0) -> None:
+def _check_grid_budget(bounds: tuple[float, ...], resolution_m: float, *, extra_bytes_per_cell: float = 0,
+                       oversample: int = 1) -> None:
     """Refuse a grid too large to allocate, before numpy tries (and dies with a MemoryError)."""
     from landuse._rasterize import BYTES_PER_CELL, MAX_CELLS, available_memory_bytes, grid_shape
 
@@ -871,7 +873,9 @@ def _check_grid_budget(bounds: tuple[float, ...], resolution_m: float, *, extra_
         raise InvalidSettingError(
             f"--resolution {resolution_m:g} m (resolution_m) gives a grid of {rows:,} x {cols:,} = {cells:.3g} cells "
             f"over the kommuner analysed, about {_gib(need)} (limit {limit:.3g} cells{memory}). "
-            f"Use a coarser resolution, e.g. --resolution {coarser:g}, or fewer kommuner (--kommun)."
+            + (f"Use --oversample 1 (now {oversample} x {oversample} samples per cell), a coarser resolution, "
+               if oversample > 1 else "Use a coarser resolution, ")
+            + f"e.g. --resolution {coarser:g}, or fewer kommuner (--kommun)."
         )
 
 
@@ -949,16 +953,23 @@ def _raster(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[st
     code = pd.Categorical(features["theme"], categories=themes).codes.astype(np.int64)
     zone_geoms = np.asarray(zones.geometry.values, dtype=object)
     bounds = tuple(shapely.total_bounds(zone_geoms))
+    chosen = None
     if oversample is None:
-        # the default never refuses a grid that fits with one sample per cell
-        oversample = default_oversample(bounds, resolution_m, settings=settings)  # type: ignore[arg-type]
+        # the default never refuses a grid that fits with one sample per cell: it takes fewer samples
+        chosen = oversample = default_oversample(bounds, resolution_m, settings=settings)  # type: ignore[arg-type]
         while oversample > 1:
             try:
                 _check_grid_budget(bounds, resolution_m, extra_bytes_per_cell=_oversample_bytes(len(themes), oversample))
                 break
             except InvalidSettingError:
                 oversample -= 2
-    _check_grid_budget(bounds, resolution_m, extra_bytes_per_cell=_oversample_bytes(len(themes), oversample))
+    _check_grid_budget(bounds, resolution_m, extra_bytes_per_cell=_oversample_bytes(len(themes), oversample),
+                       oversample=oversample)
+    if chosen is not None and oversample < chosen:
+        warnings.warn(
+            f"raster mode counts {oversample} x {oversample} samples per cell instead of {chosen} x {chosen}: "
+            "the memory available now is too small for more, so areas of small pairs are rougher. "
+            f"Free memory, or pass --oversample {chosen} to require it.", PartialLossWarning, stacklevel=3)
     with _progress(settings, "rasterizing themes") as update:
         planes = rasterize_themes(geoms, code, len(themes), zone_geoms, bounds, resolution_m, on_theme=update,
                                   oversample=oversample)
@@ -1070,12 +1081,11 @@ def conflicts_from_layers(
     The area of pair (a, b) in a kommun is the summed area of the faces whose mask
     holds both a and b, i.e. area(∪a ∩ ∪b ∩ kommun); kommun figures therefore add
     up to the county figure.  Raster mode sets a bit where a cell centre lies in a
-    feature of the theme and counts
-    cells per (kommun, mask), or with ``oversample=k`` the k x k sample points of
-    each cell (an unbiased estimate whose sampling error falls roughly as 1/k along
-    boundaries); its faces are the connected cells of one kommun and
-    theme set, and their ``feature_ids`` list the features of those themes that
-    intersect the face.
+    feature of the theme (rasterio, GDAL's rule) and counts k x k sample points per
+    cell per (kommun, mask) (an unbiased estimate whose sampling error falls roughly
+    as 1/k along boundaries; k = 3 by default for a county-sized grid); its faces are
+    the connected cells of one kommun and theme set, and their ``feature_ids`` list
+    the features of those themes that intersect the face.
 
     Examples
     --------
@@ -1137,7 +1147,7 @@ def _warn_empty_themes(features: gpd.GeoDataFrame, theme_area: pd.DataFrame, mod
         layers = ", ".join(f"`{name}`" for name in pd.unique(rows["layer"].astype(str)))
         where = "lie outside the kommuner analysed" if mode == "vector" else (
             f"lie outside the kommuner analysed or cover no sample point at {resolution_m:g} m "
-            "(--oversample 3 or 5 samples each cell more densely)")
+            "(a finer --resolution or a larger --oversample samples more densely)")
         warnings.warn(
             f"Theme {theme!r} (layer {layers}) contributes nothing: all {len(rows)} of its features "
             f"({area_km2:,.1f} km²) {where}, so its area and every pair with it are 0. "

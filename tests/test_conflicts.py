@@ -344,6 +344,25 @@ def test_vector_and_raster_agree_on_demo_data(demo_layers, demo_vector):
     assert "raster 100 m, 3 x 3 samples per cell" in raster.summary_lines()[0]
 
 
+def test_default_oversample_steps_down_when_memory_is_short(matrix, zone, monkeypatch):
+    import landuse._rasterize as rasterize
+
+    items = [("rennaring", box(0, 0, 2, 2)), ("energi", box(1, 0, 3, 2))]
+    # 300 x 300 cells of 100 m; 5 x 5 samples need about 7 MB for two themes, 3 x 3 about 4 MB, 1 about 2 MB
+    monkeypatch.setattr(rasterize, "available_memory_bytes", lambda: 5_000_000)
+    with pytest.warns(PartialLossWarning, match=r"3 x 3 samples per cell instead of 5 x 5.*--oversample 5"):
+        three = run(items, matrix, zone, mode="raster", resolution_m=100)
+    assert three.oversample == 3
+    monkeypatch.setattr(rasterize, "available_memory_bytes", lambda: 3_000_000)
+    with pytest.warns(PartialLossWarning, match="1 x 1 samples per cell instead of 5 x 5"):
+        one = run(items, matrix, zone, mode="raster", resolution_m=100)
+    assert one.oversample == 1 and "raster 100 m, 1 sample per cell (its centre)" in one.summary_lines()[0]
+    assert one.pairs["area_km2"].tolist() == pytest.approx([2.0])
+    # an explicit K is never lowered: the refusal names --oversample
+    with pytest.raises(InvalidSettingError, match=r"Use --oversample 1 \(now 5 x 5 samples per cell\)"):
+        run(items, matrix, zone, mode="raster", resolution_m=100, oversample=5)
+
+
 def test_raster_cell_centres_alone_on_demo_data(demo_layers, demo_vector):
     raster = conflicts_from_layers(demo_layers, mode="raster", resolution_m=100, oversample=1, settings=_settings())
     assert raster.oversample == 1
