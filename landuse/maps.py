@@ -1105,43 +1105,51 @@ class _Builder:
             frame = frame.assign(population=pd.to_numeric(frame.get("pop", 0), errors="coerce"))
         return frame
 
-    def _draw_tatorter(self, overlay: OverlaySpec):
-        frame = self._nodes("tatorter")
+    def _node_collection(self, name: str, shown: str, describe) -> dict | None:
+        """GeoJSON of the nodes of layer ``name``; ``describe(row, population)`` gives (tip, popup, radius).
+
+        None, and a legend note that ``shown`` is missing, when the layer is.
+        """
+        frame = self._nodes(name)
         if frame is None:
-            self.legend.lack("tätorter")
+            self.legend.lack(shown)
             return None
-        fg = self.group(overlay, False)
         props = []
         for row in frame.itertuples():
-            pop = float(pd.to_numeric(row.population, errors="coerce") or 0)
+            tip, popup, radius = describe(row, float(pd.to_numeric(row.population, errors="coerce") or 0))
+            props.append({"tip": tip, "popup": popup, "_style": {"radius": radius}})
+        return _feature_collection(frame, props)
+
+    def _draw_tatorter(self, overlay: OverlaySpec):
+        def describe(row, pop: float):
             rows = [("Kommun", _esc(getattr(row, "kommun", ""))), ("Folkmängd 2020", _num(pop, 0)),
                     ("Tätortskod", _esc(row.feature_id)), ("Källa", "SCB, Tätorter 2020")]
-            props.append({"tip": f"{_esc(row.name)}: {_num(pop, 0)} inv. (2020)",
-                          "popup": _popup_html(f"{row.name} (tätort)", rows, schematic=False),
-                          "_style": {"radius": _node_radius(pop)}})
+            return (f"{_esc(row.name)}: {_num(pop, 0)} inv. (2020)",
+                    _popup_html(f"{row.name} (tätort)", rows, schematic=False), _node_radius(pop))
+
+        collection = self._node_collection("tatorter", "tätorter", describe)
+        if collection is None:
+            return None
+        fg = self.group(overlay, False)
         style = {"color": overlay.colour, "weight": 1, "fill": True, "fillColor": "#ffffff", "fillOpacity": 0.8}
-        self.geojson(_feature_collection(frame, props), style, style_key=True, points=True).add_to(fg)
+        self.geojson(collection, style, style_key=True, points=True).add_to(fg)
         self.legend.add(overlay.group, f"{_swatch('#ffffff', kind='circle')} {_esc(overlay.label)}")
         return fg
 
     def _draw_centralorter(self, overlay: OverlaySpec):
-        frame = self._nodes("centralorter")
-        if frame is None:
-            self.legend.lack("centralorter")
-            return None
-        fg = self.group(overlay, False)
-        props = []
-        for row in frame.itertuples():
-            pop = float(pd.to_numeric(row.population, errors="coerce") or 0)
+        def describe(row, pop: float):
             rows = [("Kommun", _esc(getattr(row, "kommun", ""))), ("Folkmängd 2020", _num(pop, 0)),
                     ("Roll", "Kommunens centralort (RUS: mål för 60-minutersindikatorn)")]
-            props.append({"tip": _esc(row.name),
-                          "popup": _popup_html(f"{row.name} (centralort)", rows, schematic=False),
-                          "_style": {"radius": _node_radius(pop) + 3}})
+            return (_esc(row.name), _popup_html(f"{row.name} (centralort)", rows, schematic=False),
+                    _node_radius(pop) + 3)
+
+        collection = self._node_collection("centralorter", "centralorter", describe)
+        if collection is None:
+            return None
+        fg = self.group(overlay, False)
         style = {"color": overlay.colour, "weight": 3, "fill": True, "fillColor": "#ffd92f", "fillOpacity": 0.95}
         # the names are permanent labels: centralorter are the nodes a planner looks for first
-        self.geojson(_feature_collection(frame, props), style, style_key=True, points=True, highlight=False,
-                     labels=True).add_to(fg)
+        self.geojson(collection, style, style_key=True, points=True, highlight=False, labels=True).add_to(fg)
         self.legend.add(overlay.group, f"{_swatch('#ffd92f', kind='circle')} {_esc(overlay.label)}")
         return fg
 
