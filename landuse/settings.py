@@ -7,18 +7,23 @@ Functions take ``settings: Settings | None = None`` and fall back to
 from __future__ import annotations
 
 import dataclasses
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
+from importlib import resources
 from pathlib import Path
 from typing import Any, Iterator
 
 from landuse.errors import InvalidSettingError
 
-__all__ = ["Settings", "default_settings", "PACKAGE_DIR", "DATA_DIR", "REPO_DIR"]
+__all__ = ["Settings", "default_settings", "PACKAGE_DIR", "DATA_DIR", "CATALOGUE_DIR"]
 
-PACKAGE_DIR = Path(__file__).resolve().parent
+# Package data, wherever the package is installed (a wheel in site-packages or a checkout):
+# the catalogue and configs live in landuse/_catalogue/ (the top-level layers/, analyses/
+# and maps/ folders of a checkout are links to them, the place to read and edit them).
+PACKAGE_DIR = Path(str(resources.files("landuse")))
 DATA_DIR = PACKAGE_DIR / "data"
-REPO_DIR = PACKAGE_DIR.parent
+CATALOGUE_DIR = PACKAGE_DIR / "_catalogue"
 
 WORK_CRS = "EPSG:3006"
 
@@ -80,9 +85,9 @@ class Settings:
     """
 
     data_dir: Path = DATA_DIR
-    catalogue_dir: Path = REPO_DIR / "layers"
-    analyses_dir: Path = REPO_DIR / "analyses"
-    maps_dir: Path = REPO_DIR / "maps"
+    catalogue_dir: Path = CATALOGUE_DIR / "layers"
+    analyses_dir: Path = CATALOGUE_DIR / "analyses"
+    maps_dir: Path = CATALOGUE_DIR / "maps"
     progress: bool = True
     sweden_bounds_m: tuple[float, float, float, float] = (180_000.0, 6_050_000.0, 1_000_000.0, 7_750_000.0)
     raster_resolution_m: float = 100.0
