@@ -6,13 +6,26 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: demo test bench chromium clean data
+.PHONY: demo test bench chromium clean data lock
 
-$(STAMP): pyproject.toml
+# Installs the pinned versions of constraints.txt, so a new release of a dependency cannot
+# turn CI red overnight; `make lock` refreshes the pins on purpose.
+$(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[test]"
 	touch $(STAMP)
+
+# Re-resolve every dependency to its newest allowed version and pin the result.
+lock:
+	rm -rf .venv-lock
+	$(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/python -m pip install --quiet --upgrade pip
+	.venv-lock/bin/python -m pip install --quiet -e ".[test]"
+	{ echo "# Pinned versions for make test / make demo / CI (users get the ranges in pyproject.toml)."; \
+	  echo "# Refresh deliberately with 'make lock' (resolves the newest versions, then run make test)."; \
+	  .venv-lock/bin/python -m pip freeze --exclude-editable | grep -v '^landuse'; } > constraints.txt
+	rm -rf .venv-lock
 
 demo: $(STAMP)
 	$(BIN)/landuse demo --out $(OUT)

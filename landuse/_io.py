@@ -1,21 +1,31 @@
 """Atomic writers: every output goes to a temporary name and is renamed at the end.
 
 A crash or an error half-way leaves the old file (or nothing), never a half-written
-GeoPackage or CSV that QGIS would open without complaint.
+GeoPackage or CSV that QGIS would open without complaint.  :func:`staged_outputs`
+does the same for a whole run: every file of a command goes to a staging folder
+beside ``--out`` and all are moved in together at the end.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Iterable, Iterator, Mapping
 
 import geopandas as gpd
 import pandas as pd
 
-__all__ = ["atomic_path", "write_gpkg", "write_csv", "write_text"]
+from landuse.errors import OutputFolderError
+
+__all__ = ["atomic_path", "write_gpkg", "write_csv", "write_text", "OutputStage", "staged_outputs",
+           "check_out_dir"]
+
+#: The Frictionless Data Package written into every output folder.
+DATAPACKAGE = "datapackage.json"
 
 
 @contextmanager
@@ -33,6 +43,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     tmp.unlink()  # drivers want to create the file themselves
     try:
         yield tmp
+        _fsync(tmp)
         os.replace(tmp, path)
     finally:
         for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
@@ -71,3 +82,171 @@ def write_text(text: str, path: str | os.PathLike[str]) -> Path:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return path
+
+
+def _fsync(path: Path) -> None:
+    """Flush a file (or a folder's entries) to disk, so a rename never exposes an empty file."""
+    flags = os.O_RDONLY | (getattr(os, "O_DIRECTORY", 0) if path.is_dir() else 0)
+    try:
+        fd = os.open(path, flags)
+    except OSError:  # some file systems do not open folders; nothing to flush then
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def check_out_dir(out_dir: str | os.PathLike[str], option: str = "--out") -> Path:
+    """Check, before any work, that ``out_dir`` can become an output folder; create nothing.
+
+    Raises
+    ------
+    OutputFolderError
+        When ``out_dir`` is a file, lies under a file, or its nearest existing
+        folder is not writable.
+    """
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not out_dir.is_dir():
+        raise OutputFolderError(f"{option} {out_dir}: this is a file, not a folder. Choose a folder name.")
+    existing = out_dir
+    while not existing.exists():
+        existing = existing.parent
+    if not existing.is_dir():
+        raise OutputFolderError(
+            f"{option} {out_dir}: `{existing}` is a file, so no folder can be made under it. Choose another folder."
+        )
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise OutputFolderError(f"{option} {out_dir}: `{existing}` is not writable. Choose a folder you can write to.")
+    return out_dir
+
+
+@dataclass
+class OutputStage:
+    """A staging folder beside ``out_dir`` that receives every file of one run.
+
+    Attributes
+    ----------
+    path : Path
+        The staging folder: engines write their files here.
+    out_dir : Path
+        Where the files go when the run succeeds.
+    owned : tuple of str
+        File names this command writes; those that this run did not write are
+        removed from ``out_dir`` at the end (e.g. the score grid of an earlier
+        raster run), so the folder never mixes two runs of one command.
+    removed : list of Path
+        Files of ``out_dir`` removed at the end because this run did not write them.
+    """
+
+    path: Path
+    out_dir: Path
+    owned: tuple[str, ...] = ()
+    removed: list[Path] = field(default_factory=list)
+
+    def final(self, path: str | os.PathLike[str]) -> Path:
+        """Where a file of the staging folder ends up (``out_dir / name``)."""
+        return self.out_dir / Path(path).name
+
+    def public(self, text: str) -> str:
+        """``text`` with the staging folder's path replaced by ``out_dir`` (for printed lines)."""
+        return text.replace(str(self.path), str(self.out_dir))
+
+    def commit(self, *, describe: bool = True) -> list[Path]:
+        """Move every staged file into ``out_dir``; return their final paths."""
+        files = sorted(p for p in self.path.iterdir() if p.is_file() and not p.name.startswith("."))
+        for p in files:  # refuse before anything moves, so out_dir is left as it was
+            target = self.out_dir / p.name
+            if target.is_dir():
+                raise OutputFolderError(
+                    f"`{target}` is a folder, but this run writes a file of that name. Move or delete the folder, "
+                    "or choose another --out."
+                )
+        stale = [self.out_dir / name for name in self.owned
+                 if (self.out_dir / name).is_file() and not (self.path / name).exists()]
+        if describe:
+            files.append(self._describe(files, stale))
+        for p in files:
+            _fsync(p)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        for p in files:
+            os.replace(p, self.out_dir / p.name)
+        for p in stale:
+            p.unlink()
+            self.removed.append(p)
+        _fsync(self.out_dir)
+        return [self.out_dir / p.name for p in files]
+
+    def _describe(self, files: list[Path], stale: list[Path]) -> Path:
+        """Write ``datapackage.json`` for this run's files and the earlier outputs that stay in ``out_dir``.
+
+        The earlier files are linked (or copied) into the staging folder only to be
+        described; they are not moved.
+        """
+        from landuse.datapackage import write_datapackage
+
+        ours = {p.name for p in files}
+        previous = _described_files(self.out_dir / DATAPACKAGE)
+        for name in previous:
+            source = self.out_dir / name
+            if name in ours or source in stale or not source.is_file():
+                continue
+            try:
+                os.link(source, self.path / name)
+            except OSError:
+                shutil.copy2(source, self.path / name)
+        return write_datapackage(self.path)
+
+
+def _described_files(datapackage: Path) -> list[str]:
+    """File names listed as resources in an earlier run's ``datapackage.json`` (none if unreadable)."""
+    import json
+
+    try:
+        resources = json.loads(datapackage.read_text(encoding="utf-8")).get("resources", [])
+    except (OSError, ValueError, AttributeError):
+        return []
+    names = []
+    for resource in resources if isinstance(resources, list) else []:
+        path = resource.get("path") if isinstance(resource, dict) else None
+        if isinstance(path, str) and Path(path).name == path and not path.startswith("."):
+            names.append(path)
+    return names
+
+
+@contextmanager
+def staged_outputs(out_dir: str | os.PathLike[str], *, owned: Iterable[str] = (),
+                   describe: bool = True) -> Iterator[OutputStage]:
+    """Run a command's writers in a staging folder; move the files into ``out_dir`` at the end.
+
+    On success every file is fsynced and renamed into ``out_dir`` (created when
+    missing), with a ``datapackage.json`` describing the folder's landuse outputs.
+    On any error the staging folder is removed and ``out_dir`` is left untouched.
+
+    Parameters
+    ----------
+    out_dir : path
+        The output folder (``--out``).
+    owned : iterable of str
+        File names the command writes (see :class:`OutputStage`).
+    describe : bool
+        Write ``datapackage.json``.
+    """
+    out_dir = check_out_dir(out_dir)
+    parent = out_dir.absolute().parent
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        stage_dir = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.landuse-", dir=parent))
+    except OSError as err:
+        raise OutputFolderError(
+            f"--out {out_dir}: cannot write beside it in `{parent}` ({err.strerror or err}). "
+            "Choose a folder you can write to."
+        ) from err
+    stage = OutputStage(path=stage_dir, out_dir=out_dir, owned=tuple(owned))
+    try:
+        yield stage
+        stage.commit(describe=describe)
+    finally:
+        shutil.rmtree(stage_dir, ignore_errors=True)

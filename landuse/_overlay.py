@@ -8,9 +8,11 @@ one is the default scheduler); faces cut by a tile edge are joined again.
 
 from __future__ import annotations
 
+import itertools
 import math
 import multiprocessing
 import os
+import threading
 import warnings
 from dataclasses import dataclass
 from typing import Callable
@@ -22,12 +24,32 @@ __all__ = ["Arrangement", "atomic_faces", "parallel_map", "is_valid", "merge_sea
 
 #: Above this many vertices the plane is cut into tiles that are noded separately.
 TILE_VERTICES = 100_000
-#: Inputs of the tasks of a process-based parallel_map, inherited by the forked workers.
-_SHARED: dict = {}
+#: Inputs of the running process-based parallel_map calls, by call token; forked workers
+#: inherit the registry copy-on-write and look their call's inputs up by its token, so
+#: concurrent calls (two threads, a notebook and a web service) never see each other's.
+_FORK_INPUTS: dict[int, dict] = {}
+_FORK_INPUTS_LOCK = threading.Lock()
+_CALL_TOKENS = itertools.count()
 
 
-def _run_on_shared(func: Callable[[dict, object], object], item: object) -> object:
-    return func(_SHARED, item)
+def _run_on_shared(func: Callable[[dict, object], object], token: int, item: object) -> object:
+    return func(_FORK_INPUTS[token], item)
+
+
+def _distributed_client_active() -> bool:
+    """True when a dask.distributed client is the default scheduler of this thread."""
+    try:
+        from distributed import default_client
+    except ImportError:
+        return False
+    try:
+        default_client()
+    except ValueError:  # no client
+        return False
+    import dask
+
+    scheduler = dask.config.get("scheduler", None)
+    return scheduler in (None, "dask.distributed", "distributed")
 
 
 def parallel_map(func: Callable[[dict, object], object], items: list, shared: dict, *, workers: int | None = None,
@@ -58,6 +80,11 @@ def parallel_map(func: Callable[[dict, object], object], items: list, shared: di
     When a ``dask.distributed`` client is the default scheduler, the graph runs on
     its cluster instead (``shared`` is one node of the graph, shipped to each worker
     once): the way to scale past one machine.
+
+    Thread safety: calls from several threads at once are safe.  Each call keeps its
+    inputs under its own token, and forked workers are started only from the main
+    thread (forking while other threads run can copy a lock held by one of them);
+    from any other thread ``processes=True`` runs on threads instead.
     """
     if not items:
         return []
@@ -71,10 +98,12 @@ def parallel_map(func: Callable[[dict, object], object], items: list, shared: di
     import dask
     from dask.callbacks import Callback
 
-    distributed = bool(dask.config.get("scheduler", None))
-    use_fork = processes and not distributed and "fork" in multiprocessing.get_all_start_methods()
+    distributed = _distributed_client_active()
+    use_fork = (processes and not distributed and "fork" in multiprocessing.get_all_start_methods()
+                and threading.current_thread() is threading.main_thread())
+    token = next(_CALL_TOKENS)
     if use_fork:
-        tasks = [dask.delayed(_run_on_shared, pure=False)(func, item) for item in items]
+        tasks = [dask.delayed(_run_on_shared, pure=False)(func, token, item) for item in items]
     else:
         shared_node = dask.delayed(shared, traverse=False, name="landuse-shared")
         tasks = [dask.delayed(func, pure=False)(shared_node, item) for item in items]
@@ -94,14 +123,16 @@ def parallel_map(func: Callable[[dict, object], object], items: list, shared: di
         # dask's multiprocessing scheduler hands out tasks in batches of 6 by default: with
         # a few long tasks (one per theme) one worker would run 6 of 8 while the other idles
         options["chunksize"] = 1
-    _SHARED.clear()
     if use_fork:
-        _SHARED.update(shared)
+        with _FORK_INPUTS_LOCK:
+            _FORK_INPUTS[token] = shared
     try:
         with _Progress(), dask.config.set({"multiprocessing.context": "fork"}):
             return list(dask.compute(*tasks, **options))
     finally:
-        _SHARED.clear()
+        if use_fork:
+            with _FORK_INPUTS_LOCK:
+                _FORK_INPUTS.pop(token, None)
 
 
 def _valid_chunk(shared: dict, span: tuple[int, int]) -> np.ndarray:

@@ -305,16 +305,20 @@ def grid_shape(bounds: tuple[float, float, float, float], resolution_m: float) -
 
 
 def available_memory_bytes() -> int | None:
-    """Memory available to this process now, in bytes; None when it cannot be told."""
-    try:
-        import psutil
+    """Memory available to this process now, in bytes; None when it cannot be told.
 
-        return int(psutil.virtual_memory().available)
-    except Exception:  # noqa: BLE001 - psutil is optional
+    ``MemAvailable`` of ``/proc/meminfo`` where there is one (Linux: the kernel's estimate
+    of what can be used without swapping, page cache included); elsewhere the free
+    physical pages of ``os.sysconf``, which leave the cache out.
+    """
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024  # the kernel's "kB" are KiB
+    except (OSError, ValueError, IndexError):
         pass
     try:
-        import os
-
         return int(os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE"))
     except (AttributeError, ValueError, OSError):
         return None

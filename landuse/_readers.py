@@ -22,6 +22,7 @@ from landuse.errors import (
     InputFileNotFoundError,
     LayerNotFoundError,
     MissingCRSError,
+    NotSpatialError,
     UnreadableFileError,
 )
 
@@ -151,12 +152,26 @@ def read_vector(path: str | Path, *, layer: str | None = None, preferred_layer: 
         _check_zip(path)
     chosen = _choose_layer(path, layer, preferred_layer)
     frame = _read_ogr(path, chosen, None, path.name)
+    _require_geometry(frame, path, chosen)
     is_shapefile = suffix == ".shp" or (suffix == ".zip")
     if is_shapefile and not path.with_suffix(".cpg").exists():
         recode = _needs_recode(frame)
         if recode is not None:
             frame = _read_ogr(path, chosen, recode, path.name)
     return frame
+
+
+def _require_geometry(frame: pd.DataFrame, path: Path, layer: str | None) -> None:
+    """Refuse a plain table (CSV, XLSX, a GeoPackage attribute table): GDAL reads it without geometry."""
+    if isinstance(frame, gpd.GeoDataFrame) and frame._geometry_column_name in frame.columns:
+        return
+    what = f"layer {layer!r} of `{path.name}`" if layer and path.suffix.lower() == ".gpkg" else f"`{path.name}`"
+    columns = ", ".join(map(str, list(frame.columns)[:8])) or "none"
+    raise NotSpatialError(
+        f"{what} is a table without geometry (columns: {columns}), not a map layer. Export it as a GeoPackage, "
+        "Shapefile or GeoJSON with geometry (in QGIS: add it as a layer with its coordinate columns, then "
+        "Export > Save Features As)."
+    )
 
 
 def read_gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:

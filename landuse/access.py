@@ -523,13 +523,25 @@ def _pct(value: float) -> str:
     return "n/a" if value != value else f"{100 * value:.1f} %"
 
 
+def _car_schematic(result: CarResult) -> bool:
+    """True when the run rests on schematic input: the stand-in network, or origins flagged ``schematic``."""
+    flags = result.origins["schematic"] if "schematic" in result.origins.columns else pd.Series(dtype=bool)
+    return bool(result.network.schematic or flags.fillna(False).astype(bool).any())
+
+
 def summary_lines(result: CarResult, *, threshold: float = 60, settings: Settings | None = None) -> list[str]:
-    """Printable lines: the network, the county and per-kommun shares within ``threshold``, coverage."""
+    """Printable lines: the network, the county and per-kommun shares within ``threshold``, coverage.
+
+    Every line whose figures rest on schematic input (the GTFS stand-in network) ends
+    in "[schematisk]"; the coverage line (SCB tätorter and population) never does.
+    """
     from landuse.indicator import COUNTY_CODE, coverage_table
 
+    mark = " [schematisk]" if _car_schematic(result) else ""
     lines = []
     if result.network.schematic:
-        lines.append(f"network: {result.network.source}. Pass --network (OSM or NVDB/Pipos) for real figures.")
+        lines.append(f"network: {result.network.source}. Pass --network (OSM or NVDB/Pipos) for real figures."
+                     f"{mark}")
     else:
         lines.append(f"network: {result.network.source}")
     table = result.table
@@ -545,14 +557,14 @@ def summary_lines(result: CarResult, *, threshold: float = 60, settings: Setting
         lines.append(
             f"county {COUNTY_CODE} {c['kommun']}: {_pct(c['share_within'])} of {c['population']:,.0f} people reach "
             f"the {target} within {label} min by car"
-            + (" (approximate, schematic network)" if result.network.schematic else "")
+            + (" (approximate, schematic network)" if result.network.schematic else "") + mark
         )
     for _, row in rows[rows["kommun_code"] != COUNTY_CODE].iterrows():
         lines.append(f"  {row['kommun_code']} {row['kommun']:<12} {_pct(row['share_within']):>8} of "
-                     f"{row['population']:>8,.0f}")
+                     f"{row['population']:>8,.0f}{mark}")
     if result.unreachable:
         lines.append(f"{result.unreachable} of {len(result.origins)} origins are unreachable "
-                     "(beyond --max-snap-m or no centralort); counted as not within")
+                     f"(beyond --max-snap-m or no centralort); counted as not within{mark}")
     if result.default_origins:
         cov = coverage_table(result.origins, settings)
         total = cov[cov["kommun_code"] == COUNTY_CODE]
@@ -579,7 +591,9 @@ def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
         warnings.simplefilter("ignore", SchematicDataWarning)
         result = car_accessibility(settings=settings)
         paths = write_car_outputs(result, out_dir)
+    mark = " [schematisk]" if _car_schematic(result) else ""
     lines = summary_lines(result, settings=settings)
-    lines += [f"note: {w.message}" for w in caught if issubclass(w.category, PartialLossWarning)]
-    lines.append("wrote " + ", ".join(p.name for p in paths) + " (isochrones 30/60 min, schematic=True)")
+    lines += [f"note: {w.message}{mark}" for w in caught if issubclass(w.category, PartialLossWarning)]
+    lines.append("wrote " + ", ".join(p.name for p in paths)
+                 + f" (isochrones 30/60 min, schematic={bool(result.network.schematic)})")
     return lines

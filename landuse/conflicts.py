@@ -494,6 +494,13 @@ def _prepare(layers: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame], matrix: 
             parts.append(frame)
         if not parts:
             raise EmptyLayerError("No layers were given. Pass at least two themes' layers.")
+        without = [theme for theme, p in zip(layers, parts) if p.crs is None]
+        if without and len(without) < len(parts):
+            # never guess: a frame without a CRS among frames with one may be in any CRS
+            raise MissingCRSError(
+                f"The layer of theme {', '.join(map(str, without))} has no CRS while the others have one. "
+                "Set it (e.g. frame.set_crs('EPSG:3006')) before the analysis."
+            )
         crs = {str(p.crs) for p in parts}
         if len(crs) > 1:
             parts = [p.to_crs(WORK_CRS) if p.crs is not None else p for p in parts]
@@ -643,24 +650,27 @@ class ConflictResult:
         for row in pairs.head(top).itertuples():
             lines.append(f"{row.theme_a + ' x ' + row.theme_b:<26} {row.weight:>6d} {row.area_km2:>10.1f} "
                          f"{row.share_of_area:>7.2%}{mark if row.schematic else ''}")
+        run_mark = mark if self.schematic else ""
         if len(pairs) > top:
-            lines.append(f"... and {len(pairs) - top} more pairs")
+            lines.append(f"... and {len(pairs) - top} more pairs{run_mark}")
         per = self.pairs_per_kommun.assign(weighted=self.pairs_per_kommun["weight"] * self.pairs_per_kommun["area_km2"])
         by_kommun = per.groupby(["kommun_code", "kommun"], as_index=False).agg(
             pairs=("theme_a", "size"), weighted=("weighted", "sum"))
         by_kommun = by_kommun.sort_values("weighted", ascending=False)
-        lines.append(f"per kommun ({len(by_kommun)} with overlaps; weighted km² = Σ weight × area):")
+        lines.append(f"per kommun ({len(by_kommun)} with overlaps; weighted km² = Σ weight × area){run_mark}:")
         for row in by_kommun.itertuples():
             lines.append(f"  {row.kommun_code} {row.kommun:<12} {row.pairs:>3} pairs {row.weighted:>9.1f} weighted km²"
-                         f"{mark if self.schematic else ''}")
+                         f"{run_mark}")
         areas = ", ".join(f"{r.theme} {r.area_km2:,.0f}" for r in self.theme_area.itertuples())
-        lines.append(f"union area per theme, km²: {areas}{mark if self.schematic else ''}")
+        lines.append(f"union area per theme, km²: {areas}{run_mark}")
         hot = self.hotspots(3)
         if len(hot):
             lines.append("hotspots (highest score, faces of 1 ha or more): " + "; ".join(
-                f"#{r.face_id} {r.kommun} {r.themes} score {r.score:g}, {r.area_km2:.2f} km²" for r in hot.itertuples()))
+                f"#{r.face_id} {r.kommun} {r.themes} score {r.score:g}, {r.area_km2:.2f} km²" for r in hot.itertuples())
+                + (mark if hot["schematic"].any() else ""))
         if self.outside_km2 > 0:
-            lines.append(f"{self.outside_km2:,.1f} km² of interest area lies outside the kommuner analysed and is left out")
+            lines.append(f"{self.outside_km2:,.1f} km² of interest area lies outside the kommuner analysed and is left out"
+                         f"{run_mark}")
         return lines
 
 
@@ -1228,5 +1238,5 @@ def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
     kommuner = result.pairs_per_kommun["kommun_code"].nunique()
     lines = [f"wrote {', '.join(p.name for p in written)}: {len(result.faces)} faces, "
              f"{len(result.pairs_per_kommun)} kommun x pair rows for {kommuner} kommuner"
-             + (" (schematisk)" if result.schematic else "")]
+             + (" [schematisk]" if result.schematic else "")]
     return lines + result.summary_lines()

@@ -18,7 +18,7 @@ from landuse.errors import LanduseWarning
 from landuse.layers import catalogue, load_layer
 from landuse.settings import Settings, resolve
 
-__all__ = ["DEMO_STEPS", "run_demo", "write_layers"]
+__all__ = ["DEMO_STEPS", "DEMO_FILES", "run_demo", "write_layers"]
 
 #: (label, "module:function") in run order.  Later steps may read earlier outputs.
 DEMO_STEPS: list[tuple[str, str]] = [
@@ -29,6 +29,13 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("Strukturbild map", "landuse.maps:demo_step"),
     ("Report", "landuse.report:demo_step"),
 ]
+
+#: Every file a demo run writes (a later demo run into the same folder replaces them all).
+DEMO_FILES: tuple[str, ...] = (
+    "layers.gpkg", "malkonflikter.gpkg", "malkonflikter_per_kommun.csv", "access_car.csv", "access_car.gpkg",
+    "access_transit.csv", "access_transit.gpkg", "strukturbild.html", "rapport.md", "rapport.html",
+    "rapport_malkonflikter.png", "rapport_tillganglighet.png",
+)
 
 
 def write_layers(out_dir: Path, settings: Settings | None = None) -> Path:
@@ -51,20 +58,14 @@ def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
     return [f"wrote {path} ({n} layers, EPSG:3006; schematic layers are marked schematic=True)"]
 
 
-def _resolve_step(target: str) -> Callable[..., list[str]] | None:
+def _resolve_step(target: str) -> Callable[..., list[str]]:
     module_name, func_name = target.split(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as err:
-        if err.name == module_name:
-            return None
-        raise
-    return getattr(module, func_name, None)
+    return getattr(importlib.import_module(module_name), func_name)
 
 
 def run_demo(out_dir: Path, *, settings: Settings | None = None,
              echo: Callable[[str], None] = print) -> list[Path]:
-    """Run every available demo step, printing progress with ``echo``.
+    """Run every demo step, printing progress with ``echo``.
 
     Returns
     -------
@@ -74,7 +75,7 @@ def run_demo(out_dir: Path, *, settings: Settings | None = None,
     settings = resolve(settings)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    available = [(label, func) for label, target in DEMO_STEPS if (func := _resolve_step(target)) is not None]
+    available = [(label, _resolve_step(target)) for label, target in DEMO_STEPS]
     for i, (label, func) in enumerate(available, start=1):
         echo(f"[{i}/{len(available)}] {label}")
         start = time.perf_counter()

@@ -20,6 +20,8 @@ __all__ = [
     "GeometryTypeError",
     "ColumnNotFoundError",
     "DuplicateIdError",
+    "InvalidValueError",
+    "NotSpatialError",
     "InvalidSettingError",
     "ConfigError",
     "NetworkError",
@@ -80,6 +82,14 @@ class ColumnNotFoundError(LanduseError, KeyError):
 
 class DuplicateIdError(LanduseError, ValueError):
     """Feature ids are not unique."""
+
+
+class InvalidValueError(LanduseError, ValueError):
+    """A column holds missing or invalid values (NULL ids, non-numeric or negative head counts)."""
+
+
+class NotSpatialError(LanduseError, ValueError):
+    """A file holds a plain table (CSV, spreadsheet) where a map layer is needed."""
 
 
 class InvalidSettingError(LanduseError, ValueError):

@@ -15,7 +15,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from landuse.errors import ColumnFallbackWarning, ColumnNotFoundError, EmptyLayerError, LanduseWarning
+from landuse.errors import (
+    ColumnFallbackWarning,
+    ColumnNotFoundError,
+    EmptyLayerError,
+    InvalidValueError,
+    LanduseWarning,
+    PartialLossWarning,
+)
 from landuse.layers import STANDARD_COLUMNS, load_layer
 from landuse.settings import Settings, resolve
 
@@ -27,6 +34,7 @@ __all__ = [
     "assign_kommun",
     "indicator_table",
     "kommun_names",
+    "normalise_kommun_codes",
     "coverage_table",
     "TargetMode",
 ]
@@ -98,7 +106,10 @@ def load_origins(
     geopandas.GeoDataFrame
         EPSG:3006 points (polygons reduced to centroids) with ``origin_id`` (str),
         ``name``, ``kommun_code`` (str, from a ``kommun_code`` column when present,
-        else by spatial join), ``population`` (float, >= 0).
+        else by spatial join), ``population`` (float, >= 0).  Only origins in one
+        of the county's kommuner: the others (another county's ``kommun_code``, or
+        a point more than 10 km from every kommun) are left out with one
+        :class:`~landuse.errors.PartialLossWarning` giving their count and head count.
 
     Raises
     ------
@@ -122,16 +133,13 @@ def load_origins(
             f"`{display}` has no population column {'/'.join(candidates)}. Columns found: {columns}. "
             "Pass --population-column."
         )
-    population = pd.to_numeric(frame[column], errors="coerce")
-    if population.isna().any() or (population < 0).any():
-        raise ColumnNotFoundError(
-            f"`{display}`: column {column!r} holds {int(population.isna().sum())} non-numeric and "
-            f"{int((population < 0).sum())} negative values. Pass a column with head counts."
-        )
+    population = _head_counts(frame[column], column, display)
     if "kommun_code" in frame.columns:
-        kommun = frame["kommun_code"].astype(str)
+        kommun = normalise_kommun_codes(frame["kommun_code"])
     else:
         kommun = assign_kommun(frame, settings)
+    inside = _inside_county(kommun, population, display, settings)
+    frame, kommun, population = frame[inside], kommun[inside], population[inside]
     out = gpd.GeoDataFrame(
         {
             "origin_id": frame["feature_id"].astype(str).to_numpy(),
@@ -145,6 +153,68 @@ def load_origins(
     if len(out) == 0:
         raise EmptyLayerError(f"`{display}` holds no origins.")
     return out
+
+
+def normalise_kommun_codes(codes: pd.Series) -> pd.Series:
+    """Kommun codes as SCB writes them: four digits as text (``2580``, ``0180``); missing stays None.
+
+    A code column read as numbers (``2580.0``, or ``180`` for Stockholm's ``0180``) is
+    turned back into SCB's text form.
+    """
+    def one(value: object) -> object:
+        if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
+            return None
+        if isinstance(value, (float, np.floating)) and float(value).is_integer():
+            value = int(value)
+        text = str(value).strip()
+        return text.zfill(4) if text.isdigit() else (text or None)
+
+    return pd.Series([one(v) for v in codes.to_numpy(dtype=object)], index=codes.index, dtype=object,
+                     name="kommun_code")
+
+
+def _inside_county(kommun: pd.Series, population: pd.Series, display: str, settings: Settings | None) -> np.ndarray:
+    """Origins in one of the county's kommuner; warns once about the others (count and head count)."""
+    known = set(kommun_names(settings)) - {COUNTY_CODE}
+    inside = kommun.isin(known).to_numpy()
+    if not inside.any():
+        raise EmptyLayerError(
+            f"`{display}`: no origin lies in a kommun of Norrbotten (kommun codes found: "
+            f"{', '.join(sorted({str(c) for c in kommun.dropna()})[:5]) or 'none'}). Pass population data for Norrbotten."
+        )
+    if not inside.all():
+        warnings.warn(
+            f"`{display}`: {int((~inside).sum())} origins ({population[~inside].sum():,.0f} people) lie outside "
+            "Norrbotten (a kommun_code of another county, or more than 10 km from every kommun) and are left out "
+            "of every row.",
+            PartialLossWarning,
+            stacklevel=3,
+        )
+    return inside
+
+
+def _head_counts(values: pd.Series, column: str, display: str) -> pd.Series:
+    """The population column as floats >= 0; anything else is one clear error."""
+    if pd.api.types.is_bool_dtype(values):
+        raise InvalidValueError(f"`{display}`: column {column!r} holds true/false, not head counts. "
+                                "Pass the column with the number of people (--population-column).")
+    population = pd.to_numeric(values, errors="coerce")
+    bad_text = population.isna() & values.notna()
+    empty, negative = values.isna(), population < 0
+    if bad_text.any() or empty.any() or negative.any():
+        problems = []
+        if bad_text.any():
+            sample = ", ".join(repr(str(v)) for v in values[bad_text].unique()[:3])
+            problems.append(f"{int(bad_text.sum())} non-numeric (e.g. {sample})")
+        if empty.any():
+            problems.append(f"{int(empty.sum())} empty")
+        if negative.any():
+            problems.append(f"{int(negative.sum())} negative (e.g. {population[negative].iloc[0]:g})")
+        raise InvalidValueError(
+            f"`{display}`: population column {column!r} holds {' and '.join(problems)} values. "
+            "Pass a column with head counts >= 0 (--population-column), or fix the file."
+        )
+    return population
 
 
 def load_centralorter(path: str | Path | None = None, *, source_crs: str | None = None,
@@ -184,7 +254,9 @@ def indicator_table(
     ----------
     origins : pandas.DataFrame
         One row per origin with ``kommun_code``, ``population`` and ``time_column``
-        (minutes; NaN or inf = unreachable, counted as not within).
+        (minutes; NaN or inf = unreachable, counted as not within).  Origins whose
+        ``kommun_code`` is not one of the county's kommuner are in no row, the
+        county's included (:func:`load_origins` leaves them out with a warning).
     minutes : sequence of float
         Thresholds in minutes; a time equal to the threshold counts as within.
 
@@ -210,11 +282,13 @@ def indicator_table(
     population = origins["population"].to_numpy(dtype=float)
     codes = origins["kommun_code"].astype(object).where(origins["kommun_code"].notna(), None).to_numpy()
     rows = []
-    kommun_codes = sorted({c for c in codes if c is not None})
+    # the county row counts the county's kommuner only, so the kommun rows always sum to it
+    kommun_codes = sorted({c for c in codes if c is not None and c in names and c != COUNTY_CODE})
+    codes = np.array([c if c in kommun_codes else None for c in codes], dtype=object)
     for threshold in sorted(set(float(m) for m in minutes)):
         within = np.where(np.isfinite(times) & (times <= threshold), population, 0.0)
         for code in kommun_codes + [COUNTY_CODE]:
-            mask = np.ones(len(codes), bool) if code == COUNTY_CODE else (codes == code)
+            mask = (codes != None) if code == COUNTY_CODE else (codes == code)  # noqa: E711 - elementwise
             total = float(population[mask].sum())
             reached = float(within[mask].sum())
             rows.append({

@@ -33,6 +33,7 @@ from landuse.errors import (
     EmptyLayerError,
     GeometryRepairWarning,
     GeometryTypeError,
+    InvalidValueError,
     LayerNotFoundError,
     MissingCRSError,
 )
@@ -474,7 +475,15 @@ def _standardise(frame: gpd.GeoDataFrame, spec: LayerSpec, layer_name: str, sche
         )
         ids = pd.Series([f"{layer_name}-{i + 1}" for i in range(n)], index=frame.index)
     else:
-        ids = frame[id_col].astype(str)
+        missing = frame[id_col].isna() | (frame[id_col].astype("string").str.strip() == "")
+        if missing.any():
+            rows = ", ".join(str(i + 1) for i in np.flatnonzero(missing.to_numpy())[:5])
+            raise InvalidValueError(
+                f"`{display}`: id column {id_col!r} is empty (NULL) in {int(missing.sum())} of {n} features "
+                f"(feature {rows}{', ...' if missing.sum() > 5 else ''}). Fill in the ids, or pick a column with an id "
+                "for every feature (--id-column in `landuse layers check`, id_column= in Python)."
+            )
+        ids = _id_strings(frame[id_col])
         duplicated = ids[ids.duplicated(keep=False)]
         if len(duplicated):
             sample = ", ".join(sorted(set(duplicated))[:5])
@@ -510,6 +519,13 @@ def _standardise(frame: gpd.GeoDataFrame, spec: LayerSpec, layer_name: str, sche
     out = pd.concat([out, extra], axis=1)
     result = gpd.GeoDataFrame(out, geometry=frame.geometry.values, crs=WORK_CRS).reset_index(drop=True)
     return result
+
+
+def _id_strings(column: pd.Series) -> pd.Series:
+    """Ids as text: whole-number floats (an integer column read with NULLs) without a trailing ``.0``."""
+    if pd.api.types.is_float_dtype(column) and np.all(np.mod(column.to_numpy(dtype=float), 1) == 0):
+        column = column.astype("int64")
+    return column.astype(str)
 
 
 def _feature_count(spec: LayerSpec, settings: Settings) -> int | None:

@@ -23,6 +23,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
+from markupsafe import Markup, escape
 
 from landuse._io import write_text
 from landuse.errors import (
@@ -87,6 +88,11 @@ _SPEC_KEYS = {"title", "subtitle", "schematic_note", "gtfs", "overlay", "travel_
 #: is a stand-in built from bus timetables (schematic), the transit feed is real.
 _SCHEMATIC_DEFAULT = {"car": True, "transit": False}
 _MODE_LABELS = {"car": "bil", "transit": "kollektivtrafik"}
+#: A CSS colour: #hex, a name, or rgb()/hsl() of numbers.  folium writes styles into the
+#: page's <script> with plain json.dumps, so a colour must not be able to hold markup.
+_CSS_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(?:rgba?|hsla?)\([0-9.,%\s]+\)")
+_NUMBER_KEYS = ("fill_opacity", "simplify_m", "minutes", "min_themes")
+_NUMBER_LIST_KEYS = ("score_bins", "departure_bins", "widths")
 _WGS84 = "EPSG:4326"
 _COORD_DECIMALS = 5  # about 1 m: enough for a regional map, and halves the file size
 
@@ -152,6 +158,32 @@ class MapSpec:
         return [o.id for o in self.overlays]
 
 
+def _bad_colours(colours: list[Any]) -> list[str]:
+    return [repr(c) for c in colours if not (isinstance(c, str) and _CSS_COLOUR.fullmatch(c))]
+
+
+def _value_problems(where: str, entry: Mapping[str, Any]) -> list[str]:
+    """Colours that are not CSS colours and numbers that are not numbers, in one overlay entry.
+
+    Styles reach the page as JavaScript, so a spec file could otherwise inject code.
+    """
+    problems = []
+    bad = _bad_colours([entry["colour"]] if "colour" in entry else []) + _bad_colours(list(entry.get("colours", [])))
+    if bad:
+        problems.append(f"{where}: {', '.join(bad)} is not a CSS colour (#rrggbb, a name, rgb() or hsl())")
+
+    def is_number(x: Any) -> bool:
+        return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+    for key in _NUMBER_KEYS:
+        if key in entry and not is_number(entry[key]):
+            problems.append(f"{where}: {key} must be a number")
+    for key in _NUMBER_LIST_KEYS:
+        if key in entry and not (isinstance(entry[key], list) and all(is_number(x) for x in entry[key])):
+            problems.append(f"{where}: {key} must be a list of numbers")
+    return problems
+
+
 def load_map_spec(path: str | Path | None = None, *, settings: Settings | None = None) -> MapSpec:
     """Read and validate a map spec.
 
@@ -214,7 +246,9 @@ def load_map_spec(path: str | Path | None = None, *, settings: Settings | None =
             problems.append(f"{where}: give one colour more than score_bins")
         if entry["kind"] == "strak" and len(entry.get("widths", [])) != len(entry.get("departure_bins", [])):
             problems.append(f"{where}: give one width per departure bin")
-        if bad:
+        value_problems = _value_problems(where, entry)
+        problems += value_problems
+        if bad or value_problems:
             continue
         values = dict(entry)
         for key in ("colours", "score_bins", "departure_bins", "widths"):
@@ -229,6 +263,11 @@ def load_map_spec(path: str | Path | None = None, *, settings: Settings | None =
     time_colours = tuple(travel.get("colours", ("#1a9850", "#91cf60", "#fee08b", "#fc8d59", "#d73027")))
     if len(time_colours) != len(time_bins) + 1:
         problems.append("travel_time: give one colour more than bins")
+    bad_colours = _bad_colours([*time_colours, travel.get("unreachable", "#969696")])
+    if bad_colours:
+        problems.append(f"travel_time: {', '.join(bad_colours)} is not a CSS colour (#rrggbb, a name, rgb() or hsl())")
+    if not all(isinstance(b, (int, float)) and not isinstance(b, bool) for b in time_bins):
+        problems.append("travel_time: bins must be numbers")
     try:
         Date.fromisoformat(str(gtfs.get("date", "2023-02-14")))
     except ValueError:
@@ -511,15 +550,36 @@ def simplify_geometry(geoms: gpd.GeoSeries, tolerance_m: float, *, coverage: boo
     return gpd.GeoSeries(out, index=geoms.index, crs=geoms.crs)
 
 
+def _html_properties(props: dict[str, Any]) -> dict[str, Any]:
+    """``props`` with its ``tip`` and ``popup`` as safe HTML strings.
+
+    Leaflet renders tooltip and popup content as HTML (folium's ``GeoJsonTooltip`` and
+    ``GeoJsonPopup`` put the property into ``innerHTML``), and ``tip`` carries names
+    from the input files: a plain ``str`` is escaped here, so a name shows as text.
+    Only :class:`markupsafe.Markup` built from escaped fragments (:func:`_popup_html`)
+    passes unchanged.
+    """
+    out = dict(props)
+    for key in ("tip", "popup"):
+        if key in out:
+            out[key] = str(escape(out[key]))  # plain str again: JSON-encoded by folium's tojson
+    return out
+
+
 def _feature_collection(frame: gpd.GeoDataFrame, properties: list[dict[str, Any]]) -> dict[str, Any]:
-    """GeoJSON in WGS84 with coordinates rounded to about one metre."""
+    """GeoJSON in WGS84 with coordinates rounded to about one metre.
+
+    ``properties[i]["tip"]`` is plain text (escaped here); ``["popup"]`` is escaped too
+    unless it is :class:`~markupsafe.Markup` (see :func:`_html_properties`).
+    """
     geoms = frame.geometry.to_crs(_WGS84).values
     geoms = shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.round(xy, _COORD_DECIMALS))
     features = []
     for geom, props in zip(geoms, properties):
         if geom is None or shapely.is_empty(geom):
             continue
-        features.append({"type": "Feature", "properties": props, "geometry": json.loads(shapely.to_geojson(geom))})
+        features.append({"type": "Feature", "properties": _html_properties(props),
+                         "geometry": json.loads(shapely.to_geojson(geom))})
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -685,8 +745,9 @@ def _pct(share: float | None) -> str:
     return f"{_num(100 * share, 0)}\u00a0%"
 
 
-def _esc(value: Any) -> str:
-    return html.escape("" if value is None or (isinstance(value, float) and np.isnan(value)) else str(value))
+def _esc(value: Any) -> Markup:
+    """``value`` as HTML text (``&<>"'`` escaped; None and NaN empty); Markup passes unchanged."""
+    return escape("" if value is None or (isinstance(value, float) and np.isnan(value)) else value)
 
 
 def _theme_label(theme: str) -> str:
@@ -708,10 +769,17 @@ def _with_schematic(label: str, schematic: bool) -> str:
     return label + ("" if not schematic or "schematisk" in label.lower() else " (schematisk)")
 
 
-def _popup_html(title: str, rows: list[tuple[str, str]], *, schematic: bool, extra: str = "") -> str:
-    body = "".join(f"<tr><th>{_esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
-    note = ('<p class="lu-schematic">Obs: schematisk demodata – inte officiella uppgifter.</p>' if schematic else "")
-    return f'<div class="lu-popup"><h4>{_esc(title)}</h4>{note}<table>{body}</table>{extra}</div>'
+def _rows_html(rows: list[tuple[str, Any]]) -> Markup:
+    """Table rows ``<tr><th>key</th><td>value</td></tr>``; keys and plain-text values are escaped."""
+    return Markup("").join(Markup("<tr><th>{}</th><td>{}</td></tr>").format(k, _esc(v)) for k, v in rows)
+
+
+def _popup_html(title: str, rows: list[tuple[str, Any]], *, schematic: bool) -> Markup:
+    """A feature popup: ``title`` and ``rows`` are plain text (names from the inputs), escaped here."""
+    note = Markup('<p class="lu-schematic">Obs: schematisk demodata – inte officiella uppgifter.</p>'
+                  if schematic else "")
+    return Markup('<div class="lu-popup"><h4>{}</h4>{}<table>{}</table></div>').format(
+        title, note, _rows_html(rows))
 
 
 def _bin_index(values: np.ndarray, edges: tuple[float, ...]) -> np.ndarray:
@@ -736,6 +804,7 @@ class _Legend:
 
 
 def _swatch(colour: str, *, kind: str = "fill", width: float = 3.0, opacity: float = 0.6) -> str:
+    colour = _esc(colour)  # from the map spec: it must not leave the style attribute
     if kind == "line":
         return f'<span class="lu-line" style="border-top:{width:g}px solid {colour}"></span>'
     if kind == "circle":
@@ -758,7 +827,8 @@ class _Builder:
     # -- helpers
     def group(self, overlay: OverlaySpec, schematic: bool):
         label = _with_schematic(overlay.label, schematic)
-        name = f'<span class="lu-overlay" data-overlay="{overlay.id}">{_esc(label)}</span>'
+        # the layer control renders the name as HTML: id and label come from the spec file
+        name = f'<span class="lu-overlay" data-overlay="{_esc(overlay.id)}">{_esc(label)}</span>'
         return self.folium.FeatureGroup(name=name, show=overlay.show, overlay=True, control=True)
 
     def geojson(self, data: dict[str, Any], style: dict[str, Any], *, style_key: bool = False,
@@ -837,7 +907,7 @@ class _Builder:
         props = []
         for _, row in frame.iterrows():
             code = str(row[code_col])
-            props.append({"tip": f"{row['name']} kommun", "popup": self.kommun_popup(code, str(row["name"]))})
+            props.append({"tip": f"{row['name']} kommun", "popup": self.kommun_popup(code, row["name"])})
         fg = self.group(overlay, False)
         style = {"color": overlay.colour, "weight": 1.5, "fillColor": overlay.colour,
                  "fillOpacity": overlay.fill_opacity, "dashArray": "4 3"}
@@ -845,28 +915,35 @@ class _Builder:
         self.legend.add(overlay.group, f"{_swatch(overlay.colour, kind='line', width=1.5)} {_esc(overlay.label)}")
         return fg
 
-    def kommun_popup(self, code: str, name: str) -> str:
-        rows: list[tuple[str, str]] = []
-        parts = []
+    def kommun_popup(self, code: str, name: str) -> Markup:
+        """The kommun's popup: its conflict table and 60-minute shares; ``code`` and ``name`` are escaped."""
+        return Markup('<div class="lu-popup"><h4>{} kommun ({})</h4>{}'
+                      "<p><b>Andel av befolkningen (tätorter) som når centralort</b></p><table>{}</table></div>"
+                      ).format(_esc(name), code, self.kommun_conflicts_html(code), self.kommun_access_html(code))
+
+    def kommun_conflicts_html(self, code: str) -> Markup:
+        """The kommun's theme pairs by area, as an HTML table built from escaped cells."""
         table = self.inputs.conflicts_table
         sch = self.conflicts_schematic()
         if table is None:
-            parts.append("<p>Målkonflikter: ej beräknade (malkonflikter saknas).</p>")
-        else:
-            mine = table[table["kommun_code"] == code].sort_values("area_km2", ascending=False)
-            if mine.empty:
-                parts.append("<p>Inga målkonflikter med yta i kommunen.</p>")
-            else:
-                head = (f"<p><b>Målkonflikter{_schematic_suffix(sch)}</b> – temapar efter yta</p>"
-                        "<table class='lu-table'><tr><th>Temapar</th><th>Vikt</th><th>km²</th><th>Andel</th></tr>")
-                body = "".join(
-                    f"<tr><td>{_esc(_theme_label(r.theme_a))} × {_esc(_theme_label(r.theme_b))}</td>"
-                    f"<td>{_esc(r.weight)}</td><td>{_num(float(r.area_km2), 1)}{_schematic_suffix(sch)}</td>"
-                    f"<td>{_pct(float(r.share_of_kommun))}</td></tr>"
-                    for r in mine.head(8).itertuples()
-                )
-                more = f"<p>… och {len(mine) - 8} temapar till.</p>" if len(mine) > 8 else ""
-                parts.append(head + body + "</table>" + more)
+            return Markup("<p>Målkonflikter: ej beräknade (malkonflikter saknas).</p>")
+        mine = table[table["kommun_code"] == code].sort_values("area_km2", ascending=False)
+        if mine.empty:
+            return Markup("<p>Inga målkonflikter med yta i kommunen.</p>")
+        head = Markup("<p><b>Målkonflikter{}</b> – temapar efter yta</p><table class='lu-table'><tr><th>Temapar</th>"
+                      "<th>Vikt</th><th>km²</th><th>Andel</th></tr>").format(_schematic_suffix(sch))
+        row = Markup("<tr><td>{} × {}</td><td>{}</td><td>{}</td><td>{}</td></tr>")
+        body = Markup("").join(
+            row.format(_theme_label(r.theme_a), _theme_label(r.theme_b), r.weight,
+                       _num(float(r.area_km2), 1) + _schematic_suffix(sch), _pct(float(r.share_of_kommun)))
+            for r in mine.head(8).itertuples()
+        )
+        more = Markup("<p>… och {} temapar till.</p>").format(len(mine) - 8) if len(mine) > 8 else ""
+        return head + body + Markup("</table>") + more
+
+    def kommun_access_html(self, code: str) -> Markup:
+        """Rows of the kommun popup: the share within 60 minutes by car and by transit."""
+        rows: list[tuple[str, str]] = []
         for mode in ("car", "transit"):
             label = "Bil" if mode == "car" else "Kollektivtrafik"
             table = self.inputs.access_tables.get(mode)
@@ -877,9 +954,7 @@ class _Builder:
             share = float(hit["share_within"].iloc[0]) if len(hit) else None
             rows.append((f"{label}, inom 60 min till centralort",
                          _pct(share) + _schematic_suffix(self.access_schematic(mode))))
-        access = "".join(f"<tr><th>{_esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
-        return (f'<div class="lu-popup"><h4>{_esc(name)} kommun ({_esc(code)})</h4>{"".join(parts)}'
-                f"<p><b>Andel av befolkningen (tätorter) som når centralort</b></p><table>{access}</table></div>")
+        return _rows_html(rows)
 
     def _draw_theme(self, overlay: OverlaySpec):
         from landuse.layers import layers_for_theme
@@ -906,10 +981,10 @@ class _Builder:
             sch = bool(getattr(row, "schematic", False))
             name = row.name or row.feature_id
             rows = [
-                ("Tema", _esc(label)),
-                ("Lager", _esc(row.lu_title)),
-                ("Lagrum", _esc(row.lu_legal or "–")),
-                ("Myndighet", _esc(row.lu_authority or "–")),
+                ("Tema", label),
+                ("Lager", row.lu_title),
+                ("Lagrum", row.lu_legal or "–"),
+                ("Myndighet", row.lu_authority or "–"),
                 ("Yta", f"{_num(area_km2[i], 1)} km²{_schematic_suffix(sch)}"),
                 ("Målkonflikter", conflicts[i]),
             ]
@@ -945,7 +1020,7 @@ class _Builder:
         for i in range(len(frame)):
             if i in sums.index.get_level_values(0):
                 items = sums.loc[i].sort_values(ascending=False)
-                out.append("; ".join(f"{_esc(_theme_label(t))} {_num(a, 1)} km²{_schematic_suffix(sch)}"
+                out.append("; ".join(f"{_theme_label(t)} {_num(a, 1)} km²{_schematic_suffix(sch)}"
                                      for t, a in items.items()))
             else:
                 out.append("inga")
@@ -970,9 +1045,9 @@ class _Builder:
         for cls, row in zip(classes, faces.itertuples()):
             sch = bool(getattr(row, "schematic", schematic))
             rows = [
-                ("Kommun", _esc(getattr(row, "kommun", ""))),
-                ("Teman", _esc(_themes_text(row.themes))),
-                ("Antal teman", _esc(row.n_themes)),
+                ("Kommun", getattr(row, "kommun", "")),
+                ("Teman", _themes_text(row.themes)),
+                ("Antal teman", row.n_themes),
                 ("Poäng", f"{_num(float(row.score), 1)}{_schematic_suffix(sch)}"),
                 ("Yta", f"{_num(float(row.area_km2), 2)} km²{_schematic_suffix(sch)}"),
             ]
@@ -1018,8 +1093,8 @@ class _Builder:
             sch = bool(getattr(row, "schematic", schematic))
             place = getattr(row, "centralort", "") or getattr(row, "target_id", "")
             note = "schematiskt vägnät byggt ur busstidtabeller" if sch and mode == "car" else ""
-            rows = [("Centralort", _esc(place)), ("Restid", f"inom {_num(overlay.minutes, 0)} min"),
-                    ("Färdsätt", _esc(_MODE_LABELS[mode]) + (f" ({note})" if note else _schematic_suffix(sch)))]
+            rows = [("Centralort", place), ("Restid", f"inom {_num(overlay.minutes, 0)} min"),
+                    ("Färdsätt", _MODE_LABELS[mode] + (f" ({note})" if note else _schematic_suffix(sch)))]
             props.append({"tip": f"{place}: {_num(overlay.minutes, 0)} min med {_MODE_LABELS[mode]}{_schematic_suffix(sch)}",
                           "popup": _popup_html(f"{place} – {_num(overlay.minutes, 0)} min", rows, schematic=sch)})
         style = {"color": overlay.colour, "weight": 1, "fillColor": overlay.colour, "fillOpacity": overlay.fill_opacity}
@@ -1046,10 +1121,10 @@ class _Builder:
         for cls, t, row in zip(classes, times, origins.itertuples()):
             colour = spec.unreachable_colour if not np.isfinite(t) else spec.time_colours[int(cls)]
             name = names.get(str(row.origin_id), str(row.origin_id))
-            rows = [("Kommun", _esc(row.kommun_code)), ("Folkmängd", _num(float(row.population), 0)),
+            rows = [("Kommun", row.kommun_code), ("Folkmängd", _num(float(row.population), 0)),
                     ("Restid till centralort", (f"{_num(t, 0)} min" if np.isfinite(t) else "når inte inom nätet")
                      + _schematic_suffix(schematic)),
-                    ("Mål", _esc(getattr(row, "target", "") or "–"))]
+                    ("Mål", getattr(row, "target", "") or "–")]
             for column, text in (("best_min", "Bästa restid"), ("median_min", "Medianrestid")):
                 if hasattr(row, column):
                     value = float(pd.to_numeric(getattr(row, column), errors="coerce"))
@@ -1092,7 +1167,7 @@ class _Builder:
         for i, w in enumerate(overlay.widths):
             text = f"{bins[i]:g}–{bins[i + 1] - 1:g}" if i + 1 < len(bins) else f"≥ {bins[i]:g}"
             items.append(f'<span class="lu-bin">{_swatch(overlay.colour, kind="line", width=w)} {text}</span>')
-        self.legend.add(overlay.group, f"{_esc(overlay.label)}, tisdag {self.spec.gtfs_date}, båda riktningarna"
+        self.legend.add(overlay.group, f"{_esc(overlay.label)}, tisdag {_esc(self.spec.gtfs_date)}, båda riktningarna"
                                        f"<br>{' '.join(items)}<br><small>Raka linjer mellan hållplatser; "
                                        "anropsstyrd trafik ingår inte.</small>")
         return fg
@@ -1122,9 +1197,9 @@ class _Builder:
 
     def _draw_tatorter(self, overlay: OverlaySpec):
         def describe(row, pop: float):
-            rows = [("Kommun", _esc(getattr(row, "kommun", ""))), ("Folkmängd 2020", _num(pop, 0)),
-                    ("Tätortskod", _esc(row.feature_id)), ("Källa", "SCB, Tätorter 2020")]
-            return (f"{_esc(row.name)}: {_num(pop, 0)} inv. (2020)",
+            rows = [("Kommun", getattr(row, "kommun", "")), ("Folkmängd 2020", _num(pop, 0)),
+                    ("Tätortskod", row.feature_id), ("Källa", "SCB, Tätorter 2020")]
+            return (f"{row.name}: {_num(pop, 0)} inv. (2020)",
                     _popup_html(f"{row.name} (tätort)", rows, schematic=False), _node_radius(pop))
 
         collection = self._node_collection("tatorter", "tätorter", describe)
@@ -1138,7 +1213,7 @@ class _Builder:
 
     def _draw_centralorter(self, overlay: OverlaySpec):
         def describe(row, pop: float):
-            rows = [("Kommun", _esc(getattr(row, "kommun", ""))), ("Folkmängd 2020", _num(pop, 0)),
+            rows = [("Kommun", getattr(row, "kommun", "")), ("Folkmängd 2020", _num(pop, 0)),
                     ("Roll", "Kommunens centralort (RUS: mål för 60-minutersindikatorn)")]
             return (_esc(row.name), _popup_html(f"{row.name} (centralort)", rows, schematic=False),
                     _node_radius(pop) + 3)
@@ -1293,7 +1368,7 @@ def strukturbild_map(
     root = m.get_root()
     root.header.add_child(folium.Element(f"<style>{_LEGEND_CSS}</style>"), name="landuse_css")
     root.html.add_child(folium.Element(_legend_html(map_spec, builder.legend, tiles)), name="landuse_legend")
-    root.title = map_spec.title
+    root.title = _esc(map_spec.title)  # branca pastes the title into <title> unescaped
     _inline_leaflet(m)
     m.landuse_overlays = list(builder.drawn)
     m.landuse_missing = list(builder.legend.missing)

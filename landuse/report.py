@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -109,13 +110,47 @@ def _pct1(share: float | None) -> str:
     return f"{_num(100 * share, 1)}\u00a0%"
 
 
-def _md_table(header: list[str], rows: list[list[str]]) -> str:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows]
+class _Md(str):
+    """Markdown that is already safe (built from :func:`_md_text` fragments): not escaped again."""
+
+
+#: Characters Markdown would read as emphasis, code, links or table cells; escaped in names.
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]])")
+
+
+def _md_text(value: object) -> _Md:
+    """``value`` (a name from an input file) as Markdown that renders as exactly that text.
+
+    HTML is escaped (Markdown passes raw HTML through), Markdown syntax is
+    backslash-escaped (a name must not become a link or emphasis), and ``|`` becomes
+    ``&#124;`` (it would split a table cell).  Already safe :class:`_Md` passes unchanged.
+    """
+    if isinstance(value, _Md):
+        return value
+    text = html.escape(str(value), quote=True)
+    return _Md(_MD_SPECIAL.sub(r"\\\1", text).replace("|", "&#124;"))
+
+
+def _md_strong(value: object) -> _Md:
+    return _Md(f"**{_md_text(value)}**")
+
+
+def _md_code(value: object) -> _Md:
+    """``value`` as a code span, fenced by more backticks than it holds (a file name may hold some)."""
+    text = str(value)
+    fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
+    return _Md(f"{fence} {text} {fence}")
+
+
+def _md_table(header: list[str], rows: list[list[object]]) -> str:
+    """A Markdown table; every cell is escaped with :func:`_md_text` (names come from the inputs)."""
+    out = ["| " + " | ".join(_md_text(h) for h in header) + " |", "|" + "|".join("---" for _ in header) + "|"]
+    out += ["| " + " | ".join(_md_text(cell) for cell in row) + " |" for row in rows]
     return "\n".join(out)
 
 
 def _pair(a: str, b: str) -> str:
+    """Plain text (escape it for Markdown): the theme pair, an unknown theme string as it is."""
     return f"{_theme_label(a)} × {_theme_label(b)}"
 
 
@@ -224,7 +259,7 @@ def _opening(found: ReportInputs) -> list[str]:
         "Verkliga data: SCB:s kommungränser, SCB:s tätorter 2020 med folkmängd och SCB:s folkmängd per kommun, "
         "samt Länstrafiken Norrbottens tidtabell (GTFS från Samtrafiken/Trafiklab, version 2022-12-14). "
         "Schematiska data (demodata som står i för officiella data, inte myndighetsgränser): lagren för "
-        + (", ".join(x.lower() for x in found.schematic_layers) if found.schematic_layers else "inga teman")
+        + (", ".join(_md_text(x.lower()) for x in found.schematic_layers) if found.schematic_layers else "inga teman")
         + ("; bilvägnätet, som är ett schematiskt nät byggt ur busstidtabellerna" if found.car_schematic else "")
         + ".",
         "",
@@ -304,7 +339,7 @@ def _access_section(found: ReportInputs, chart: str | None, settings: Settings) 
         transit = _share_at(found.transit, r.kommun_code)
         total = total_by_code.get(r.kommun_code)
         rows.append([
-            f"{r.kommun} ({r.kommun_code})" if r.kommun_code != COUNTY_CODE else f"**{r.kommun}**",
+            f"{r.kommun} ({r.kommun_code})" if r.kommun_code != COUNTY_CODE else _md_strong(r.kommun),
             _num(float(r.population), 0),
             (_pct1(car) + _tag(found.car_schematic)) if found.car is not None else "saknas",
             (_pct1(transit) + _tag(found.transit_schematic)) if found.transit is not None else "saknas",
@@ -367,7 +402,7 @@ def report_markdown(found: ReportInputs, *, charts: dict[str, str] | None = None
     today = dt.date.today().isoformat()
     lines = ["# Målkonflikter och tillgänglighet i Norrbotten – demorapport", ""]
     lines += _opening(found)
-    lines += ["", f"*Skapad {today} med landuse ur filerna i `{found.folder.name}/`.*", ""]
+    lines += ["", f"*Skapad {today} med landuse ur filerna i {_md_code(found.folder.name + '/')}.*", ""]
     if found.has_map:
         lines += ["Strukturbilden (noder, stråk och områden) finns som interaktiv karta: "
                   "[strukturbild.html](strukturbild.html) – den fungerar utan nätverk.", ""]
@@ -407,6 +442,20 @@ th{{background:#f0f0f0}} img{{max-width:100%}} code{{background:#f4f4f4}}
 """
 
 
+def _markdown_to_html(text: str) -> str:
+    """The report's Markdown as HTML, with raw HTML shown as text.
+
+    The report holds no HTML of its own, so Markdown's raw-HTML pass-through is turned
+    off: should a name from an input reach the text unescaped, it still cannot run.
+    """
+    import markdown
+
+    md = markdown.Markdown(extensions=["tables"])
+    md.preprocessors.deregister("html_block")
+    md.inlinePatterns.deregister("html")
+    return md.convert(text)
+
+
 def write_report(folder: str | Path, *, settings: Settings | None = None) -> tuple[list[Path], ReportInputs]:
     """Write ``rapport.md``, ``rapport.html`` and the PNG charts into ``folder`` from the files there.
 
@@ -415,8 +464,6 @@ def write_report(folder: str | Path, *, settings: Settings | None = None) -> tup
     (list of Path, ReportInputs)
         The files written, and what was found (``missing`` names absent inputs).
     """
-    import markdown
-
     settings = resolve(settings)
     folder = Path(folder)
     found = ReportInputs.from_dir(folder, settings)
@@ -433,7 +480,7 @@ def write_report(folder: str | Path, *, settings: Settings | None = None) -> tup
         charts["access"] = ACCESS_PNG
     text = report_markdown(found, charts=charts, settings=settings)
     written.insert(0, write_text(text, folder / "rapport.md"))
-    body = markdown.markdown(text, extensions=["tables"])
+    body = _markdown_to_html(text)
     title = html.escape(text.splitlines()[0].lstrip("# "))
     written.insert(1, write_text(_HTML.format(title=title, body=body), folder / "rapport.html"))
     return written, found

@@ -7,7 +7,6 @@ Functions take ``settings: Settings | None = None`` and fall back to
 from __future__ import annotations
 
 import dataclasses
-import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field, fields
 from importlib import resources
@@ -145,6 +144,11 @@ class Settings:
     @contextmanager
     def override(self, **changes: Any) -> Iterator["Settings"]:
         """Temporarily change settings in place; old values come back on exit.
+
+        Not thread-safe by design: the change is seen by every thread that uses this
+        object (including :data:`default_settings`) until the block ends.  For one
+        call in a threaded program, pass ``settings=s.replace(...)`` instead: a copy
+        that no other thread sees.
 
         Examples
         --------

@@ -26,7 +26,7 @@ from landuse.access import (
 )
 from landuse.cli import cli
 from landuse.errors import InvalidSettingError, NetworkError, PartialLossWarning
-from landuse.indicator import INDICATOR_COLUMNS, indicator_table
+from landuse.indicator import INDICATOR_COLUMNS
 from landuse.network import RoadNetwork, network_from_edges, network_from_osm
 from landuse.settings import Settings
 
@@ -253,13 +253,18 @@ def test_cli_contract(tmp_path, cli_inputs):
     assert result.exit_code == 0, result.output
     assert "network: OpenStreetMap XML car_roads.osm" in result.output
     assert "1 of 3 origins are farther than 5000 m" in result.output  # the warning, on stderr
-    assert sorted(p.name for p in out.iterdir()) == ["access_car.csv", "access_car.gpkg"]
+    assert sorted(p.name for p in out.iterdir()) == ["access_car.csv", "access_car.gpkg", "datapackage.json"]
     table = pd.read_csv(out / "access_car.csv", dtype={"kommun_code": str})
     assert list(table.columns) == ["kommun_code", "kommun", "minutes", "population", "population_within",
                                    "share_within"]
     county = table[(table["kommun_code"] == "25") & (table["minutes"] == 60)].iloc[0]
     assert county["population"] == 175 and county["population_within"] == 150
     assert county["share_within"] == pytest.approx(150 / 175)
+    # by hand: P1 (100, Luleå) and P2 (50, Boden) reach a centralort; P3 (25, Boden) lies 9 km off the network
+    at_60 = table[table["minutes"] == 60].set_index("kommun_code")
+    assert at_60.loc["2580", ["population", "population_within"]].tolist() == [100, 100]
+    assert at_60.loc["2582", ["population", "population_within"]].tolist() == [75, 50]
+    assert at_60.loc["2582", "share_within"] == pytest.approx(50 / 75)
     assert sorted(name for name, _ in pyogrio.list_layers(out / "access_car.gpkg")) == ["isochrones", "origins"]
     origins = gpd.read_file(out / "access_car.gpkg", layer="origins")
     assert list(origins.columns) == ORIGIN_COLUMNS + ["geometry"]
@@ -294,8 +299,21 @@ def test_demo_step(tmp_path):
     table = pd.read_csv(tmp_path / "access_car.csv", dtype={"kommun_code": str})
     county = table[(table["kommun_code"] == "25") & (table["minutes"] == 60)].iloc[0]
     assert 0.5 < county["share_within"] <= 1.0
-    assert county["population"] == indicator_table(
-        gpd.read_file(tmp_path / "access_car.gpkg", layer="origins"), (60,))["population"].iloc[-1]
+    # recompute the CSV from the origins layer with plain pandas and the indicator's rule:
+    # an origin is within T minutes when its travel time is at most T; unreachable (NaN) never is
+    origins = gpd.read_file(tmp_path / "access_car.gpkg", layer="origins")
+    assert origins["kommun_code"].str.fullmatch(r"25\d\d").all()  # every origin in one of the county's kommuner
+    assert sorted(table["minutes"].unique()) == [45, 60, 90]  # the indicator's default thresholds
+    for minutes in (45, 60, 90):
+        rows = table[table["minutes"] == minutes].set_index("kommun_code")
+        within = origins["population"].where(origins["travel_time_min"] <= minutes, 0)
+        by_hand = pd.DataFrame({"population": origins["population"], "within": within,
+                                "kommun_code": origins["kommun_code"]}).groupby("kommun_code").sum()
+        by_hand.loc["25"] = by_hand.sum()
+        assert sorted(rows.index) == sorted(by_hand.index)
+        assert rows["population"].to_dict() == pytest.approx(by_hand["population"].to_dict())
+        assert rows["population_within"].to_dict() == pytest.approx(by_hand["within"].to_dict())
+        assert rows["share_within"].to_dict() == pytest.approx((by_hand["within"] / by_hand["population"]).to_dict())
 
 
 def one_error_line(result) -> str:

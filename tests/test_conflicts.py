@@ -584,3 +584,64 @@ def test_oversampled_raster_on_grid_aligned_squares_is_exact(matrix, zone):
     for bad in (2, 0, -3, 1.5, True):
         with pytest.raises(InvalidSettingError, match="oversample"):
             run(items, matrix, zone, mode="raster", resolution_m=100, oversample=bad)
+
+
+# --------------------------------------------------------------------------- available memory
+
+
+def _mem_available_by_hand() -> int:
+    """MemAvailable of /proc/meminfo in bytes, read here with a regular expression."""
+    import re
+
+    text = Path("/proc/meminfo").read_text(encoding="ascii")
+    match = re.search(r"^MemAvailable:\s+(\d+) kB$", text, flags=re.MULTILINE)
+    assert match, "no MemAvailable line in /proc/meminfo"
+    return int(match.group(1)) * 1024
+
+
+@pytest.mark.skipif(not Path("/proc/meminfo").is_file(), reason="needs /proc/meminfo (Linux)")
+def test_available_memory_is_meminfo_memavailable():
+    import landuse._rasterize as rasterize
+
+    got = rasterize.available_memory_bytes()
+    assert isinstance(got, int)
+    # memory moves between the two reads: within 5 %
+    assert got == pytest.approx(_mem_available_by_hand(), rel=0.05)
+
+
+def test_available_memory_reads_memavailable_in_kib(monkeypatch):
+    import io
+
+    import landuse._rasterize as rasterize
+
+    fake = ("MemTotal:        8000000 kB\nMemFree:          100000 kB\n"
+            "MemAvailable:       2000 kB\nBuffers:           50000 kB\n")
+    opened = []
+
+    def fake_open(path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003 - open's signature
+        opened.append(str(path))
+        return io.StringIO(fake)
+
+    monkeypatch.setattr(rasterize, "open", fake_open, raising=False)  # the module's open, not builtins'
+    assert rasterize.available_memory_bytes() == 2000 * 1024  # MemAvailable, not MemFree; kB are KiB
+    assert opened == ["/proc/meminfo"]
+
+
+def test_available_memory_without_proc_falls_back_to_sysconf_then_none(monkeypatch):
+    import os
+
+    import landuse._rasterize as rasterize
+
+    def no_proc(path, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003 - open's signature
+        raise FileNotFoundError(path)
+
+    monkeypatch.setattr(rasterize, "open", no_proc, raising=False)  # the module's open, not builtins'
+    pages = {"SC_AVPHYS_PAGES": 1_000, "SC_PAGE_SIZE": 4096}
+    monkeypatch.setattr(os, "sysconf", lambda name: pages[name])
+    assert rasterize.available_memory_bytes() == 4_096_000
+
+    def no_sysconf(name):  # noqa: ANN001
+        raise ValueError(f"unrecognized configuration name {name}")
+
+    monkeypatch.setattr(os, "sysconf", no_sysconf)
+    assert rasterize.available_memory_bytes() is None

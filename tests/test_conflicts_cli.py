@@ -32,7 +32,8 @@ def read_csv(path: Path) -> pd.DataFrame:
 def test_default_run_writes_the_contract(runner, tmp_path):
     result = runner.invoke(cli, ["-q", "conflicts", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["malkonflikter.gpkg", "malkonflikter_per_kommun.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["datapackage.json", "malkonflikter.gpkg",
+                                                           "malkonflikter_per_kommun.csv"]
     csv_path = tmp_path / "malkonflikter_per_kommun.csv"
     assert csv_path.read_text(encoding="utf-8").splitlines()[0] == CSV_HEADER
     table = read_csv(csv_path)
@@ -89,7 +90,7 @@ def test_raster_mode_writes_score_tif(runner, tmp_path):
     result = runner.invoke(cli, ["-q", "conflicts", "--mode", "raster", "--resolution", "1000", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
-        "malkonflikter.gpkg", "malkonflikter_per_kommun.csv", "malkonflikter_score.tif"]
+        "datapackage.json", "malkonflikter.gpkg", "malkonflikter_per_kommun.csv", "malkonflikter_score.tif"]
     with rasterio.open(tmp_path / "malkonflikter_score.tif") as src:
         assert src.crs.to_epsg() == 3006 and src.res == (1000.0, 1000.0) and src.nodata == -1
         assert src.read(1).max() > 0

@@ -23,6 +23,7 @@ from landuse.errors import (
     InvalidSettingError,
     LanduseWarning,
     LayerNotFoundError,
+    MissingCRSError,
 )
 from landuse.indicator import indicator_table
 from landuse.layers import load_layer
@@ -220,7 +221,7 @@ def test_simplify_coverage_keeps_shared_edges():
 
 def test_simplify_refuses_degrees():
     geoms = gpd.GeoSeries([shapely.box(20, 65, 21, 66)], crs="EPSG:4326")
-    with pytest.raises(Exception, match="metres"):
+    with pytest.raises(MissingCRSError, match="metres"):
         simplify_geometry(geoms, 100)
 
 
@@ -240,7 +241,12 @@ def test_map_html_is_offline_and_labels_schematic(full_map, tmp_path):
     assert not re.search(r"<(script|link)[^>]+(src|href)=\"?(https?:)?//", text)
     assert "cdn.jsdelivr" not in text and "code.jquery.com" not in text and "bootstrapcdn" not in text
     assert "L.map(" in text or "L.map (" in text
-    assert "Leaflet 1.9.3" in text or "leaflet" in text.lower()
+    # the inlined Leaflet is the installed xstatic-leaflet, not a CDN copy of another version
+    from xstatic.pkg import leaflet
+
+    inlined = re.findall(r"\bversion=\"(\d+\.\d+\.\d+)\"", text)
+    assert inlined == [leaflet.VERSION]
+    assert f"Leaflet {inlined[0]}," in text
     # schematic layers say so in the legend and popups; the real feed is not called schematic
     legend = re.search(r'<div class="lu-legend".*?</div>\s*</div>|<div class="lu-legend".*?Källor', text, re.S).group(0)
     assert "Rennäring (riksintresse) (schematisk)" in legend

@@ -1,15 +1,45 @@
-"""parallel_map: the dask graph gives the serial answer, in order, with progress."""
+"""parallel_map: the dask graph gives the serial answer, in order, with progress, on
+forked processes or on threads as asked."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
+import pytest
 import shapely
 
 from landuse._overlay import parallel_map
 
+#: How long a task waits for its partner at a barrier before the test fails (a deadlock
+#: guard, not a timing assertion: a healthy run passes the barrier at once).
+BARRIER_TIMEOUT_S = 60.0
+
+needs_fork = pytest.mark.skipif("fork" not in multiprocessing.get_all_start_methods(),
+                                reason="forked workers need the fork start method (POSIX)")
+
 
 def _area_of_slice(shared: dict, span: tuple[int, int]) -> float:
     return float(shapely.area(shapely.union_all(shared["geoms"][span[0]:span[1]])))
+
+
+def _where_and_area(shared: dict, span: tuple[int, int]) -> tuple[int, int, float]:
+    """(process id, thread id, area) of one task; waits for a second task to run at the same time."""
+    # a barrier of two parties is passed only when two tasks run concurrently: one worker
+    # running every task in turn breaks it (BrokenBarrierError) instead of passing
+    shared["barrier"].wait(BARRIER_TIMEOUT_S)
+    return os.getpid(), threading.get_ident(), _area_of_slice(shared, span)
+
+
+def _squares(n: int) -> tuple[np.ndarray, list[tuple[int, int]], list[float]]:
+    """n disjoint squares of side 10·(i+1) m, two per task: the areas are known by hand."""
+    geoms = np.array([shapely.box(1000.0 * i, 0.0, 1000.0 * i + 10.0 * (i + 1), 10.0 * (i + 1)) for i in range(n)])
+    spans = [(i, i + 2) for i in range(0, n, 2)]
+    areas = [float((10 * (a + 1)) ** 2 + (10 * (a + 2)) ** 2) for a, _ in spans]
+    return geoms, spans, areas
 
 
 def test_parallel_map_equals_serial_and_reports_progress():
@@ -28,6 +58,38 @@ def test_parallel_map_of_nothing_and_of_one():
     assert parallel_map(_area_of_slice, [], {"geoms": np.empty(0, dtype=object)}) == []
     one = shapely.box(0, 0, 10, 10)
     assert parallel_map(_area_of_slice, [(0, 1)], {"geoms": np.array([one])}) == [100.0]
+
+
+@needs_fork
+def test_parallel_map_with_processes_runs_on_two_forked_workers():
+    geoms, spans, areas = _squares(16)
+    # a multiprocessing barrier cannot be pickled: the tasks reach it only because the
+    # forked workers inherit `shared` instead of receiving a pickled copy
+    shared = {"geoms": geoms, "barrier": multiprocessing.get_context("fork").Barrier(2)}
+    out = parallel_map(_where_and_area, spans, shared, workers=2, processes=True)
+    assert [area for _, _, area in out] == areas  # hand-computed, in item order
+    pids = {pid for pid, _, _ in out}
+    assert os.getpid() not in pids  # every task ran in a child process, none in this one
+    assert len(pids) == 2  # two workers, both used (the barrier needs two at once)
+
+
+def test_parallel_map_without_processes_runs_on_threads_of_this_process():
+    geoms, spans, areas = _squares(16)
+    shared = {"geoms": geoms, "barrier": threading.Barrier(2)}
+    out = parallel_map(_where_and_area, spans, shared, workers=2, processes=False)
+    assert [area for _, _, area in out] == areas
+    assert {pid for pid, _, _ in out} == {os.getpid()}  # no process was started
+    threads = {tid for _, tid, _ in out}
+    assert threading.get_ident() not in threads  # the pool's threads, not the caller's
+    assert len(threads) >= 2  # the barrier needs two tasks at once
+
+
+@needs_fork
+def test_parallel_map_with_processes_from_a_non_main_thread_gives_the_right_results():
+    geoms, spans, areas = _squares(16)
+    with ThreadPoolExecutor(max_workers=1) as pool:  # a thread that is not the main thread
+        future = pool.submit(parallel_map, _area_of_slice, spans, {"geoms": geoms}, workers=2, processes=True)
+        assert future.result(timeout=300) == areas  # result() re-raises the thread's error
 
 
 def test_parallel_map_on_forked_processes_equals_serial():

@@ -60,8 +60,16 @@ def test_schematic_layers_are_reproducible(tmp_path):
 
     (tmp_path / "tatorter.gpkg").write_bytes((DATA_DIR / "tatorter.gpkg").read_bytes())
     _build_data.build_schematic(tmp_path)
-    for path in sorted((tmp_path / "schematic").glob("*.gpkg")):
+    built = sorted((tmp_path / "schematic").glob("*.gpkg"))
+    # every schematic layer the package ships is rebuilt: the loop below compares all eleven
+    assert [p.name for p in built] == sorted(p.name for p in (DATA_DIR / "schematic").glob("*.gpkg"))
+    assert len(built) == 11
+    compared = 0
+    for path in built:
         fresh = gpd.read_file(path)
         shipped = gpd.read_file(DATA_DIR / "schematic" / path.name)
+        assert len(fresh) > 0, path.name
         assert fresh["id"].tolist() == shipped["id"].tolist()
         assert fresh.geometry.geom_equals_exact(shipped.geometry, tolerance=1e-6).all(), path.name
+        compared += 1
+    assert compared == 11

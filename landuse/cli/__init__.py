@@ -19,7 +19,14 @@ __all__ = ["cli", "main"]
 
 
 class _LanduseGroup(click.Group):
-    """A group that turns our errors into one line and routes warnings to stderr."""
+    """A group whose every failure is one line on stderr (``-v`` shows the traceback).
+
+    * a :class:`~landuse.errors.LanduseError`: ``Error: <message>``, exit code 1;
+    * anything else raised while a command runs (a library's exception, a bug):
+      ``internal error: <type>: <message> (run with -v for the traceback)``, exit 1;
+    * a usage error (unknown option, bad value): click's message and where the help
+      is, on one line, exit code 2.
+    """
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         verbosity = ctx.params.get("verbose", 0) - ctx.params.get("quiet", 0)
@@ -28,11 +35,44 @@ class _LanduseGroup(click.Group):
                 warnings.showwarning = _show_warning
                 warnings.simplefilter("default")
                 return super().invoke(ctx)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
         except LanduseError as err:
             if verbosity >= 1:  # -v: the traceback, for bug reports
                 raise
-            click.echo(f"Error: {err}", err=True)
+            click.echo(f"Error: {_one_line(str(err))}", err=True)
             ctx.exit(1)
+        except Exception as err:  # noqa: BLE001 - the CLI's last line of defence
+            if verbosity >= 1:
+                raise
+            click.echo(f"internal error: {type(err).__name__}: {_one_line(str(err))} "
+                       "(run with -v for the traceback)", err=True)
+            ctx.exit(1)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.exceptions.UsageError as err:
+            if type(err).__name__ == "NoArgsIsHelpError" and err.ctx is not None:  # bare `landuse`: its help
+                click.echo(err.ctx.get_help())
+                sys.exit(0)
+            where = err.ctx.command_path if err.ctx is not None else (prog_name or "landuse")
+            click.echo(f"Error: {_one_line(err.format_message())} (see `{where} --help`)", err=True)
+            sys.exit(err.exit_code)
+        except click.exceptions.ClickException as err:
+            click.echo(f"Error: {_one_line(err.format_message())}", err=True)
+            sys.exit(err.exit_code)
+        except click.exceptions.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _one_line(message: str) -> str:
+    """Fold a message onto one line (library messages sometimes span several)."""
+    return " ".join(message.split())
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:  # noqa: ANN001
@@ -61,18 +101,10 @@ def cli(ctx: click.Context, verbose: int, quiet: int) -> None:
 
 
 def _register() -> None:
-    from landuse.cli import demo, layers
+    from landuse.cli import access, conflicts, demo, layers, map, op_check
 
-    cli.add_command(layers.layers)
-    cli.add_command(demo.demo)
-    for module_name in ("conflicts", "op_check", "access", "map"):
-        try:
-            module = __import__(f"landuse.cli.{module_name}", fromlist=["command"])
-        except ModuleNotFoundError as err:
-            if err.name != f"landuse.cli.{module_name}":
-                raise
-            continue
-        cli.add_command(module.command)
+    for command in (layers.layers, conflicts.command, op_check.command, access.command, map.command, demo.demo):
+        cli.add_command(command)
 
 
 _register()

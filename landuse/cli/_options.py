@@ -6,23 +6,17 @@ from pathlib import Path
 
 import click
 
-from landuse.errors import OutputFolderError
+from landuse._io import check_out_dir
 
 def ensure_out_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
-    """Create the output folder before any work, so a bad --out fails at once, in one line."""
+    """Check --out before any work, so a bad folder fails at once, in one line; create nothing yet.
+
+    The folder is made when the run's files are moved into it (see
+    :func:`landuse._io.staged_outputs`), so a failed run leaves no empty folder behind.
+    """
     if value is None:
         return value
-    try:
-        value.mkdir(parents=True, exist_ok=True)
-        probe = value / ".landuse-write-test"
-        probe.touch()
-        probe.unlink()
-    except OSError as err:
-        raise OutputFolderError(
-            f"--out {value}: cannot create or write to this folder ({err.strerror or err}). "
-            "Choose a folder you can write to."
-        ) from err
-    return value
+    return check_out_dir(value)
 
 
 out_dir_option = click.option(
@@ -31,7 +25,8 @@ out_dir_option = click.option(
     required=True,
     type=click.Path(file_okay=False, path_type=Path),
     callback=ensure_out_dir,
-    help="Output folder (created when missing; files in it are replaced atomically).",
+    help="Output folder (created when missing). A run writes all its files beside it first and moves them in "
+         "together at the end: a failed run leaves the folder as it was.",
 )
 
 

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
-
 import click
+
+from landuse.cli.access_car import car
+from landuse.cli.access_transit import transit
 
 
 @click.group("access")
@@ -17,10 +18,6 @@ def command() -> None:
     """
 
 
-# one module per mode: landuse.cli.access_car:car, landuse.cli.access_transit:transit
-for _module, _name in (("landuse.cli.access_car", "car"), ("landuse.cli.access_transit", "transit")):
-    try:
-        command.add_command(getattr(importlib.import_module(_module), _name))
-    except ModuleNotFoundError as _err:
-        if _err.name != _module:
-            raise
+# one module per mode
+command.add_command(car)
+command.add_command(transit)

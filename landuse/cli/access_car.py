@@ -61,6 +61,7 @@ def car(ctx: click.Context, network_path: Path | None, population_path: Path | N
           --population-column Totalt --speed-factor 1.25 --out out
     $ landuse access car --population rutor.shp --source-crs EPSG:3006 --out out
     """
+    from landuse._io import staged_outputs
     from landuse.access import car_accessibility, summary_lines, write_car_outputs
     from landuse.indicator import load_centralorter, load_origins
     from landuse.network import network_from_file
@@ -83,7 +84,8 @@ def car(ctx: click.Context, network_path: Path | None, population_path: Path | N
         population_column=population_column, minutes=minutes, target=target.lower(),
         speed_column=speed_column, oneway_column=oneway_column, settings=settings,
     )
-    paths = write_car_outputs(result, out_dir)
+    with staged_outputs(out_dir, owned=("access_car.csv", "access_car.gpkg")) as stage:
+        paths = [stage.final(path) for path in write_car_outputs(result, stage.path)]
     threshold = 60 if 60 in minutes else minutes[0]
     for line in summary_lines(result, threshold=threshold, settings=settings):
         click.echo(line)

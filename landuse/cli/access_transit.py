@@ -50,17 +50,19 @@ def transit(ctx: click.Context, gtfs: Path | None, date: str | None, window: str
     $ landuse access transit --date 2023-03-14 --statistic median --target own --out out
     $ landuse access transit --population rutor.shp --source-crs EPSG:3006 --out out
     """
+    from landuse._io import staged_outputs
     from landuse.transit import access_transit
 
-    settings = Settings(progress=not (ctx.obj or {}).get("quiet", False), walk_speed_kph=walk_speed_kph,
+    settings = Settings(progress=not (ctx.find_root().obj or {}).get("quiet", False), walk_speed_kph=walk_speed_kph,
                         max_walk_m=max_walk_m, transfer_max_m=transfer_max_m)
-    table, origins, router = access_transit(
-        out_dir, gtfs=gtfs, date=date, window=window, statistic=statistic.lower(), population=population,
-        population_column=population_column, centralorter=centralorter, minutes=minutes,
-        target=target.lower(), source_crs=source_crs, settings=settings,
-    )
+    with staged_outputs(out_dir, owned=("access_transit.csv", "access_transit.gpkg")) as stage:
+        table, origins, router = access_transit(
+            stage.path, gtfs=gtfs, date=date, window=window, statistic=statistic.lower(), population=population,
+            population_column=population_column, centralorter=centralorter, minutes=minutes,
+            target=target.lower(), source_crs=source_crs, settings=settings,
+        )
     county = table[table["kommun_code"] == "25"]
-    if not (ctx.obj or {}).get("quiet", False):
+    if not (ctx.find_root().obj or {}).get("quiet", False):
         click.echo(f"{router.date.isoformat()} {window}, {statistic.lower()} travel time, target {target.lower()}: "
                    + ", ".join(f"{row.share_within:.1%} within {row.minutes} min" for row in county.itertuples()))
         click.echo(f"wrote {out_dir / 'access_transit.csv'} and {out_dir / 'access_transit.gpkg'}")

@@ -71,7 +71,9 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
     $ landuse conflicts --themes rennaring,energi,mineral --mode raster --resolution 100 --out out
     $ landuse conflicts --mode raster --resolution 100 --oversample 3 --out out
     """
+    from landuse._io import staged_outputs
     from landuse.conflicts import (
+        CONFLICT_FILES,
         conflicts_from_layers,
         load_interest_layers,
         load_kommuner,
@@ -92,12 +94,13 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
     result = conflicts_from_layers(features, matrix, kommuner=zones, score=score.lower(),  # type: ignore[arg-type]
                                    mode=mode.lower(), resolution_m=resolution_m, oversample=oversample,
                                    settings=settings)  # type: ignore[arg-type]
-    written = write_conflicts(result, out_dir)
+    with staged_outputs(out_dir, owned=CONFLICT_FILES.values()) as stage:
+        written = [stage.final(path) for path in write_conflicts(result, stage.path)]
     _print_summary(result, top)
     for path in written:
         click.echo(f"wrote {path}")
-    for path in result.removed:
-        click.echo(f"removed {path} (score grid of an earlier raster run; vector mode writes none)")
+    for path in stage.removed:
+        click.echo(f"removed {path} (left by an earlier run; this run writes none)")
 
 
 def _print_summary(result, top: int) -> None:  # noqa: ANN001 - ConflictResult, imported lazily

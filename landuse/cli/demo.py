@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from landuse.cli._options import out_dir_option
-from landuse.demo import run_demo
+from landuse.demo import DEMO_FILES, run_demo
 
 
 @click.command()
@@ -19,6 +19,12 @@ def demo(ctx: click.Context, out_dir: Path) -> None:
     \b
     $ landuse demo --out out
     """
+    from landuse._io import staged_outputs
+
     quiet = ctx.obj.get("quiet", False) if ctx.obj else False
-    files = run_demo(out_dir, echo=(lambda line: None) if quiet else click.echo)
-    click.echo(f"{len(files)} files in {out_dir}: {', '.join(p.name for p in files)}")
+    # the whole demo is one run: every step writes into the staging folder (later steps read
+    # earlier steps' files there), and all files move into --out together at the end
+    with staged_outputs(out_dir, owned=DEMO_FILES) as stage:
+        files = run_demo(stage.path, echo=(lambda line: None) if quiet else (lambda line: click.echo(stage.public(line))))
+    names = sorted({p.name for p in files} | {"datapackage.json"})
+    click.echo(f"{len(names)} files in {out_dir}: {', '.join(names)}")

@@ -35,7 +35,8 @@ def command(ctx: click.Context, plan: Path, use_column: str, id_column: str | No
     $ landuse op-check op_lulea.gpkg --layer mark_och_vattenanvandning --use-column anvandning --out out
     """
     from landuse.conflicts import load_interest_layers, read_conflict_matrix
-    from landuse.opcheck import load_plan, op_check, write_op_check
+    from landuse._io import staged_outputs
+    from landuse.opcheck import OP_FILES, load_plan, op_check, write_op_check
     from landuse.settings import Settings
 
     quiet = bool(ctx.obj.get("quiet", False)) if ctx.obj else False
@@ -45,7 +46,8 @@ def command(ctx: click.Context, plan: Path, use_column: str, id_column: str | No
                         settings=settings)
     features = load_interest_layers(layers=interests, matrix=matrix, source_crs=source_crs, settings=settings)
     result = op_check(planned, features, matrix, settings=settings, display=f"`{plan.name}`")
-    written = write_op_check(result, out_dir)
+    with staged_outputs(out_dir, owned=OP_FILES.values()) as stage:
+        written = [stage.final(path) for path in write_op_check(result, stage.path)]
     n_plans = result["plan_id"].nunique()
     click.echo(f"{len(planned)} planned areas, {n_plans} overlap interests: {len(result)} overlaps, "
                f"{int((result['weight'] >= 2).sum())} with weight 2 or 3"
