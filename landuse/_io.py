@@ -24,7 +24,7 @@ from landuse.errors import OutputFolderError
 __all__ = ["atomic_path", "write_gpkg", "write_csv", "write_text", "OutputStage", "staged_outputs",
            "check_out_dir"]
 
-#: The Frictionless Data Package written into every output folder.
+#: The Frictionless Data Package written into every output folder (see landuse.datapackage).
 DATAPACKAGE = "datapackage.json"
 
 

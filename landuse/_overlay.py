@@ -13,7 +13,6 @@ import math
 import multiprocessing
 import os
 import threading
-import warnings
 from dataclasses import dataclass
 from typing import Callable
 

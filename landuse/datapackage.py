@@ -13,11 +13,19 @@ import json
 import mimetypes
 import os
 import re
-import uuid
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterable
+
+from landuse._schematic_evidence import (
+    Evidence,
+    companion,
+    csv_column_evidence,
+    image_evidence,
+    image_references,
+    layer_evidence,
+    text_evidence,
+)
 
 __all__ = ["DATAPACKAGE_NAME", "describe_folder", "write_datapackage"]
 
@@ -41,11 +49,6 @@ _MEDIATYPES = {
 }
 _TEXT_FORMATS = {"html", "htm", "md", "txt"}
 
-#: Marks the engines put on schematic outputs: "APPROXIMATE/SCHEMATIC" in layer
-#: descriptions, "(schematisk)", "(bil: schematisk)" and "[schematisk]" next to figures.
-_DESCRIPTION_MARK = re.compile(r"\bSCHEMATIC\b|[(\[][^()\[\]\n]{0,60}\bschematisk[)\]]")
-_TEXT_MARK = re.compile(r"[(\[][^()\[\]<>\n]{0,60}\bschematisk[)\]]")
-_MD_IMAGE = re.compile(r"!\[([^\]]*)\]\(\s*<?([^)\s>]+)>?[^)]*\)")
 
 #: Values a Table Schema reader parses as integer, number, boolean (for CSVs without a contract).
 _INTEGER = re.compile(r"[+-]?\d+")
@@ -215,121 +218,6 @@ def _field(name: str, type_: str | None = None) -> dict[str, Any]:
     return out
 
 
-def _read_text(path: Path) -> str:
-    """A text file's content (UTF-8, undecodable bytes replaced)."""
-    return path.read_text(encoding="utf-8", errors="replace")
-
-
-# --------------------------------------------------------------------------- schematic evidence
-
-
-@dataclass(frozen=True)
-class _Evidence:
-    """Whether a file rests on schematic input, and why (``reason`` empty when not)."""
-
-    schematic: bool
-    reason: str = ""
-
-    def as_properties(self) -> dict[str, Any]:
-        return {"schematic": self.schematic, **({"schematicReason": self.reason} if self.reason else {})}
-
-
-def _count_where(path: Path, layer: str, condition: str) -> int:
-    """Features of a GeoPackage layer matching an SQL ``condition`` (SQLite dialect)."""
-    import pyogrio
-
-    quoted = layer.replace('"', '""')
-    sql = f'SELECT COUNT(*) AS n FROM "{quoted}" WHERE {condition}'
-    frame = pyogrio.read_dataframe(path, sql=sql, read_geometry=False)
-    return int(frame["n"].iloc[0]) if len(frame) else 0
-
-
-def _layer_evidence(path: Path, layer: str, info: dict[str, Any]) -> _Evidence:
-    """Schematic evidence of one GeoPackage layer: the ``schematic`` column, names, the description."""
-    fields = set(info["fields"])
-    reasons = []
-    if "schematic" in fields:
-        n = _count_where(path, layer, '"schematic" = 1')
-        if n:
-            reasons.append(f"{n} of {info['features']} features have schematic=True")
-    if "name" in fields and not reasons:
-        n = _count_where(path, layer, "\"name\" LIKE '%(schematisk)'")
-        if n:
-            reasons.append(f"{n} of {info['features']} feature names end in \"(schematisk)\"")
-    description = (info.get("layer_metadata") or {}).get("DESCRIPTION") or ""
-    if _DESCRIPTION_MARK.search(description):
-        sentence = next(s for s in re.split(r"(?<=\.)\s+", description) if _DESCRIPTION_MARK.search(s))
-        reasons.append(f"its description says \"{sentence[:160]}\"")
-    return _Evidence(bool(reasons), "; ".join(reasons))
-
-
-def _text_evidence(path: Path) -> _Evidence:
-    """Schematic evidence of a report or map: figures and labels marked "(schematisk)"."""
-    marks = _TEXT_MARK.findall(_read_text(path))
-    if not marks:
-        return _Evidence(False)
-    return _Evidence(True, f"{len(marks)} figures or labels in it are marked schematic, e.g. {marks[0]!r}")
-
-
-class _ImageAlts(HTMLParser):
-    """Collects ``(src, alt)`` of every ``<img>`` of an HTML page."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.images: list[tuple[str, str]] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag == "img":
-            values = dict(attrs)
-            self.images.append((values.get("src") or "", values.get("alt") or ""))
-
-
-def _image_references(texts: Iterable[Path]) -> dict[str, list[tuple[str, str]]]:
-    """Image file name -> ``(document, alt text)`` of every reference in the Markdown/HTML files."""
-    refs: dict[str, list[tuple[str, str]]] = {}
-    for doc in texts:
-        content = _read_text(doc)
-        if doc.suffix.lower() == ".md":
-            pairs = [(src, alt) for alt, src in _MD_IMAGE.findall(content)]
-        else:
-            parser = _ImageAlts()
-            parser.feed(content)
-            pairs = parser.images
-        for src, alt in pairs:
-            refs.setdefault(Path(src).name, []).append((doc.name, alt))
-    return refs
-
-
-def _image_evidence(path: Path, refs: dict[str, list[tuple[str, str]]]) -> _Evidence:
-    """A chart is schematic when a document shows it under a caption marked "(schematisk)"."""
-    for doc, alt in refs.get(path.name, []):
-        if _TEXT_MARK.search(alt):
-            return _Evidence(True, f"{doc} shows it as {alt!r}")
-    return _Evidence(False)
-
-
-def _companion(path: Path, gpkgs: Iterable[Path]) -> Path | None:
-    """The GeoPackage written by the same engine: its stem equals ``path``'s or prefixes it before a "_"."""
-    stem = path.stem
-    matches = [g for g in gpkgs if g != path and (stem == g.stem or stem.startswith(g.stem + "_"))]
-    return max(matches, key=lambda g: len(g.stem), default=None)
-
-
-def _csv_column_evidence(path: Path, header: list[str]) -> _Evidence | None:
-    """Evidence from a CSV's own ``schematic`` column (None when it has none)."""
-    if "schematic" not in header:
-        return None
-    column = header.index("schematic")
-    total = flagged = 0
-    with path.open(encoding="utf-8", errors="replace", newline="") as fh:
-        reader = csv.reader(fh)
-        next(reader, None)
-        for row in reader:
-            total += 1
-            flagged += len(row) > column and row[column].strip().lower() in {"true", "1"}
-    return _Evidence(bool(flagged), f"{flagged} of {total} rows have schematic=True" if flagged else "")
-
-
 # --------------------------------------------------------------------------- resources
 
 
@@ -410,7 +298,7 @@ def _gpkg_layers(path: Path) -> list[dict[str, Any]]:
         description = (info.get("layer_metadata") or {}).get("DESCRIPTION")
         if description:
             entry["description"] = description
-        entry.update(_layer_evidence(path, str(layer), info).as_properties())
+        entry.update(layer_evidence(path, str(layer), info).as_properties())
         layers.append(entry)
     return layers
 
@@ -448,27 +336,27 @@ def _tif_resource(path: Path, name: str) -> dict[str, Any]:
 
 
 def _evidence_for(path: Path, resource: dict[str, Any], files: list[Path],
-                  direct: dict[str, _Evidence], refs: dict[str, list[tuple[str, str]]]) -> _Evidence:
+                  direct: dict[str, Evidence], refs: dict[str, list[tuple[str, str]]]) -> Evidence:
     """Schematic evidence of a non-GeoPackage file: own column or marks, else its companion GeoPackage."""
     fmt = resource["format"]
     if resource["mediatype"].startswith("image/") and fmt not in {"tif", "tiff"}:
-        return _image_evidence(path, refs)
+        return image_evidence(path, refs)
     if fmt in _TEXT_FORMATS:
-        return _text_evidence(path)
-    own = _csv_column_evidence(path, _csv_header(path)) if fmt == "csv" else None
+        return text_evidence(path)
+    own = csv_column_evidence(path, _csv_header(path)) if fmt == "csv" else None
     if own is not None:
         return own
-    companion = _companion(path, [p for p in files if p.suffix.lower() == ".gpkg"])
-    if companion is not None and direct[companion.name].schematic:
-        return _Evidence(True, f"written with {companion.name}, whose {direct[companion.name].reason}")
-    return _Evidence(False)
+    partner = companion(path, [p for p in files if p.suffix.lower() == ".gpkg"])
+    if partner is not None and direct[partner.name].schematic:
+        return Evidence(True, f"written with {partner.name}, whose {direct[partner.name].reason}")
+    return Evidence(False)
 
 
-def _gpkg_evidence(resource: dict[str, Any]) -> _Evidence:
+def _gpkg_evidence(resource: dict[str, Any]) -> Evidence:
     """A GeoPackage is schematic when any layer is; the reason names those layers (details in each layer)."""
     flagged = [layer["name"] for layer in resource["layers"] if layer["schematic"]]
     subject = f"layer {flagged[0]} rests" if len(flagged) == 1 else f"layers {', '.join(flagged)} rest"
-    return _Evidence(bool(flagged), f"{subject} on schematic input" if flagged else "")
+    return Evidence(bool(flagged), f"{subject} on schematic input" if flagged else "")
 
 
 def _schematic_figures(resource: dict[str, Any]) -> list[str]:
@@ -485,7 +373,7 @@ def _resources(folder: Path) -> list[dict[str, Any]]:
     taken: set[str] = set()
     names = {p.name: _resource_name(p.name, taken) for p in files}
     described: dict[str, dict[str, Any]] = {}
-    direct: dict[str, _Evidence] = {}
+    direct: dict[str, Evidence] = {}
     for path in files:
         fmt = path.suffix.lower().lstrip(".")
         if fmt == "gpkg":
@@ -499,7 +387,7 @@ def _resources(folder: Path) -> list[dict[str, Any]]:
             described[path.name] = _base_resource(path, names[path.name])
             if fmt in _TEXT_FORMATS:
                 described[path.name]["encoding"] = "utf-8"
-    refs = _image_references(p for p in files if p.suffix.lower().lstrip(".") in {"md", "html", "htm"})
+    refs = image_references(p for p in files if p.suffix.lower().lstrip(".") in {"md", "html", "htm"})
     for path in files:
         resource = described[path.name]
         if path.name in titles:
@@ -614,21 +502,6 @@ def describe_folder(folder: str | os.PathLike[str], *, title: str | None = None)
     }
 
 
-def _write_atomic(text: str, target: Path) -> None:
-    """Write ``text`` to a hidden temporary file beside ``target``, fsync it, rename it over ``target``."""
-    tmp = target.with_name(f".{target.stem}.{os.getpid()}.{uuid.uuid4().hex[:8]}{target.suffix}")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
 def write_datapackage(folder: str | os.PathLike[str], *, title: str | None = None) -> Path:
     """Describe every file of ``folder`` in ``folder/datapackage.json`` (Frictionless Data Package v1).
 
@@ -647,9 +520,11 @@ def write_datapackage(folder: str | os.PathLike[str], *, title: str | None = Non
     Path
         ``folder/datapackage.json``.
     """
+    from landuse._io import write_text
+
     folder = Path(folder)
     descriptor = describe_folder(folder, title=title)
     target = folder / DATAPACKAGE_NAME
-    _write_atomic(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", target)
+    write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", target)
     return target
 

@@ -1102,7 +1102,6 @@ class _Builder:
         return fg
 
     def _draw_origins(self, overlay: OverlaySpec):
-        folium = self.folium
         mode = overlay.input
         origins = self.inputs.access.get(mode, {}).get("origins")
         if origins is None:

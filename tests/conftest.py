@@ -1,6 +1,8 @@
-"""Shared fixtures: tiny geometries in EPSG:3006 and a temporary output folder."""
+"""Shared fixtures: tiny geometries in EPSG:3006, settings, and one headless Chromium."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import geopandas as gpd
 import pytest
@@ -28,3 +30,21 @@ def two_squares() -> gpd.GeoDataFrame:
         geometry=[square(x, y, 1000), square(x + 500, y, 1000)],
         crs="EPSG:3006",
     )
+
+
+#: Debian's chromium, as the house rules run it (no sandbox as root, no background traffic).
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+
+
+@pytest.fixture(scope="session")
+def browser():  # noqa: ANN201 - playwright Browser
+    """One headless Chromium (playwright driving Debian's binary) for every browser test."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()

@@ -20,8 +20,7 @@ import pytest
 
 from landuse.maps import inputs_from_dir, load_map_spec, strukturbild_map, write_map
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from conftest import CHROMIUM  # noqa: E402 - the shared browser fixture lives there too
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 # CI installs chromium (`make chromium`); there a missing browser is a failure, not a skip
@@ -35,18 +34,6 @@ pytestmark = [
     pytest.mark.skipif(importlib.util.find_spec("playwright") is None,
                        reason="the playwright Python package is not installed: pip install -e '.[test]'"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
 
 
 def open_offline(browser, path: Path, screenshot: str) -> dict:

@@ -24,7 +24,6 @@ from landuse.errors import ConfigError
 from landuse.maps import inputs_from_dir, load_map_spec, strukturbild_map, write_map
 from landuse.report import write_report
 from landuse.settings import DATA_DIR
-from test_browser import browser  # noqa: F401 - the shared headless Chromium fixture
 
 #: Each payload bumps ``window.__pwned`` if the browser runs it as markup or script.
 PAYLOADS = (
