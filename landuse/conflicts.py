@@ -486,6 +486,11 @@ def _polygonal_parts(geom: Any) -> Any:
 def _prepare(layers: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame], matrix: ConflictMatrix, *,
              min_themes: int = 2) -> gpd.GeoDataFrame:
     """One frame in EPSG:3006 with valid polygons and the standard columns."""
+    if not isinstance(layers, (gpd.GeoDataFrame, Mapping)):
+        raise GeometryTypeError(
+            f"layers is a {type(layers).__name__}, not a GeoDataFrame or a mapping theme -> GeoDataFrame. "
+            "Load files first, e.g. load_interest_layers(layers={'naturvard': 'ri_naturvard.gpkg'})."
+        )
     if isinstance(layers, Mapping):
         parts = []
         for theme, frame in layers.items():

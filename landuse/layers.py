@@ -42,6 +42,8 @@ from landuse.themes import AREA_THEMES, Theme, parse_theme
 
 __all__ = [
     "LayerSpec",
+    "feature_ids",
+    "share_in_county",
     "STANDARD_COLUMNS",
     "catalogue",
     "get_spec",
@@ -475,15 +477,7 @@ def _standardise(frame: gpd.GeoDataFrame, spec: LayerSpec, layer_name: str, sche
         )
         ids = pd.Series([f"{layer_name}-{i + 1}" for i in range(n)], index=frame.index)
     else:
-        missing = frame[id_col].isna() | (frame[id_col].astype("string").str.strip() == "")
-        if missing.any():
-            rows = ", ".join(str(i + 1) for i in np.flatnonzero(missing.to_numpy())[:5])
-            raise InvalidValueError(
-                f"`{display}`: id column {id_col!r} is empty (NULL) in {int(missing.sum())} of {n} features "
-                f"(feature {rows}{', ...' if missing.sum() > 5 else ''}). Fill in the ids, or pick a column with an id "
-                "for every feature (--id-column in `landuse layers check`, id_column= in Python)."
-            )
-        ids = _id_strings(frame[id_col])
+        ids = feature_ids(frame[id_col], display=f"`{display}`")
         duplicated = ids[ids.duplicated(keep=False)]
         if len(duplicated):
             sample = ", ".join(sorted(set(duplicated))[:5])
@@ -521,11 +515,44 @@ def _standardise(frame: gpd.GeoDataFrame, spec: LayerSpec, layer_name: str, sche
     return result
 
 
-def _id_strings(column: pd.Series) -> pd.Series:
-    """Ids as text: whole-number floats (an integer column read with NULLs) without a trailing ``.0``."""
+def feature_ids(column: pd.Series, *, display: str,
+                hint: str = "--id-column in `landuse layers check`, id_column= in Python") -> pd.Series:
+    """Ids of a file's features as text; an empty (NULL) id is an error naming the rows.
+
+    Whole-number floats (an integer column read with NULLs) lose their trailing ``.0``.
+
+    Raises
+    ------
+    InvalidValueError
+        If any id is NULL or blank.
+    """
+    missing = column.isna() | (column.astype("string").str.strip() == "")
+    if missing.any():
+        rows = ", ".join(str(i + 1) for i in np.flatnonzero(missing.to_numpy())[:5])
+        raise InvalidValueError(
+            f"{display}: id column {column.name!r} is empty (NULL) in {int(missing.sum())} of {len(column)} features "
+            f"(feature {rows}{', ...' if missing.sum() > 5 else ''}). Fill in the ids, or pick a column with an id "
+            f"for every feature ({hint})."
+        )
     if pd.api.types.is_float_dtype(column) and np.all(np.mod(column.to_numpy(dtype=float), 1) == 0):
         column = column.astype("int64")
     return column.astype(str)
+
+
+def share_in_county(geoms: gpd.GeoSeries, settings: Settings | None = None) -> float:
+    """Share (0-1) of the features that touch Norrbotten (the embedded län polygon, EPSG:3006).
+
+    A layer in the right CRS but the wrong place (another county, or local SWEREF 99
+    zone coordinates labelled EPSG:3006) scores 0.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", GeometryRepairWarning)
+        county = shapely.union_all(load_layer("lan", settings=settings).geometry.values)
+    geoms = geoms.to_crs(WORK_CRS) if geoms.crs is not None and not geoms.crs.equals(WORK_CRS) else geoms
+    values = np.asarray(geoms.values, dtype=object)
+    if len(values) == 0:
+        return 0.0
+    return float(np.mean(shapely.intersects(values, county)))
 
 
 def _feature_count(spec: LayerSpec, settings: Settings) -> int | None:
@@ -567,6 +594,7 @@ class LayerReport:
     crs_used: str
     area_km2: float | None
     repairs: list[str]
+    share_in_county: float = 1.0
 
     def lines(self) -> list[str]:
         area = f"{self.area_km2:,.1f} km²" if self.area_km2 is not None else "n/a (points)"
@@ -578,6 +606,10 @@ class LayerReport:
             f"area:      {area} (union, EPSG:3006)",
         ]
         out += [f"repair:    {r}" for r in self.repairs] or ["repairs:   none"]
+        out.append(f"in county: {self.share_in_county:.0%} of the features touch Norrbotten"
+                   + ("" if self.share_in_county > 0 else
+                      " - nothing to analyse here: is it another county's file, or is its CRS wrong (a local "
+                      "SWEREF 99 zone labelled EPSG:3006)?"))
         return out
 
 
@@ -626,4 +658,5 @@ def check_layer(
         crs_used=WORK_CRS,
         area_km2=area,
         repairs=repairs,
+        share_in_county=share_in_county(frame.geometry, settings),
     )

@@ -585,6 +585,12 @@ def network_from_lines(
 
     path = Path(path)
     frame = read_vector(path, layer=layer)
+    not_lines = sorted(set(frame.geom_type.dropna()) - {"LineString", "MultiLineString"})
+    if not_lines:
+        raise GeometryTypeError(
+            f"`{path.name}` holds {', '.join(not_lines)} geometries; a road network needs lines (road centre lines "
+            "from NVDB, Pipos or OpenStreetMap)."
+        )
     if frame.crs is None:
         if source_crs is None:
             raise MissingCRSError(

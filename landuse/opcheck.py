@@ -26,9 +26,11 @@ from landuse.errors import (
     DuplicateIdError,
     EmptyLayerError,
     GeometryRepairWarning,
+    PartialLossWarning,
     GeometryTypeError,
     MissingCRSError,
 )
+from landuse.layers import feature_ids, share_in_county
 from landuse.settings import WORK_CRS, Settings, resolve
 
 __all__ = ["OP_COLUMNS", "OP_FILES", "load_plan", "op_check", "write_op_check"]
@@ -92,10 +94,11 @@ def load_plan(
             raise ColumnNotFoundError(
                 f"{display} has no column {column!r} for {option}. Columns found: {', '.join(map(str, columns))}."
             )
+    user_crs = parse_crs(source_crs) if source_crs is not None else None  # a bad --source-crs fails even if unused
     if frame.crs is None:
-        if source_crs is None:
+        if user_crs is None:
             raise MissingCRSError(f"{display} has no CRS. Set it with --source-crs EPSG:3006 or fix the file.")
-        frame = frame.set_crs(parse_crs(source_crs))
+        frame = frame.set_crs(user_crs)
     frame = frame.to_crs(WORK_CRS)
     bounds = frame.total_bounds
     xmin, ymin, xmax, ymax = settings.sweden_bounds_m
@@ -104,7 +107,8 @@ def load_plan(
             f"{display} lies outside Sweden in {WORK_CRS} (bounds {np.round(bounds).tolist()}): its CRS is probably "
             "wrong. Fix the file's CRS or pass the right --source-crs."
         )
-    ids = frame[id_column].astype(str) if id_column else pd.Series([str(i + 1) for i in range(len(frame))])
+    ids = (feature_ids(frame[id_column], display=display, hint="--id-column") if id_column
+           else pd.Series([str(i + 1) for i in range(len(frame))]))
     dupes = sorted(set(ids[ids.duplicated()]))
     if dupes:
         raise DuplicateIdError(
@@ -136,6 +140,14 @@ def load_plan(
     if len(out) == 0:
         raise EmptyLayerError(f"{display} has no polygon with area. Check the file and --layer.")
     out.insert(2, "plan_area_m2", shapely.area(np.asarray(out.geometry.values)))
+    inside = share_in_county(out.geometry, settings)
+    if inside < 1:
+        warnings.warn(
+            f"{display}: {1 - inside:.0%} of the planned areas lie outside Norrbotten, where the embedded interest "
+            "layers end; their overlaps are not found. If the plan is in Norrbotten its CRS is wrong (a local "
+            "SWEREF 99 zone labelled EPSG:3006?): fix it or pass --source-crs.",
+            PartialLossWarning, stacklevel=2,
+        )
     return out
 
 

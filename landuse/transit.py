@@ -469,6 +469,34 @@ def _xy(frame: gpd.GeoDataFrame) -> np.ndarray:
     return np.column_stack([points.x.to_numpy(), points.y.to_numpy()])
 
 
+#: A window is refused when no trip departs in it or this long after it (seconds).
+WINDOW_HORIZON_S = 2 * 3600.0
+
+
+def _clock(seconds: float) -> str:
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
+
+
+def _check_window_has_departures(router: TransitRouter, window: str | tuple[str, str]) -> None:
+    """Refuse a window in which no vehicle departs: its figures would be walking only."""
+    start, end = parse_window(window)
+    # the service day's own trips (the router also holds neighbouring days' trips for windows past midnight)
+    own_day = router.c_board & np.isin(router.c_trip, router.date_instances)
+    boarding = router.c_dep[own_day]
+    # a trip leaving soon after the window still carries travellers who left inside it
+    horizon = end + WINDOW_HORIZON_S
+    if boarding.size and ((boarding >= start) & (boarding < horizon)).any():
+        return
+    span = (f"the day's departures run {_clock(boarding.min())}-{_clock(boarding.max())}" if boarding.size
+            else "no trip runs that day")
+    raise GTFSError(
+        f"--window {window if isinstance(window, str) else '-'.join(window)}: no trip of `{router.feed.name}` departs "
+        f"between {_clock(start)} and {_clock(horizon)} on {router.date.isoformat()} ({span}); the figures would "
+        "count walking only. "
+        "Choose a window inside the service day, e.g. 06:00-09:00."
+    )
+
+
 def _check_stop_coverage(router: TransitRouter, origins: gpd.GeoDataFrame, o_xy: np.ndarray, t_xy: np.ndarray,
                          origin_kommun: np.ndarray, target_kommun: np.ndarray, target: str) -> str | None:
     """Raise when no origin can board; return a warning text with counts when some cannot.
@@ -600,6 +628,7 @@ def travel_times(
     target = _choice(target, ("any", "own"), "--target")  # type: ignore[assignment]
     departures = _departures(window)
     router = _router(router, gtfs, date, settings)
+    _check_window_has_departures(router, window)
     origins = load_origins(settings=settings) if origins is None else origins
     targets = load_centralorter(settings=settings) if targets is None else targets
     o_xy, t_xy = _xy(origins), _xy(targets)

@@ -65,6 +65,13 @@ CASES = {
                            ["table.xlsx", "table without geometry"]),
     "population not numeric": (["access", "car", "--population", "{d}/pop_text.gpkg", "--population-column", "pop"],
                                ["pop_text.gpkg", "1 non-numeric (e.g. 'tolv')", "--population-column"]),
+    "window without departures": (["access", "transit", "--window", "48:00-50:00"],
+                                   ["--window 48:00-50:00: no trip of", "departs between 48:00 and 52:00", "06:00-09:00"]),
+    "plan with NULL ids": (["op-check", "{d}/null_ids.gpkg", "--use-column", "namn", "--id-column", "id"],
+                           ["null_ids.gpkg", "id column 'id' is empty (NULL) in 1 of 3 features (feature 2)"]),
+    "unknown --source-crs": (["op-check", "{d}/null_ids.gpkg", "--use-column", "namn", "--source-crs", "EPSG:99999"],
+                             ["--source-crs 'EPSG:99999' is not a CRS"]),
+    "map under a file": (["map", "--out", "{d}/a_file/karta.html"], ["a_file: this is a file, not a folder"]),
     "population negative": (["access", "transit", "--population", "{d}/pop_negative.gpkg",
                              "--population-column", "pop"],
                             ["pop_negative.gpkg", "1 negative (e.g. -5)", "head counts >= 0"]),
@@ -76,7 +83,7 @@ def test_bad_input_is_one_line_and_leaves_out_untouched(work, case: str) -> None
     args, expected = CASES[case]
     before = _snapshot(work)
     args = [a.format(d=work) for a in args]
-    if args[0] != "layers":
+    if args[0] not in ("layers", "map"):
         args += ["--out", str(work / "out")]
     result = CliRunner().invoke(cli, ["-q", *args])
     assert result.exit_code == 1, result.output
@@ -129,6 +136,11 @@ def test_a_library_exception_is_an_internal_error_line(work, monkeypatch) -> Non
     (["conflicts", "--bogus"], "No such option '--bogus'"),
     (["conflicts", "--mode", "hexagons", "--out", "x"], "Invalid value for '--mode'"),
     (["access", "car", "--minutes", "soon", "--out", "x"], "Invalid value for '--minutes'"),
+    (["access", "car", "--speed-factor", "0", "--out", "x"], "'--speed-factor': 0.0 is not in the range x>0"),
+    (["access", "transit", "--max-walk-m", "-3", "--out", "x"], "'--max-walk-m': -3.0 is not in the range x>=0"),
+    (["access", "transit", "--window", "09:00-06:00", "--out", "x"], "'--window': '09:00-06:00' ends before it"),
+    (["access", "transit", "--date", "2023-02-30", "--out", "x"], "'--date': '2023-02-30' is not a date"),
+    (["conflicts", "--mode", "raster", "--oversample", "4", "--out", "x"], "'--oversample': 4 is even"),
 ])
 def test_usage_errors_are_one_line_with_exit_code_2(args: list[str], expected: str) -> None:
     result = CliRunner().invoke(cli, args)
@@ -176,3 +188,23 @@ def test_mixed_crs_inputs_are_refused() -> None:
               "rennaring": gpd.GeoDataFrame(geometry=[square])}
     with pytest.raises(MissingCRSError, match="theme rennaring has no CRS while the others have one"):
         conflicts_from_layers(layers)
+
+
+def test_plan_outside_the_county_is_reported(tmp_path) -> None:
+    """A plan outside Norrbotten (here Stockholm, as a wrong CRS label would put it): warn, never a silent 0."""
+    plan = gpd.GeoDataFrame({"anvandning": ["Sammanhängande bostadsbebyggelse"]},
+                            geometry=[shapely.box(674_000, 6_580_000, 675_000, 6_581_000)], crs="EPSG:3006")
+    plan.to_file(tmp_path / "plan.gpkg")
+    result = CliRunner().invoke(cli, ["op-check", str(tmp_path / "plan.gpkg"), "--use-column", "anvandning",
+                                      "--out", str(tmp_path / "out")])
+    assert "100% of the planned areas lie outside Norrbotten" in result.stderr, result.output
+
+
+def test_layers_check_says_when_nothing_lies_in_the_county(tmp_path) -> None:
+    inside = shapely.box(X0, Y0, X0 + 1000, Y0 + 1000)
+    stockholm = shapely.box(674_000, 6_580_000, 675_000, 6_581_000)
+    for name, geoms, expected in (("far.gpkg", [stockholm], "in county: 0% of the features touch Norrbotten - "),
+                                  ("half.gpkg", [inside, stockholm], "in county: 50% of the features touch Norrbotten")):
+        gpd.GeoDataFrame({"id": list(range(len(geoms)))}, geometry=geoms, crs="EPSG:3006").to_file(tmp_path / name)
+        result = CliRunner().invoke(cli, ["layers", "check", str(tmp_path / name), "--theme", "naturvard"])
+        assert result.exit_code == 0 and expected in result.output, result.output

@@ -106,7 +106,7 @@ def test_raster_mode_writes_score_tif(runner, tmp_path):
     (["--mode", "hex"], 2, "hex"),
     (["--resolution", "50"], 2, "--mode raster only"),
     (["--oversample", "3"], 2, "--mode raster only"),
-    (["--mode", "raster", "--oversample", "2"], 1, "oversample=2 must be an odd positive integer"),
+    (["--mode", "raster", "--oversample", "2"], 2, "'--oversample': 2 is even"),
 ])
 def test_bad_options(runner, tmp_path, args, code, message):
     result = runner.invoke(cli, ["conflicts", *args, "--out", str(tmp_path)])

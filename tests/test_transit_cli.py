@@ -153,7 +153,7 @@ def test_source_crs_for_origins_without_one(tmp_path, inputs):
 
 def test_bad_window(tmp_path):
     result = CliRunner().invoke(cli, ["access", "transit", "--window", "9-6", "--out", str(tmp_path)])
-    assert result.exit_code == 1 and "--window '9-6'" in result.output
+    assert result.exit_code == 2 and "'--window': '9-6' is not HH:MM-HH:MM" in result.output  # a usage error
 
 
 def test_defaults_on_the_embedded_data(tmp_path):

@@ -48,3 +48,34 @@ minutes_option = click.option(
     callback=parse_minutes,
     help="Travel-time thresholds in minutes, comma-separated.",
 )
+
+
+#: A strictly positive number (speeds, factors); click refuses 0 and below with exit code 2.
+POSITIVE = click.FloatRange(min=0, min_open=True)
+#: A number >= 0 (distances).
+NON_NEGATIVE = click.FloatRange(min=0)
+
+
+def parse_window_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """Check ``--window HH:MM-HH:MM`` while parsing, so a typo is a usage error (exit code 2)."""
+    from landuse.errors import InvalidSettingError
+    from landuse.transit import parse_window
+
+    try:
+        parse_window(value)
+    except InvalidSettingError as err:
+        raise click.BadParameter(str(err).removeprefix("--window ")) from None
+    return value
+
+
+def parse_date_option(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Check that ``--date`` is a real calendar date (YYYY-MM-DD); the feed's validity is checked later."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    try:
+        dt.date.fromisoformat(value.strip())
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD, e.g. 2023-03-14.") from None
+    return value.strip()

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from landuse.cli._options import minutes_option, out_dir_option
+from landuse.cli._options import NON_NEGATIVE, POSITIVE, minutes_option, out_dir_option
 from landuse.settings import Settings
 
 __all__ = ["car", "source_crs_option"]
@@ -32,11 +32,11 @@ source_crs_option = click.option(
 @minutes_option
 @click.option("--target", type=click.Choice(["any", "own"], case_sensitive=False), default="any", show_default=True,
               help="any: nearest centralort of any kommun; own: the origin's own kommun's centralort.")
-@click.option("--access-speed-kph", type=float, default=_DEFAULTS.access_speed_kph, show_default=True,
+@click.option("--access-speed-kph", type=POSITIVE, default=_DEFAULTS.access_speed_kph, show_default=True,
               help="Speed (km/h) of the straight-line leg between a point and its network node.")
-@click.option("--max-snap-m", type=float, default=_DEFAULTS.max_snap_m, show_default=True,
+@click.option("--max-snap-m", type=NON_NEGATIVE, default=_DEFAULTS.max_snap_m, show_default=True,
               help="Origins farther than this (metres) from the network are reported unreachable.")
-@click.option("--speed-factor", type=float, default=_DEFAULTS.speed_factor, show_default=True,
+@click.option("--speed-factor", type=POSITIVE, default=_DEFAULTS.speed_factor, show_default=True,
               help="Multiply network travel times (free-flow speeds run 20-40 % fast; e.g. 1.25).")
 @click.option("--speed-column", default="speed_kph", show_default=True,
               help="Speed column (km/h) of a line-layer network.")

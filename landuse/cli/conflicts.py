@@ -31,6 +31,12 @@ def _parse_themes(ctx: click.Context, param: click.Parameter, value: str | None)
     return themes
 
 
+def _odd(ctx: click.Context, param: click.Parameter, value: int | None) -> int | None:
+    if value is not None and value % 2 == 0:
+        raise click.BadParameter(f"{value} is even; give an odd number of samples per cell side (1, 3, 5 ...).")
+    return value
+
+
 @click.command("conflicts")
 @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Conflict matrix TOML (default analyses/malkonflikter.toml).")
@@ -44,7 +50,7 @@ def _parse_themes(ctx: click.Context, param: click.Parameter, value: str | None)
               show_default=True, help="Exact polygon overlay, or theme bit planes on a grid.")
 @click.option("--resolution", "resolution_m", type=click.FloatRange(min=0, min_open=True), default=None,
               help="Raster cell side in metres, EPSG:3006 (raster mode; default 100).")
-@click.option("--oversample", type=click.IntRange(min=1), default=None, metavar="K",
+@click.option("--oversample", type=click.IntRange(min=1), default=None, metavar="K", callback=_odd,
               help="Raster mode: K x K sample points per cell (odd K) for the areas; faces and the score "
                    "GeoTIFF stay at --resolution. Default: 5, 3 or 1, the largest within 250 million samples "
                    "(3 for the county at 100 m).")

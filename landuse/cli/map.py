@@ -6,7 +6,8 @@ from pathlib import Path
 
 import click
 
-from landuse.errors import InputFileNotFoundError
+from landuse._io import check_out_dir
+from landuse.errors import InputFileNotFoundError, OutputFolderError
 from landuse.maps import DEMO_INPUTS, inputs_from_dir, strukturbild_map, write_map
 
 _INPUT_OPTIONS = {
@@ -71,7 +72,10 @@ def command(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, 
         if flag:
             for name in names:
                 inputs.pop(name, None)
+    if out.suffix and out.suffix.lower() not in (".html", ".htm") and not out.is_dir():
+        raise OutputFolderError(f"--out {out}: name an .html file or a folder (then {out}/strukturbild.html).")
     target = out if out.suffix.lower() in (".html", ".htm") else out / "strukturbild.html"
+    check_out_dir(target.parent)
     m = strukturbild_map(**inputs, gtfs=False if no_gtfs else gtfs, spec=spec, tiles=tiles)
     path = write_map(m, target)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {len(m.landuse_overlays)} overlays"
