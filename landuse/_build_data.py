@@ -1,7 +1,7 @@
 """Rebuild the embedded data in ``landuse/data/`` (run by developers, never at import).
 
-``python -m landuse._build_data --shared ../shared/data`` copies the real SCB and
-Länstrafiken files for Norrbotten and regenerates the *schematic* demo layers for the
+``python -m landuse._build_data --shared ../shared/data`` copies the real SCB,
+Länstrafiken and Lantmäteriet files for Norrbotten and regenerates the *schematic* demo layers for the
 themes that cannot be had offline.  The schematic layers are deterministic (fixed
 seeds), so rerunning the script gives the same geometry.
 """
@@ -200,8 +200,45 @@ PREFIXES = {
 }
 
 
+#: Lantmäteriet Topografi 250 files copied from the shared data folder, relative to it and to ``landuse/data``.
+MAIN_ROADS = "vagar/huvudvagar_topografi250_norrbotten.gpkg"
+MILITARY_AREAS = "forsvar/militara_omraden_topografi250_norrbotten.gpkg"
+
+
+def copy_main_roads(shared: Path, out: Path = DATA_DIR) -> Path:
+    """Copy Lantmäteriet's Topografi 250 main roads of Norrbotten byte for byte (layer ``vaglinje``)."""
+    target = out / MAIN_ROADS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shared / MAIN_ROADS, target)
+    return target
+
+
+def copy_military_areas(shared: Path, out: Path = DATA_DIR) -> Path:
+    """Copy Lantmäteriet's Topografi 250 military areas (all 14, nothing clipped), adding ``id`` and ``namn``.
+
+    The source has neither an id nor a name: ``id`` is ``MO01`` ... in the source's order
+    and ``namn`` the object type and the kommun holding the largest part of the area
+    ("Militärt skjutfält, Boden"), or "utanför Norrbotten".  Every source column is kept.
+    """
+    areas = gpd.read_file(shared / MILITARY_AREAS, layer="militart_omrade")
+    kommuner = gpd.read_file(shared / "boundaries" / "kommuner_sverige.gpkg")
+    kommuner = kommuner[kommuner["code"].str.startswith(COUNTY_CODE)].to_crs(areas.crs)
+    kind = areas["objekttyp"].str.replace(r"\s*\(\d+\)$", "", regex=True)
+    names = []
+    for geom, typ in zip(areas.geometry, kind):
+        overlap = kommuner.geometry.intersection(geom).area
+        where = kommuner["name"].iloc[int(np.argmax(overlap))] if overlap.max() > 0 else "utanför Norrbotten"
+        names.append(f"{typ}, {where}")
+    areas.insert(0, "namn", names)
+    areas.insert(0, "id", [f"MO{i + 1:02d}" for i in range(len(areas))])
+    target = out / MILITARY_AREAS
+    target.parent.mkdir(parents=True, exist_ok=True)
+    write_gpkg({"militart_omrade": areas}, target)
+    return target
+
+
 def build_official(shared: Path, out: Path = DATA_DIR) -> None:
-    """Copy the real Norrbotten subsets of SCB boundaries, tätorter and the GTFS feed."""
+    """Copy the real Norrbotten subsets of SCB boundaries, tätorter, the GTFS feed and Lantmäteriet's roads and military areas."""
     out.mkdir(parents=True, exist_ok=True)
     kommuner = gpd.read_file(shared / "boundaries" / "kommuner_sverige.gpkg")
     kommuner = kommuner[kommuner["code"].str.startswith(COUNTY_CODE)].sort_values("code")
@@ -224,6 +261,8 @@ def build_official(shared: Path, out: Path = DATA_DIR) -> None:
     gtfs_dir.mkdir(exist_ok=True)
     shutil.copyfile(shared / "gtfs" / "ltnbd_gtfs_2022-12-14.zip", gtfs_dir / "ltnbd_gtfs_2022-12-14.zip")
     shutil.copyfile(shared / "befolkning" / "kommun_folkmangd.csv", out / "kommun_folkmangd.csv")
+    copy_main_roads(shared, out)
+    copy_military_areas(shared, out)
 
 
 def build_schematic(out: Path = DATA_DIR) -> None:

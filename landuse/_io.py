@@ -51,20 +51,25 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
                 leftover.unlink()
 
 
-def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str | os.PathLike[str]) -> Path:
+def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str | os.PathLike[str], *,
+               descriptions: Mapping[str, str] | None = None) -> Path:
     """Write one GeoPackage with one layer per mapping entry, atomically.
 
-    Plain DataFrames (no geometry) are written as attribute tables.
+    Plain DataFrames (no geometry) are written as attribute tables.  ``descriptions``
+    (layer name -> text, at most 1 000 characters kept) become the layers' GeoPackage
+    descriptions, which QGIS shows as the layer's abstract.
     """
     path = Path(path)
+    descriptions = descriptions or {}
     with atomic_path(path) as tmp:
         for name, frame in layers.items():
+            options = {"DESCRIPTION": descriptions[name][:1000]} if name in descriptions else None
             if not isinstance(frame, gpd.GeoDataFrame):
                 frame = gpd.GeoDataFrame(frame, geometry=[None] * len(frame))
                 frame = frame.drop(columns="geometry")
-                gpd.GeoDataFrame(frame).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+                gpd.GeoDataFrame(frame).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", layer_options=options)
             else:
-                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio")
+                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", layer_options=options)
     return path
 
 

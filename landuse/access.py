@@ -7,7 +7,7 @@ the shared RUS 60-minute table of :mod:`landuse.indicator`.
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Sequence
 
@@ -33,14 +33,21 @@ __all__ = [
     "isochrones",
     "CarResult",
     "car_accessibility",
+    "access_dominated",
     "write_car_outputs",
     "summary_lines",
     "demo_step",
     "ORIGIN_COLUMNS",
+    "ORIGIN_LAYER_COLUMNS",
+    "POINT_LAYER_COLUMNS",
     "ISOCHRONE_COLUMNS",
 ]
 
 ORIGIN_COLUMNS = ["origin_id", "kommun_code", "population", "travel_time_min", "target"]
+#: The ``origins`` layer: one row per origin, summarised over its points.
+ORIGIN_LAYER_COLUMNS = ORIGIN_COLUMNS + ["name", "share_within", "radius_m", "access_m", "access_min"]
+#: The ``origin_points`` layer: one row per routed point.
+POINT_LAYER_COLUMNS = ["point_id", *ORIGIN_COLUMNS, "access_m", "access_min", "approximate"]
 ISOCHRONE_COLUMNS = ["target_id", "centralort", "kommun_code", "minutes", "mode", "schematic"]
 ISOCHRONE_CELL_M = 250.0
 SNAP_SORT_CELL_M = 1000.0
@@ -111,29 +118,67 @@ def snap(network: RoadNetwork, xy: np.ndarray, *, max_snap_m: float) -> tuple[np
     return node, dist_m
 
 
-def _augmented(rev: sparse.csr_array, nodes: np.ndarray, offsets: np.ndarray) -> sparse.csr_array:
-    """The reversed graph plus one virtual source per target, linked to its node with its egress time."""
+def _augmented(rev: sparse.csr_array, link_target: np.ndarray, link_node: np.ndarray, link_offset: np.ndarray,
+               n_targets: int) -> sparse.csr_array:
+    """The reversed graph plus one virtual source per target, linked to its nodes with their egress times.
+
+    ``link_target`` must be sorted; a target may link to several nodes (all nodes inside its area).
+    """
     n = rev.shape[0]
-    k = nodes.shape[0]
+    k = n_targets
     index_dtype = np.int64 if n + k >= 2**31 - 1 else np.int32
-    indptr = np.concatenate([rev.indptr.astype(index_dtype), rev.indptr[-1] + np.arange(1, k + 1, dtype=index_dtype)])
-    indices = np.concatenate([rev.indices.astype(index_dtype, copy=False), nodes.astype(index_dtype)])
-    data = np.concatenate([rev.data, offsets.astype(float)])
+    counts = np.bincount(link_target, minlength=k)
+    indptr = np.concatenate([rev.indptr.astype(index_dtype), rev.indptr[-1] + np.cumsum(counts).astype(index_dtype)])
+    indices = np.concatenate([rev.indices.astype(index_dtype, copy=False), link_node.astype(index_dtype)])
+    data = np.concatenate([rev.data, link_offset.astype(float)])
     return sparse.csr_array((data, indices, indptr), shape=(n + k, n + k))
 
 
-def _multi_source(rev: sparse.csr_array, nodes: np.ndarray, offsets: np.ndarray,
-                  *, limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
+def _multi_source(rev: sparse.csr_array, link_target: np.ndarray, link_node: np.ndarray, link_offset: np.ndarray,
+                  n_targets: int, *, limit: float = np.inf) -> tuple[np.ndarray, np.ndarray]:
     """One Dijkstra from several sources with start offsets: (time per node, index of the winning source)."""
     from scipy.sparse.csgraph import dijkstra
 
     n = rev.shape[0]
-    graph = _augmented(rev, nodes, offsets)
-    sources = np.arange(n, n + nodes.shape[0])
+    graph = _augmented(rev, link_target, link_node, link_offset, n_targets)
+    sources = np.arange(n, n + n_targets)
     dist, _, winner = dijkstra(graph, directed=True, indices=sources, min_only=True,
                                return_predecessors=True, limit=limit)
     winner = np.where(winner >= n, winner - n, -1)
     return dist[:n], winner[:n]
+
+
+def _access_min(dist_m: np.ndarray, settings: Settings) -> np.ndarray:
+    """Minutes of the access (or egress) leg: straight line x detour factor at the access speed."""
+    return dist_m * settings.access_detour_factor / _speed_m_per_min(settings)
+
+
+def _target_links(network: RoadNetwork, txy: np.ndarray, radius_m: np.ndarray,
+                  settings: Settings) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Where each target is reached: every main node inside its area (egress 0), else its nearest node.
+
+    Returns ``(target, node, egress_min, reachable)``: link arrays sorted by target, and
+    which targets have a link (nearest node within ``max_snap_m`` of the area).
+    """
+    nearest, dist = snap(network, txy, max_snap_m=np.inf)
+    gap_m = np.maximum(dist - radius_m, 0.0)
+    reachable = gap_m <= settings.max_snap_m
+    tree, main = network.main_tree, network.main_nodes
+    targets, nodes, egress = [], [], []
+    for j in np.flatnonzero(reachable):
+        inside = main[tree.query_ball_point(txy[j], r=radius_m[j])] if radius_m[j] > 0 else np.zeros(0, np.int64)
+        if inside.size:
+            targets.append(np.full(inside.size, j))
+            nodes.append(inside)
+            egress.append(np.zeros(inside.size))
+        else:
+            targets.append(np.array([j]))
+            nodes.append(np.array([nearest[j]]))
+            egress.append(_access_min(gap_m[j:j + 1], settings))
+    if not targets:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0), reachable
+    return (np.concatenate(targets).astype(np.int64), np.concatenate(nodes).astype(np.int64),
+            np.concatenate(egress), reachable)
 
 
 def travel_times(
@@ -167,7 +212,9 @@ def travel_times(
     pandas.DataFrame
         Aligned to ``origins.index``: ``travel_time_min`` (float minutes, NaN when
         unreachable), ``target`` (centralort name, None when unreachable),
-        ``target_id``, ``snap_dist_m`` (metres to the origin's network node).
+        ``target_id``, ``snap_dist_m`` (straight-line metres to the origin's network
+        node), ``access_m`` (the access leg in metres of road: straight line x
+        detour factor; 0 inside a target) and ``access_min`` (its minutes).
 
     Raises
     ------
@@ -184,8 +231,10 @@ def travel_times(
     Notes
     -----
     time = access leg (straight line to the nearest node of the largest strongly
-    connected component at ``access_speed_kph``) + ``speed_factor`` x network time +
-    egress leg of the target (likewise).  All origins are served by a single
+    connected component x ``access_detour_factor`` at ``access_speed_kph``) +
+    ``speed_factor`` x network time + egress leg into the target (0 at a node inside
+    its area, ``radius_m``; else likewise to its edge).  A point inside an allowed
+    target's area has arrived (0 minutes).  All origins are served by a single
     ``scipy.sparse.csgraph.dijkstra(..., min_only=True)`` on the reversed graph, from
     one virtual source per target carrying its egress time (one run per kommun in
     ``own`` mode), instead of one search per origin.
@@ -193,7 +242,8 @@ def travel_times(
     Examples
     --------
     Three nodes 1 km apart on a line at 60 km/h (1 min per edge), a centralort on the
-    last node and an origin 500 m off the first one (1 min at 30 km/h):
+    last node and an origin 500 m off the first one (500 m x detour 1.3 = 650 m at
+    50 km/h: 0.78 min):
 
     >>> from landuse.network import network_from_edges
     >>> net = network_from_edges([0, 1000, 2000], [0, 0, 0], [0, 1, 1, 2], [1, 0, 2, 1], [1.0] * 4, source="line")
@@ -201,7 +251,7 @@ def travel_times(
     >>> centralort = pts([(2000, 0)]).assign(name="Luleå", kommun_code="2580")
     >>> travel_times(net, pts([(0, 500)]), centralort)[["travel_time_min", "target"]]
        travel_time_min target
-    0              3.0  Luleå
+    0             2.78  Luleå
     """
     settings = resolve(settings)
     mode = _parse_target(target)
@@ -210,10 +260,10 @@ def travel_times(
     n_orig = oxy.shape[0]
     if len(targets) == 0:
         raise NetworkError("No centralort targets were given. Pass a --centralorter layer with points.")
-    speed = _speed_m_per_min(settings)
     factor = settings.speed_factor
-    t_node, t_dist = snap(network, txy, max_snap_m=settings.max_snap_m)
-    t_ok = t_node >= 0
+    radius = (pd.to_numeric(targets["radius_m"], errors="coerce").fillna(0).to_numpy(dtype=float)
+              if "radius_m" in targets.columns else np.zeros(len(targets)))
+    link_t, link_node, link_egress, t_ok = _target_links(network, txy, radius, settings)
     names = targets["name"].astype(object).to_numpy() if "name" in targets.columns else np.array([None] * len(targets))
     tids = (targets["target_id"].astype(str).to_numpy() if "target_id" in targets.columns
             else np.arange(len(targets)).astype(str))
@@ -240,13 +290,12 @@ def travel_times(
             f"{int((~o_ok).sum())} of {n_orig} origins are farther than {settings.max_snap_m:g} m from the road "
             "network; they are kept and reported unreachable.", PartialLossWarning, stacklevel=2,
         )
-    access_min = o_dist / speed
-    egress_min = t_dist / speed
+    access_min = _access_min(o_dist, settings)
     time_min = np.full(n_orig, np.nan)
     winner = np.full(n_orig, -1, dtype=np.int64)
     rev = network.reversed_minutes
     if mode == "any":
-        groups = [(np.flatnonzero(t_ok), o_ok)]
+        groups = [(np.flatnonzero(t_ok), np.ones(n_orig, dtype=bool))]
     else:
         if "kommun_code" not in origins.columns or "kommun_code" not in targets.columns:
             which = "origins" if "kommun_code" not in origins.columns else "targets"
@@ -265,7 +314,7 @@ def travel_times(
             if tgt.size == 0:
                 orphan |= members
                 continue
-            groups.append((tgt, members & o_ok))
+            groups.append((tgt, members))
         if orphan.any():
             warnings.warn(
                 f"{int(orphan.sum())} of {n_orig} origins lie in a kommun without a reachable centralort among the "
@@ -274,19 +323,30 @@ def travel_times(
     for tgt, members in groups:
         if not members.any():
             continue
+        use = np.isin(link_t, tgt)
+        local = np.searchsorted(tgt, link_t[use])  # targets renumbered 0..len(tgt)-1, still sorted
         # network minutes are scaled by the factor afterwards; the egress leg is not
-        dist, src = _multi_source(rev, t_node[tgt], egress_min[tgt] / factor)
-        nodes = o_node[members]
-        time_min[members] = access_min[members] + factor * dist[nodes]
-        winner[members] = np.where(src[nodes] >= 0, tgt[np.maximum(src[nodes], 0)], -1)
+        dist, src = _multi_source(rev, local, link_node[use], link_egress[use] / factor, len(tgt))
+        routed = members & o_ok
+        nodes = o_node[routed]
+        time_min[routed] = access_min[routed] + factor * dist[nodes]
+        winner[routed] = np.where(src[nodes] >= 0, tgt[np.maximum(src[nodes], 0)], -1)
+        # someone inside a centralort's area has reached it: no trip at all
+        for j in tgt[radius[tgt] > 0]:
+            inside = members & (np.hypot(*(oxy - txy[j]).T) <= radius[j])
+            time_min[inside] = 0.0
+            winner[inside] = j
     reached = np.isfinite(time_min) & (winner >= 0)
     time_min[~reached] = np.nan
+    inside_any = reached & (time_min == 0) & ~np.isclose(access_min, 0)
     return pd.DataFrame(
         {
             "travel_time_min": time_min,
             "target": _labels(names, winner),
             "target_id": _labels(tids, winner),
             "snap_dist_m": o_dist,
+            "access_m": np.where(inside_any, 0.0, o_dist * settings.access_detour_factor),
+            "access_min": np.where(inside_any, 0.0, access_min),
         },
         index=origins.index,
     )
@@ -350,26 +410,30 @@ def isochrones(
     factor = settings.speed_factor
     minutes = [float(m) for m in minutes]
     txy = _xy(targets, "targets")
-    t_node, t_dist = snap(network, txy, max_snap_m=settings.max_snap_m)
+    radius_t = (pd.to_numeric(targets["radius_m"], errors="coerce").fillna(0).to_numpy(dtype=float)
+                if "radius_m" in targets.columns else np.zeros(len(targets)))
+    link_t, link_node, link_egress, t_ok = _target_links(network, txy, radius_t, settings)
+    reach_m_per_min = speed / settings.access_detour_factor  # straight-line metres per minute off the network
     names = targets["name"].astype(object).to_numpy() if "name" in targets.columns else np.array([None] * len(targets))
     tids = (targets["target_id"].astype(str).to_numpy() if "target_id" in targets.columns
             else np.arange(len(targets)).astype(str))
     codes = (targets["kommun_code"].astype(object).to_numpy() if "kommun_code" in targets.columns
              else np.array([None] * len(targets)))
-    if (t_node < 0).any():
+    if not t_ok.all():
         warnings.warn(
-            f"{int((t_node < 0).sum())} of {len(targets)} centralorter are farther than {settings.max_snap_m:g} m "
+            f"{int((~t_ok).sum())} of {len(targets)} centralorter are farther than {settings.max_snap_m:g} m "
             "from the road network; they get no isochrone.", PartialLossWarning, stacklevel=2,
         )
     rows = []
     top = max(minutes) if minutes else 0.0
-    for j in np.flatnonzero(t_node >= 0):
-        dist, _ = _multi_source(network.reversed_minutes, t_node[j:j + 1], t_dist[j:j + 1] / speed / factor,
-                                limit=top / factor)
+    for j in np.flatnonzero(t_ok):
+        mine = link_t == j
+        dist, _ = _multi_source(network.reversed_minutes, np.zeros(int(mine.sum()), np.int64), link_node[mine],
+                                link_egress[mine] / factor, 1, limit=top / factor)
         total = factor * dist
         for threshold in minutes:
             inside = np.flatnonzero(total <= threshold)
-            radius = np.minimum((threshold - total[inside]) * speed, settings.max_snap_m)
+            radius = np.minimum((threshold - total[inside]) * reach_m_per_min, settings.max_snap_m)
             keep = radius > 0
             inside, radius = inside[keep], radius[keep]
             if inside.size:
@@ -382,6 +446,8 @@ def isochrones(
                 shape = shapely.union_all(discs)
             else:
                 shape = shapely.Polygon()
+            if radius_t[j] > 0:  # the centralort's own area is reached by definition
+                shape = shapely.union(shape, shapely.buffer(shapely.Point(*txy[j]), radius_t[j], quad_segs=8))
             rows.append({
                 "target_id": tids[j], "centralort": names[j], "kommun_code": codes[j],
                 "minutes": int(threshold) if threshold.is_integer() else threshold,
@@ -399,27 +465,48 @@ class CarResult:
     Attributes
     ----------
     origins : geopandas.GeoDataFrame
-        The ``origins`` output layer: ``origin_id, kommun_code, population,
-        travel_time_min, target`` + point geometry, EPSG:3006.
+        The ``origins`` output layer, one row per origin: :data:`ORIGIN_LAYER_COLUMNS`
+        (``travel_time_min`` is the population-weighted median of its points,
+        ``share_within`` the share of its people within 60 minutes, ``access_m`` and
+        ``access_min`` the mean access leg) + point geometry, EPSG:3006.
+    points : geopandas.GeoDataFrame
+        The ``origin_points`` layer: one row per routed point
+        (:func:`landuse.indicator.origin_points`), :data:`POINT_LAYER_COLUMNS`.
     table : pandas.DataFrame
-        :func:`landuse.indicator.indicator_table` of the run.
+        :func:`landuse.indicator.indicator_table` of the points.
     isochrones : geopandas.GeoDataFrame
         :func:`isochrones` of the centralorter.
     network : RoadNetwork
     target_mode : str
     unreachable : int
-        Origins without a travel time.
+        Points without a travel time.
     default_origins : bool
         True when the origins are the embedded tätorter (see ``coverage``).
     """
 
     origins: gpd.GeoDataFrame
+    points: gpd.GeoDataFrame
     table: pd.DataFrame
     isochrones: gpd.GeoDataFrame
     network: RoadNetwork
     target_mode: str
     unreachable: int
     default_origins: bool
+    #: The access model of the run: ``detour`` factor, ``speed_kph`` and ``max_m`` (metres).
+    access: dict = field(default_factory=dict)
+
+    @property
+    def access_dominated(self) -> pd.Series:
+        """Points whose access leg is more than half their travel time (the figure is approximate)."""
+        return self.points["approximate"].astype(bool)
+
+
+def access_dominated(travel_time_min: pd.Series, access_min: pd.Series) -> np.ndarray:
+    """True where the access leg is more than half the travel time: the access model dominates the figure."""
+    time = np.asarray(travel_time_min, dtype=float)
+    access = np.asarray(access_min, dtype=float)
+    with np.errstate(invalid="ignore"):
+        return (time > 0) & (access > 0.5 * time)
 
 
 def car_accessibility(
@@ -440,26 +527,47 @@ def car_accessibility(
     Parameters
     ----------
     network : RoadNetwork or path, optional
-        Default: the GTFS demo stand-in (:func:`landuse.network.network_from_gtfs`,
-        schematic).  A path is read with :func:`landuse.network.network_from_file`.
+        Default: Lantmäteriet's Topografi 250 main roads
+        (:func:`landuse.network.network_from_main_roads`).  A path is read with
+        :func:`landuse.network.network_from_file`.
     origins : GeoDataFrame or path, optional
-        Population points or polygons; default the embedded SCB tätorter 2020.  A
-        frame needs ``origin_id``, ``kommun_code`` and ``population``.
+        Population points or polygons; default the embedded SCB tätorter 2020, each
+        spread over a disc of its land area (:func:`landuse.indicator.origin_points`).
+        A frame needs ``origin_id``, ``kommun_code`` and ``population`` (and may
+        carry ``radius_m``).
     centralorter : GeoDataFrame or path, optional
-        Default the embedded 14 centralorter.
+        Default the embedded 14 centralorter, each reached anywhere in its area.
     minutes : sequence of float
         Indicator thresholds (minutes).
     isochrone_minutes : sequence of float
         Isochrone thresholds (minutes).
     target : {"any", "own"}
+
+    Notes
+    -----
+    Access model: a point reaches the network at its nearest node, along the straight
+    line x ``Settings.access_detour_factor`` at ``Settings.access_speed_kph`` (the
+    smaller roads a main-road network leaves out), up to ``Settings.max_snap_m``; the
+    same leg leads from the network into a centralort whose area holds no node.
+    Where the access leg is more than half a point's time the figure is approximate
+    (:attr:`CarResult.access_dominated`).
     """
-    from landuse.indicator import indicator_table, load_centralorter, load_origins
-    from landuse.network import network_from_file, network_from_gtfs
+    from landuse.indicator import (
+        indicator_table,
+        load_centralorter,
+        load_origins,
+        origin_points,
+        summarise_points,
+    )
+    from landuse.network import network_from_file, network_from_main_roads
 
     settings = resolve(settings)
     mode = _parse_target(target)
     if network is None:
-        network = network_from_gtfs(settings=settings)
+        with warnings.catch_warnings():
+            # the embedded network's unconnected pieces are known; summary_lines states them
+            warnings.simplefilter("ignore", PartialLossWarning)
+            network = network_from_main_roads(settings=settings)
     elif not isinstance(network, RoadNetwork):
         network = network_from_file(network, speed_column=speed_column, oneway_column=oneway_column,
                                     settings=settings)
@@ -468,54 +576,83 @@ def car_accessibility(
         origins = load_origins(origins, population_column=population_column, settings=settings)
     if not isinstance(centralorter, gpd.GeoDataFrame):
         centralorter = load_centralorter(centralorter, settings=settings)
-    times = travel_times(network, origins, centralorter, target=mode, settings=settings)
+    origins = origins.to_crs(WORK_CRS)
+    if (origins.geom_type != "Point").any():
+        origins = origins.set_geometry(origins.geometry.centroid)
+    points = origin_points(origins)
+    times = travel_times(network, points, centralorter, target=mode, settings=settings)
     with warnings.catch_warnings():
         # travel_times has already reported centralorter beyond max_snap_m
         warnings.simplefilter("ignore", PartialLossWarning)
         iso = isochrones(network, centralorter, isochrone_minutes, settings=settings)
-    layer = gpd.GeoDataFrame(
+    point_layer = gpd.GeoDataFrame(
         {
-            "origin_id": origins["origin_id"].astype(str).to_numpy(),
-            "kommun_code": origins["kommun_code"].astype(object).to_numpy(),
-            "population": pd.to_numeric(origins["population"]).to_numpy(dtype=float),
+            "point_id": points["point_id"].astype(str).to_numpy(),
+            "origin_id": points["origin_id"].astype(str).to_numpy(),
+            "kommun_code": points["kommun_code"].astype(object).to_numpy(),
+            "population": pd.to_numeric(points["population"]).to_numpy(dtype=float),
             "travel_time_min": times["travel_time_min"].to_numpy(dtype=float),
             "target": np.asarray(times["target"].astype(object).where(times["target"].notna(), None)),
+            "access_m": times["access_m"].to_numpy(dtype=float),
+            "access_min": times["access_min"].to_numpy(dtype=float),
         },
-        geometry=origins.geometry.to_crs(WORK_CRS).to_numpy(),
+        geometry=points.geometry.to_numpy(),
         crs=WORK_CRS,
     )
-    if (layer.geom_type != "Point").any():
-        layer = layer.set_geometry(layer.geometry.centroid)
-    table = indicator_table(layer, minutes, settings=settings)
-    return CarResult(origins=layer, table=table, isochrones=iso, network=network, target_mode=mode,
-                     unreachable=int(layer["travel_time_min"].isna().sum()), default_origins=default_origins)
+    point_layer["approximate"] = access_dominated(point_layer["travel_time_min"], point_layer["access_min"])
+    table = indicator_table(point_layer, minutes, settings=settings)
+    summary = summarise_points(point_layer, origins, extra=("access_m", "access_min"))
+    if "name" not in summary.columns:
+        summary["name"] = None
+    if "radius_m" not in summary.columns:
+        summary["radius_m"] = 0.0
+    layer = gpd.GeoDataFrame(summary[ORIGIN_LAYER_COLUMNS], geometry=summary.geometry.to_numpy(), crs=WORK_CRS)
+    return CarResult(origins=layer, points=point_layer[POINT_LAYER_COLUMNS + ["geometry"]], table=table,
+                     isochrones=iso, network=network, target_mode=mode,
+                     unreachable=int(point_layer["travel_time_min"].isna().sum()), default_origins=default_origins,
+                     access={"detour": settings.access_detour_factor, "speed_kph": settings.access_speed_kph,
+                             "max_m": settings.max_snap_m})
 
 
 def write_car_outputs(result: CarResult, out_dir: str | Path) -> list[Path]:
-    """Write ``access_car.csv`` and ``access_car.gpkg`` (layers ``origins``, ``isochrones``) atomically.
+    """Write ``access_car.csv`` and ``access_car.gpkg`` atomically.
+
+    The GeoPackage holds the layers ``origins`` (one row per origin), ``origin_points``
+    (one row per routed point), ``isochrones`` and ``network`` (the edges of the road
+    network used: ``length_m, speed_kph, travel_time_min, road, source``; see
+    :func:`landuse.network.network_edges`).
 
     Returns
     -------
     list of Path
         The two files.  Each GeoPackage layer carries a description naming the
-        network (and "APPROXIMATE/SCHEMATIC" for the stand-in).
+        network (and "APPROXIMATE/SCHEMATIC" for the GTFS stand-in).
     """
     from landuse._io import atomic_path, write_csv
+    from landuse.network import network_edges
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     csv_path = write_csv(result.table, out_dir / "access_car.csv")
     gpkg_path = out_dir / "access_car.gpkg"
     flag = "APPROXIMATE/SCHEMATIC stand-in network. " if result.network.schematic else ""
+    from landuse.indicator import ORIGIN_MODEL
+
+    model = ORIGIN_MODEL if result.default_origins else "origins as given"
+    network = (f"{model}; network: {result.network.source}; access: straight line x {result.access['detour']:g} "
+               f"at {result.access['speed_kph']:g} km/h, at most {result.access['max_m']:g} m")
     descriptions = {
-        "origins": f"{flag}Car travel time (min) to the centralort (target={result.target_mode}); "
-                   f"network: {result.network.source}",
-        "isochrones": f"{flag}Areas within N minutes of each centralort by car; network: {result.network.source}",
+        "origins": f"{flag}Car travel time (min) to the centralort (target={result.target_mode}), per origin; {network}",
+        "origin_points": f"{flag}Car travel time (min) per point of an origin's area, with the access leg; {network}",
+        "isochrones": f"{flag}Areas within N minutes of each centralort by car; {network}",
+        "network": f"{flag}Road network edges used; {network}",
     }
+    layers = (("origins", result.origins), ("origin_points", result.points), ("isochrones", result.isochrones),
+              ("network", network_edges(result.network)))
     with atomic_path(gpkg_path) as tmp:
-        for name, frame in (("origins", result.origins), ("isochrones", result.isochrones)):
+        for name, frame in layers:
             frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio",
-                          layer_options={"DESCRIPTION": descriptions[name][:255]})
+                          layer_options={"DESCRIPTION": descriptions[name][:1000]})
     return [csv_path, gpkg_path]
 
 
@@ -535,7 +672,7 @@ def summary_lines(result: CarResult, *, threshold: float = 60, settings: Setting
     Every line whose figures rest on schematic input (the GTFS stand-in network) ends
     in "[schematisk]"; the coverage line (SCB tätorter and population) never does.
     """
-    from landuse.indicator import COUNTY_CODE, coverage_table
+    from landuse.indicator import COUNTY_CODE, bounds_text, coverage_table, share_bounds
 
     mark = " [schematisk]" if _car_schematic(result) else ""
     lines = []
@@ -543,7 +680,9 @@ def summary_lines(result: CarResult, *, threshold: float = 60, settings: Setting
         lines.append(f"network: {result.network.source}. Pass --network (OSM or NVDB/Pipos) for real figures."
                      f"{mark}")
     else:
-        lines.append(f"network: {result.network.source}")
+        dropped = getattr(result.network, "dropped_km", 0.0)
+        lines.append(f"network: {result.network.source}"
+                     + (f" ({dropped:,.1f} km of road not connected to it left out)" if dropped else ""))
     table = result.table
     rows = table[table["minutes"] == threshold]
     if rows.empty:
@@ -551,19 +690,28 @@ def summary_lines(result: CarResult, *, threshold: float = 60, settings: Setting
         rows = table[table["minutes"] == threshold]
     label = f"{threshold:g}"
     target = "nearest centralort" if result.target_mode == "any" else "own kommun's centralort"
+    if result.default_origins:
+        rows = share_bounds(rows, settings)
     county = rows[rows["kommun_code"] == COUNTY_CODE]
+    people = "tätort people" if result.default_origins else "people"
     if len(county):
         c = county.iloc[0]
         lines.append(
-            f"county {COUNTY_CODE} {c['kommun']}: {_pct(c['share_within'])} of {c['population']:,.0f} people reach "
-            f"the {target} within {label} min by car"
+            f"county {COUNTY_CODE} {c['kommun']}: {_pct(c['share_within'])} of {c['population']:,.0f} {people} reach "
+            f"the {target} within {label} min by car{bounds_text(c)}"
             + (" (approximate, schematic network)" if result.network.schematic else "") + mark
         )
     for _, row in rows[rows["kommun_code"] != COUNTY_CODE].iterrows():
         lines.append(f"  {row['kommun_code']} {row['kommun']:<12} {_pct(row['share_within']):>8} of "
-                     f"{row['population']:>8,.0f}{mark}")
+                     f"{row['population']:>8,.0f}{bounds_text(row)}{mark}")
+    approximate = result.access_dominated
+    if approximate.any():
+        weight = result.points.loc[approximate, "population"].sum()
+        lines.append(f"approximate: {weight:,.0f} people live where the access leg off the road network is more than "
+                     f"half the trip (straight line x {resolve(settings).access_detour_factor:g} at "
+                     f"{resolve(settings).access_speed_kph:g} km/h)")
     if result.unreachable:
-        lines.append(f"{result.unreachable} of {len(result.origins)} origins are unreachable "
+        lines.append(f"{result.unreachable} of {len(result.points)} points are unreachable "
                      f"(beyond --max-snap-m or no centralort); counted as not within{mark}")
     if result.default_origins:
         cov = coverage_table(result.origins, settings)
@@ -578,10 +726,10 @@ def summary_lines(result: CarResult, *, threshold: float = 60, settings: Setting
 
 
 def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: the car indicator on the embedded data (GTFS stand-in network, tätorter, centralorter).
+    """Demo step: the car indicator on the embedded data (Lantmäteriet main roads, tätorter, centralorter).
 
     Writes ``access_car.csv`` and ``access_car.gpkg`` into ``out_dir`` and returns the
-    lines to print: the stand-in network named, the county and per-kommun shares
+    lines to print: the network named, the county and per-kommun shares
     within 60 minutes, and the tätort coverage.
     """
     settings = resolve(settings)

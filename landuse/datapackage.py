@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import hashlib
 import json
+import math
 import mimetypes
 import os
 import re
@@ -92,15 +93,18 @@ _FIELDS: dict[str, _Field] = {
                          "people", 0),
     "population_within": _Field("number", "People whose travel time to the centralort is at most `minutes`",
                                 "people", 0, derived=True),
-    "share_within": _Field("number", "population_within / population; empty where the population is 0", _SHARE,
-                           0, 1, derived=True),
+    "share_within": _Field("number", "Share of the people within the threshold: population_within / population in "
+                                     "the indicator tables; in an origins layer the share of the tätort's people "
+                                     "within 60 minutes; empty where the population is 0", _SHARE, 0, 1,
+                           derived=True),
     "plan_id": _Field("string", "Id of the planned area of the översiktsplan"),
     "use": _Field("string", "Planned use (ÖP-modell 2.1 mark- och vattenanvändning)"),
     "theme": _Field("string", "Interest theme"),
     "layer": _Field("string", "Catalogue layer (or file) the feature comes from"),
     "feature_id": _Field("string", "Id of the feature in its layer"),
     "feature_name": _Field("string", "Name of the interest feature"),
-    "name": _Field("string", "Name of the feature; schematic stand-ins end in \"(schematisk)\""),
+    "name": _Field("string", "Name of the feature (an origin: the tätort's SCB name); schematic stand-ins end in "
+                             "\"(schematisk)\""),
     "overlap_m2": _Field("number", "Area where the planned area overlaps the interest feature", "m²", 0,
                          derived=True),
     "share_of_plan_area": _Field("number", "overlap_m2 as a share of the planned area", _SHARE, 0, 1, derived=True),
@@ -112,16 +116,35 @@ _FIELDS: dict[str, _Field] = {
                     0, derived=True),
     "feature_ids": _Field("string", "layer:feature_id of every feature covering the face, ';'-separated"),
     "origin_id": _Field("string", "Id of the origin (tätort code or population cell)"),
-    "travel_time_min": _Field("number", "Travel time to the centralort; empty when unreachable", "minutes", 0,
-                              derived=True),
+    "travel_time_min": _Field("number", "Travel time to the centralort (an origin of several points: the "
+                                        "population-weighted median; a network edge: its travel time); empty when "
+                                        "unreachable", "minutes", 0, derived=True),
     "best_min": _Field("number", "Best travel time over the departure window; empty when unreachable", "minutes",
                        0, derived=True),
     "median_min": _Field("number", "Median travel time over the departure window; empty when unreachable",
                          "minutes", 0, derived=True),
-    "target": _Field("string", "Centralort reached (target_id)"),
+    "target": _Field("string", "Centralort reached (for an origin: the one most of its people reach)"),
     "target_id": _Field("string", "Id of the centralort"),
     "centralort": _Field("string", "Name of the centralort"),
     "mode": _Field("string", "Travel mode: car or transit"),
+    "point_id": _Field("string", "Id of a point of an origin's area, \"<origin_id>#<k>\" (the origin's people are "
+                                 "shared equally by its points, 250 m apart)"),
+    "radius_m": _Field("number", "Radius of the disc with the tätort's SCB land area that models it (0: a point)",
+                       "m", 0),
+    "access_m": _Field("number", "Car: length of the access leg between the point and its nearest network node, "
+                                 "straight line x Settings.access_detour_factor (an origin: population-weighted "
+                                 "mean of its points)", "m", 0, derived=True),
+    "access_min": _Field("number", "Car: time of the access leg at Settings.access_speed_kph (an origin: "
+                                   "population-weighted mean of its points)", "minutes", 0, derived=True),
+    "u": _Field("integer", "Network node index of one end of the edge (u < v)", minimum=0),
+    "v": _Field("integer", "Network node index of the other end of the edge", minimum=0),
+    "length_m": _Field("number", "Length of the road edge", "m", 0),
+    "speed_kph": _Field("number", "Free-flow speed on the edge (Topografi 250: typical posted limit of its klass)",
+                        "km/h", 0),
+    "road": _Field("string", "Road number (vägnummer, e.g. E4, 97); empty for unnumbered roads and for networks "
+                             "without numbers"),
+    "klass": _Field("string", "Lantmäteriet Topografi 250 road class: motorvag, motortrafikled, motesfri, landsvag"),
+    "source": _Field("string", "Source of the network the edge belongs to"),
 }
 
 
@@ -161,8 +184,10 @@ def _titles() -> dict[str, str]:
         "layers.gpkg": "Every embedded catalogue layer, one GeoPackage layer each",
         CONFLICT_FILES["gpkg"]: "Målkonflikter: overlay faces and the per-kommun pair table",
         CONFLICT_FILES["tif"]: "Målkonflikt score grid (float32, nodata -1 outside the kommuner)",
-        "access_car.gpkg": "Car accessibility: origins with travel times, isochrones",
-        "access_transit.gpkg": "Public-transport accessibility: origins with travel times, isochrones",
+        "access_car.gpkg": "Car accessibility: origins (tätorter as areas) and their points with travel times, "
+                           "isochrones, the road network used",
+        "access_transit.gpkg": "Public-transport accessibility: origins (tätorter as areas) and their points with "
+                               "travel times, isochrones",
         OP_FILES["gpkg"]: "Översiktsplan check: overlaps of planned areas and interest features",
         "strukturbild.html": "Strukturbild: interactive map (Leaflet inlined)",
         "rapport.md": "Report (Markdown)",
@@ -269,13 +294,64 @@ def _contract_schema(contract: _Contract) -> dict[str, Any]:
     return schema
 
 
-def _csv_resource(path: Path, name: str, contract: _Contract | None) -> dict[str, Any]:
+#: CSV outputs whose shares are over the origins' people only, so their coverage is stated.
+_INDICATOR_FILES = ("access_car.csv", "access_transit.csv")
+_COVERAGE_TEXT = (
+    "share_within is the share of the people at the origins (by default the SCB tätorter, about 83 % of the "
+    "county's inhabitants); over the whole population (SCB, 31 Dec 2020) the share lies between share_lower, "
+    "if nobody outside the origins reaches the centralort, and share_upper, if everybody outside them does."
+)
+
+
+def _json_number(value: Any) -> float | int | None:
+    """A JSON-safe number: NaN and infinities become null, whole floats stay floats."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _coverage(path: Path, settings: Any = None) -> dict[str, Any] | None:
+    """The ``coverage`` property of an indicator CSV: per row, the share and its bounds over everybody.
+
+    The bounds come from :func:`landuse.indicator.share_bounds` on the file as written;
+    None when the file does not hold the indicator columns (it is then described, not read).
+    """
+    import pandas as pd
+
+    from landuse.indicator import INDICATOR_COLUMNS, share_bounds
+
+    try:
+        table = pd.read_csv(path, dtype={"kommun_code": str})
+        if not set(INDICATOR_COLUMNS) <= set(table.columns):
+            return None
+        for column in ("minutes", "population", "population_within", "share_within"):
+            table[column] = pd.to_numeric(table[column], errors="coerce")
+        bounded = share_bounds(table, settings)
+    except (OSError, ValueError, pd.errors.ParserError):
+        return None
+    rows = []
+    for row in bounded.itertuples(index=False):
+        rows.append({"kommun_code": str(row.kommun_code), "kommun": None if pd.isna(row.kommun) else str(row.kommun),
+                     "minutes": _json_number(row.minutes), "population": _json_number(row.population),
+                     "population_total": _json_number(row.population_total),
+                     "share_within": _json_number(row.share_within), "share_lower": _json_number(row.share_lower),
+                     "share_upper": _json_number(row.share_upper)})
+    return {"description": _COVERAGE_TEXT,
+            "populationTotal": "SCB population per kommun, 31 Dec 2020 (landuse/data/kommun_folkmangd.csv)",
+            "unit": _SHARE, "rows": rows}
+
+
+def _csv_resource(path: Path, name: str, contract: _Contract | None, settings: Any = None) -> dict[str, Any]:
     """A tabular resource: the contract's schema for a known output, else one inferred from the file."""
     resource = _base_resource(path, name)
     resource.update(type="table", profile="tabular-data-resource", encoding="utf-8")
     if contract is not None:
         resource["title"] = contract.title
         resource["schema"] = _contract_schema(contract)
+        if path.name in _INDICATOR_FILES and (coverage := _coverage(path, settings)) is not None:
+            resource["coverage"] = coverage
     else:
         resource["description"] = "CSV not written by a landuse engine; schema inferred from its header and values"
         resource["schema"] = _inferred_schema(path)
@@ -365,7 +441,7 @@ def _schematic_figures(resource: dict[str, Any]) -> list[str]:
     return [f["name"] for f in fields if (known := _FIELDS.get(f["name"])) is not None and known.derived]
 
 
-def _resources(folder: Path) -> list[dict[str, Any]]:
+def _resources(folder: Path, settings: Any = None) -> list[dict[str, Any]]:
     """Describe every file of ``folder``; GeoPackages first give the evidence their companions use."""
     files = _files(folder)
     contracts = _csv_contracts()
@@ -380,7 +456,7 @@ def _resources(folder: Path) -> list[dict[str, Any]]:
             described[path.name] = _gpkg_resource(path, names[path.name])
             direct[path.name] = _gpkg_evidence(described[path.name])
         elif fmt == "csv":
-            described[path.name] = _csv_resource(path, names[path.name], contracts.get(path.name))
+            described[path.name] = _csv_resource(path, names[path.name], contracts.get(path.name), settings)
         elif fmt in {"tif", "tiff"}:
             described[path.name] = _tif_resource(path, names[path.name])
         else:
@@ -444,6 +520,20 @@ def _sources(specs: list[Any], any_schematic: bool) -> list[dict[str, Any]]:
     return out
 
 
+def _network_sources(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A source for Lantmäteriet's main roads when a GeoPackage layer says the run used them (no catalogue layer)."""
+    from landuse.network import MAIN_ROAD_SOURCE
+
+    used = [r["path"] for r in resources
+            if any(MAIN_ROAD_SOURCE in (layer.get("description") or "") for layer in r.get("layers", []))]
+    if not used:
+        return []
+    return [{"title": f"© Lantmäteriet, Topografi 250 Nedladdning vektor: {MAIN_ROAD_SOURCE} (car network)",
+             "licence": "CC0 1.0, © Lantmäteriet",
+             "path": "https://www.lantmateriet.se/sv/geodata/vara-produkter/produktlista/topografi-250-nedladdning-vektor/",
+             "files": used, "schematic": False}]
+
+
 def _schematic_statement(resources: list[dict[str, Any]]) -> str:
     """One sentence naming every schematic file, its schematic figures and why."""
     flagged = [r for r in resources if r["schematic"]]
@@ -458,7 +548,8 @@ def _schematic_statement(resources: list[dict[str, Any]]) -> str:
             + "; ".join(parts) + ". Every other file rests on real inputs only.")
 
 
-def describe_folder(folder: str | os.PathLike[str], *, title: str | None = None) -> dict[str, Any]:
+def describe_folder(folder: str | os.PathLike[str], *, title: str | None = None,
+                    settings: Any = None) -> dict[str, Any]:
     """The Data Package descriptor of an output folder, without writing it.
 
     Parameters
@@ -467,21 +558,25 @@ def describe_folder(folder: str | os.PathLike[str], *, title: str | None = None)
         Folder holding the outputs of one or more landuse runs.
     title : str, optional
         Package title (default "landuse outputs").
+    settings : landuse.settings.Settings, optional
+        Where SCB's population per kommun is read for the coverage bounds.
 
     Returns
     -------
     dict
         Data Package v1 descriptor: ``resources`` (one per file; CSV contracts with
         Table Schemas whose numeric fields carry a ``unit`` — km², m², minutes,
-        people, share 0–1), ``licenses``, ``sources``, ``created``, ``crs`` and the
-        schematic properties ``schematic``, ``schematicResources`` and
-        ``schematicStatement``.
+        people, share 0–1; the accessibility tables with ``coverage``: per row the
+        share over the origins and its bounds ``share_lower``/``share_upper`` over
+        the whole population, from :func:`landuse.indicator.share_bounds`),
+        ``licenses``, ``sources``, ``created``, ``crs`` and the schematic properties
+        ``schematic``, ``schematicResources`` and ``schematicStatement``.
     """
     import landuse
     from landuse.layers import catalogue
     from landuse.settings import WORK_CRS
 
-    resources = _resources(Path(folder))
+    resources = _resources(Path(folder), settings)
     specs = list(catalogue().values())
     flagged = [r["name"] for r in resources if r["schematic"]]
     return {
@@ -494,7 +589,7 @@ def describe_folder(folder: str | os.PathLike[str], *, title: str | None = None)
         "crs": WORK_CRS,
         "generator": f"landuse {landuse.__version__}",
         "licenses": _licences(specs),
-        "sources": _sources(specs, bool(flagged)),
+        "sources": _sources(specs, bool(flagged)) + _network_sources(resources),
         "schematic": bool(flagged),
         "schematicResources": flagged,
         "schematicStatement": _schematic_statement(resources),
@@ -502,7 +597,7 @@ def describe_folder(folder: str | os.PathLike[str], *, title: str | None = None)
     }
 
 
-def write_datapackage(folder: str | os.PathLike[str], *, title: str | None = None) -> Path:
+def write_datapackage(folder: str | os.PathLike[str], *, title: str | None = None, settings: Any = None) -> Path:
     """Describe every file of ``folder`` in ``folder/datapackage.json`` (Frictionless Data Package v1).
 
     Hidden files and an existing ``datapackage.json`` are left out.  The descriptor
@@ -514,6 +609,8 @@ def write_datapackage(folder: str | os.PathLike[str], *, title: str | None = Non
         Output folder, e.g. the staging folder of one run.
     title : str, optional
         Package title (default "landuse outputs").
+    settings : landuse.settings.Settings, optional
+        Passed to :func:`describe_folder`.
 
     Returns
     -------
@@ -523,7 +620,7 @@ def write_datapackage(folder: str | os.PathLike[str], *, title: str | None = Non
     from landuse._io import write_text
 
     folder = Path(folder)
-    descriptor = describe_folder(folder, title=title)
+    descriptor = describe_folder(folder, title=title, settings=settings)
     target = folder / DATAPACKAGE_NAME
     write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n", target)
     return target

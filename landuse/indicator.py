@@ -24,7 +24,7 @@ from landuse.errors import (
     PartialLossWarning,
 )
 from landuse.layers import STANDARD_COLUMNS, load_layer
-from landuse.settings import Settings, resolve
+from landuse.settings import WORK_CRS, Settings, resolve
 
 __all__ = [
     "COUNTY_CODE",
@@ -34,12 +34,23 @@ __all__ = [
     "assign_kommun",
     "indicator_table",
     "kommun_names",
+    "origin_points",
+    "summarise_points",
+    "ORIGIN_CELL_M",
+    "ORIGIN_MODEL",
     "normalise_kommun_codes",
     "coverage_table",
+    "share_bounds",
+    "bounds_text",
     "TargetMode",
 ]
 
 COUNTY_CODE = "25"
+#: Spacing in metres of the points that spread a tätort's people over its area.
+ORIGIN_CELL_M = 250.0
+#: How the embedded origins and targets are modelled, for output descriptions.
+ORIGIN_MODEL = (f"origins: SCB tätorter 2020 as discs of their land area, people on a {ORIGIN_CELL_M:g} m grid; "
+                "targets: centralorter reached anywhere in their disc")
 INDICATOR_COLUMNS = ["kommun_code", "kommun", "minutes", "population", "population_within", "share_within"]
 TargetMode = Literal["any", "own"]
 
@@ -106,7 +117,9 @@ def load_origins(
     geopandas.GeoDataFrame
         EPSG:3006 points (polygons reduced to centroids) with ``origin_id`` (str),
         ``name``, ``kommun_code`` (str, from a ``kommun_code`` column when present,
-        else by spatial join), ``population`` (float, >= 0).  Only origins in one
+        else by spatial join), ``population`` (float, >= 0), ``radius_m`` (the
+        embedded tätorter: radius of a disc of their SCB land area, see
+        :func:`origin_points`; a user's file: 0, as given).  Only origins in one
         of the county's kommuner: the others (another county's ``kommun_code``, or
         a point more than 10 km from every kommun) are left out with one
         :class:`~landuse.errors.PartialLossWarning` giving their count and head count.
@@ -146,12 +159,127 @@ def load_origins(
             "name": frame["name"].to_numpy(),
             "kommun_code": kommun.to_numpy(dtype=object),
             "population": population.to_numpy(dtype=float),
+            # the embedded tätorter are areas (SCB's land area); a user's points and cells stay as given
+            "radius_m": _disc_radius_m(frame) if path is None else 0.0,
         },
         geometry=frame.geometry.centroid.to_numpy() if (frame.geom_type != "Point").any() else frame.geometry.to_numpy(),
         crs=frame.crs,
     )
     if len(out) == 0:
         raise EmptyLayerError(f"`{display}` holds no origins.")
+    return out
+
+
+def _disc_radius_m(frame: pd.DataFrame) -> np.ndarray:
+    """Radius in metres of a disc with the tätort's land area (SCB ``area``, hectares); 0 without one."""
+    if "area_ha" not in frame.columns:
+        return np.zeros(len(frame))
+    area_m2 = pd.to_numeric(frame["area_ha"], errors="coerce").fillna(0).clip(lower=0).to_numpy(dtype=float) * 1e4
+    return np.sqrt(area_m2 / np.pi)
+
+
+def origin_points(origins: gpd.GeoDataFrame, *, cell_m: float = ORIGIN_CELL_M) -> gpd.GeoDataFrame:
+    """Spread each origin's population over its area: the points the engines route from.
+
+    Parameters
+    ----------
+    origins : geopandas.GeoDataFrame
+        From :func:`load_origins`: ``origin_id``, ``kommun_code``, ``population`` and
+        ``radius_m`` (metres; 0 or missing = a point).
+    cell_m : float
+        Spacing in metres of the square grid of points inside each disc.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:3006 points: ``origin_id``, ``point_id`` (``"<origin_id>#<k>"``),
+        ``kommun_code``, ``population`` (the origin's head count shared equally by its
+        points, so the points of one origin sum to it) and the origin's other columns.
+
+    Notes
+    -----
+    SCB gives each tätort's land area but not its shape, so a tätort is modelled as a
+    disc of that area around SCB's point, with its people spread evenly over a grid of
+    ``cell_m`` spacing that includes the centre.  Travel times are then computed per
+    point, so a tätort can lie partly within 60 minutes, and a stop or road anywhere in
+    the built-up area serves it.  A disc smaller than one cell is its centre point.
+    """
+    origins = origins.to_crs(WORK_CRS) if origins.crs is not None and not origins.crs.equals(WORK_CRS) else origins
+    radius = (origins["radius_m"].fillna(0).to_numpy(dtype=float) if "radius_m" in origins.columns
+              else np.zeros(len(origins)))
+    x = origins.geometry.x.to_numpy()
+    y = origins.geometry.y.to_numpy()
+    owners, px, py = [], [], []
+    for i, r in enumerate(radius):
+        steps = int(r // cell_m)
+        offsets = np.arange(-steps, steps + 1) * cell_m
+        dx, dy = (g.ravel() for g in np.meshgrid(offsets, offsets))
+        inside = np.hypot(dx, dy) <= r
+        if not inside.any():
+            dx, dy, inside = np.zeros(1), np.zeros(1), np.ones(1, dtype=bool)
+        owners.append(np.full(int(inside.sum()), i))
+        px.append(x[i] + dx[inside])
+        py.append(y[i] + dy[inside])
+    owner = np.concatenate(owners) if owners else np.zeros(0, dtype=np.int64)
+    counts = np.bincount(owner, minlength=len(origins))
+    table = pd.DataFrame(origins.drop(columns=origins.geometry.name)).iloc[owner].reset_index(drop=True)
+    table["population"] = table["population"].to_numpy(dtype=float) / counts[owner]
+    rank = np.arange(len(owner)) - np.repeat(np.cumsum(counts) - counts, counts)
+    table.insert(1, "point_id", [f"{o}#{k}" for o, k in zip(table["origin_id"].astype(str), rank)])
+    return gpd.GeoDataFrame(table, geometry=gpd.points_from_xy(np.concatenate(px) if px else [],
+                                                               np.concatenate(py) if py else []), crs=WORK_CRS)
+
+
+def summarise_points(points: pd.DataFrame, origins: gpd.GeoDataFrame, *, threshold_min: float = 60.0,
+                     extra: tuple[str, ...] = ()) -> gpd.GeoDataFrame:
+    """One row per origin from its points' travel times.
+
+    Parameters
+    ----------
+    points : pandas.DataFrame
+        Per point: ``origin_id``, ``population``, ``travel_time_min`` (NaN = not
+        reached), ``target`` and the ``extra`` columns (numbers, e.g. ``access_m``).
+    origins : geopandas.GeoDataFrame
+        The origins the points came from (their geometry is kept).
+    threshold_min : float
+        Minutes for ``share_within``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``origins`` with ``travel_time_min`` (population-weighted median of its
+        points: half its people arrive within it; NaN when fewer than half are
+        reached), ``share_within`` (share of its people within ``threshold_min``),
+        ``target`` (the centralort most of its people reach) and the
+        population-weighted mean of each ``extra`` column.
+    """
+    times = points["travel_time_min"].to_numpy(dtype=float)
+    weights = points["population"].to_numpy(dtype=float)
+    rows = []
+    for origin_id, idx in points.groupby("origin_id", sort=False).indices.items():
+        t, w = times[idx], weights[idx]
+        if w.sum() <= 0:  # nobody lives there: the times still describe the place, unweighted
+            w = np.ones_like(w)
+        total = w.sum()
+        order = np.argsort(np.where(np.isfinite(t), t, np.inf), kind="stable")
+        reached = np.cumsum(np.where(np.isfinite(t[order]), w[order], 0.0))
+        half = np.searchsorted(reached, total / 2 - 1e-9) if total > 0 else len(order)
+        median = float(t[order][half]) if half < len(order) and np.isfinite(t[order][half]) else np.nan
+        within = float(w[np.isfinite(t) & (t <= threshold_min)].sum() / total)
+        targets = points["target"].iloc[idx]
+        weight_by_target = pd.Series(w).groupby(targets.to_numpy(), dropna=True).sum()
+        row = {"origin_id": origin_id, "travel_time_min": median, "share_within": within,
+               "target": weight_by_target.idxmax() if len(weight_by_target) else None}
+        for column in extra:
+            values = points[column].to_numpy(dtype=float)[idx]
+            ok = np.isfinite(values)
+            row[column] = float(np.average(values[ok], weights=w[ok])) if ok.any() and w[ok].sum() > 0 else np.nan
+        rows.append(row)
+    summary = pd.DataFrame(rows).set_index("origin_id")
+    out = origins.copy()
+    keys = out["origin_id"].astype(str)
+    for column in summary.columns:
+        out[column] = keys.map(summary[column]).to_numpy()
     return out
 
 
@@ -224,8 +352,10 @@ def load_centralorter(path: str | Path | None = None, *, source_crs: str | None 
     Returns
     -------
     geopandas.GeoDataFrame
-        EPSG:3006 points with ``target_id`` (str), ``name`` (the centralort's label)
-        and ``kommun_code`` (from a ``kommun_code`` column, else spatial join).
+        EPSG:3006 points with ``target_id`` (str), ``name`` (the centralort's label),
+        ``kommun_code`` (from a ``kommun_code`` column, else spatial join) and
+        ``radius_m``: the embedded centralorter are discs of their SCB land area
+        (arriving anywhere inside one reaches it); a user's targets are points (0).
     """
     settings = resolve(settings)
     if path is None:
@@ -235,7 +365,9 @@ def load_centralorter(path: str | Path | None = None, *, source_crs: str | None 
     kommun = frame["kommun_code"].astype(str) if "kommun_code" in frame.columns else assign_kommun(frame, settings)
     return gpd.GeoDataFrame(
         {"target_id": frame["feature_id"].astype(str).to_numpy(), "name": frame["name"].to_numpy(),
-         "kommun_code": kommun.to_numpy(dtype=object)},
+         "kommun_code": kommun.to_numpy(dtype=object),
+         # the embedded centralorter are built-up areas: arriving anywhere in one reaches it
+         "radius_m": _disc_radius_m(frame) if path is None else 0.0},
         geometry=frame.geometry.representative_point().to_numpy(),
         crs=frame.crs,
     )
@@ -300,8 +432,10 @@ def indicator_table(
                 "share_within": reached / total if total > 0 else np.nan,
             })
     table = pd.DataFrame(rows, columns=INDICATOR_COLUMNS)
-    # head counts stay whole numbers in the CSV (4673, not 4673.0) unless a grid holds fractions
+    # head counts stay whole numbers in the CSV (4673, not 4673.0) unless a grid holds fractions; a tätort's
+    # people shared over its points sum back to whole numbers up to float noise, which is rounded off
     for column in ("population", "population_within"):
+        table[column] = np.round(table[column].to_numpy(dtype=float), 6)
         if np.all(np.mod(table[column].to_numpy(), 1) == 0):
             table[column] = table[column].astype("int64")
     if not all(float(m).is_integer() for m in table["minutes"]):
@@ -332,3 +466,44 @@ def coverage_table(origins: pd.DataFrame, settings: Settings | None = None) -> p
     return out[["kommun_code", "kommun", "population_origins", "population_total", "coverage"]]
 
 
+
+
+def share_bounds(table: pd.DataFrame, settings: Settings | None = None) -> pd.DataFrame:
+    """Bounds of each indicator row's share over the WHOLE population, not only the origins'.
+
+    The tätorter hold about 83 % of the county's people; nothing is known of how the
+    others travel.  So beside the share over the tätort population, the share over
+    everybody lies between a lower bound (nobody outside the tätorter reaches) and an
+    upper bound (everybody outside them does).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :func:`indicator_table` output (``kommun_code``, ``population``,
+        ``population_within``, ``share_within``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``table`` with ``population_total`` (SCB, 31 Dec 2020), ``share_lower`` =
+        population_within / population_total and ``share_upper`` = (population_within
+        + population_total - population) / population_total; NaN where SCB has no total.
+    """
+    settings = resolve(settings)
+    totals = pd.read_csv(settings.data_dir / "kommun_folkmangd.csv", dtype={"kommun_code": str})
+    total = table["kommun_code"].astype(str).map(totals.set_index("kommun_code")["folkmangd_2020_12_31"])
+    out = table.copy()
+    out["population_total"] = total.to_numpy(dtype=float)
+    outside = np.clip(out["population_total"] - out["population"], 0, None)
+    out["share_lower"] = out["population_within"] / out["population_total"]
+    out["share_upper"] = (out["population_within"] + outside) / out["population_total"]
+    return out
+
+
+def bounds_text(row: pd.Series) -> str:
+    """``"; all 249,614 inhabitants: 82.9-99.8 %"`` for a :func:`share_bounds` row ("" without bounds)."""
+    lower = row.get("share_lower", np.nan)
+    if lower != lower:
+        return ""
+    return (f"; all {row['population_total']:,.0f} inhabitants: {100 * lower:.1f}-"
+            f"{100 * row['share_upper']:.1f} %")

@@ -219,7 +219,9 @@ def _spec_for_user_file(theme: Theme, settings: Settings) -> LayerSpec:
         id_columns += [c for c in candidates_of_spec if c not in id_columns]
     for candidates_of_spec in [spec.name_columns for spec in related] + [GENERIC_NAME_COLUMNS]:
         name_columns += [c for c in candidates_of_spec if c not in name_columns]
-    base = related[0] if related else None
+    # the riksintresse spec of the theme (it has a legal basis) names a user's file, not a
+    # reference layer of the same theme such as Lantmäteriet's military areas
+    base = next((spec for spec in related if spec.legal_basis), related[0] if related else None)
     return LayerSpec(
         name=theme.value,
         title=base.title if base else theme.value,

@@ -14,7 +14,7 @@ import re
 import tomllib
 import warnings
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from pathlib import Path
 from typing import Any, Mapping
@@ -78,20 +78,24 @@ INPUT_LABELS: dict[str, str] = {
     "gtfs": "GTFS-flöde",
 }
 
-_KINDS = ("kommuner", "theme", "conflicts", "isochrones", "origins", "strak", "tatorter", "centralorter")
+_KINDS = ("kommuner", "theme", "conflicts", "isochrones", "origins", "strak", "roads", "tatorter", "centralorter")
 _OVERLAY_KEYS = {
     "id", "kind", "label", "group", "input", "colour", "colours", "fill_opacity", "simplify_m", "show",
-    "theme", "minutes", "min_themes", "score_bins", "departure_bins", "widths",
+    "theme", "minutes", "min_themes", "score_bins", "departure_bins", "widths", "classes", "class_labels",
+    "width",
 }
 _SPEC_KEYS = {"title", "subtitle", "schematic_note", "gtfs", "overlay", "travel_time"}
-#: When an accessibility file carries no ``schematic`` column: the car network of the demo
-#: is a stand-in built from bus timetables (schematic), the transit feed is real.
+#: When an accessibility file carries neither a ``schematic`` column nor a network source
+#: label: nothing says the car network is real, so the car figures are marked; the
+#: transit feed is real.
 _SCHEMATIC_DEFAULT = {"car": True, "transit": False}
+#: Layers of an accessibility GeoPackage the map reads (``network``: the car engine's road edges).
+_ACCESS_LAYERS = ("origins", "isochrones", "network")
 _MODE_LABELS = {"car": "bil", "transit": "kollektivtrafik"}
 #: A CSS colour: #hex, a name, or rgb()/hsl() of numbers.  folium writes styles into the
 #: page's <script> with plain json.dumps, so a colour must not be able to hold markup.
 _CSS_COLOUR = re.compile(r"#[0-9a-fA-F]{3,8}|[a-zA-Z]{3,30}|(?:rgba?|hsla?)\([0-9.,%\s]+\)")
-_NUMBER_KEYS = ("fill_opacity", "simplify_m", "minutes", "min_themes")
+_NUMBER_KEYS = ("fill_opacity", "simplify_m", "minutes", "min_themes", "width")
 _NUMBER_LIST_KEYS = ("score_bins", "departure_bins", "widths")
 _WGS84 = "EPSG:4326"
 _COORD_DECIMALS = 5  # about 1 m: enough for a regional map, and halves the file size
@@ -109,7 +113,7 @@ class OverlaySpec:
     id : str
         Unique name, also the HTML class of the overlay.
     kind : str
-        Drawing code: kommuner, theme, conflicts, isochrones, origins, strak, tatorter, centralorter.
+        Drawing code: kommuner, theme, conflicts, isochrones, origins, strak, roads, tatorter, centralorter.
     label, group : str
         Swedish legend text and the legend section (Noder, Stråk, Områden, Tillgänglighet).
     input : str
@@ -118,6 +122,9 @@ class OverlaySpec:
         CSS colour of lines and fills.
     simplify_m : float
         Simplification tolerance in metres (EPSG:3006); 0 keeps every vertex.
+    classes, class_labels, colours, widths : tuple
+        ``roads``: the ``klass`` values of the network layer, their Swedish legend
+        labels, line colours and widths in pixels; other classes get ``colour`` and ``width``.
     """
 
     id: str
@@ -136,6 +143,9 @@ class OverlaySpec:
     score_bins: tuple[float, ...] = ()
     departure_bins: tuple[float, ...] = ()
     widths: tuple[float, ...] = ()
+    classes: tuple[str, ...] = ()
+    class_labels: tuple[str, ...] = ()
+    width: float = 1.5
 
 
 @dataclass(frozen=True)
@@ -246,12 +256,21 @@ def load_map_spec(path: str | Path | None = None, *, settings: Settings | None =
             problems.append(f"{where}: give one colour more than score_bins")
         if entry["kind"] == "strak" and len(entry.get("widths", [])) != len(entry.get("departure_bins", [])):
             problems.append(f"{where}: give one width per departure bin")
+        if entry["kind"] == "roads":
+            if entry["input"] != "car":
+                problems.append(f"{where}: input must be car (the network layer of access_car.gpkg)")
+            n = len(entry.get("classes", []))
+            if not all(isinstance(x, str) for x in [*entry.get("classes", []), *entry.get("class_labels", [])]):
+                problems.append(f"{where}: classes and class_labels must be lists of text")
+            if not (len(entry.get("colours", [])) == len(entry.get("widths", [])) == len(entry.get("class_labels", []))
+                    == n):
+                problems.append(f"{where}: give one colour, width and class label per road class")
         value_problems = _value_problems(where, entry)
         problems += value_problems
         if bad or value_problems:
             continue
         values = dict(entry)
-        for key in ("colours", "score_bins", "departure_bins", "widths"):
+        for key in ("colours", "score_bins", "departure_bins", "widths", "classes", "class_labels"):
             if key in values:
                 values[key] = tuple(values[key])
         overlays.append(OverlaySpec(**values))
@@ -394,6 +413,7 @@ _REQUIRED = {
     "conflicts_table": ("kommun_code", "theme_a", "theme_b", "weight", "area_km2", "share_of_kommun"),
     "origins": ("origin_id", "kommun_code", "population", "travel_time_min"),
     "isochrones": ("minutes",),
+    "network": ("speed_kph", "source"),
     "access_table": ("kommun_code", "minutes", "share_within"),
 }
 
@@ -445,7 +465,7 @@ class _Inputs:
                     path = Path(value)
                     present = _file_layers(_check_exists(path, f"{_MODE_LABELS[mode]}-tillgänglighet"))
                     frames = {k: _work_crs(_read_frame(path, k, mode), f"{mode} {k}")
-                              for k in ("origins", "isochrones") if k in present}
+                              for k in _ACCESS_LAYERS if k in present and (k != "network" or mode == "car")}
                 for key, frame in frames.items():
                     if key in _REQUIRED:
                         _require(frame, key, f"{mode} {key}")
@@ -453,7 +473,12 @@ class _Inputs:
             loaded = _table(table, f"{mode} accessibility")
             if loaded is not None:
                 _require(loaded, "access_table", f"{mode} accessibility table")
-                self.access_tables[mode] = loaded.assign(kommun_code=loaded["kommun_code"].astype(str))
+                loaded = loaded.assign(kommun_code=loaded["kommun_code"].astype(str))
+                if {"population", "population_within"} <= set(loaded.columns):
+                    from landuse.indicator import share_bounds
+
+                    loaded = share_bounds(loaded, settings)  # the bounds over the whole population
+                self.access_tables[mode] = loaded
         self.gtfs = gtfs
 
     def available(self, name: str) -> bool:
@@ -822,6 +847,8 @@ class _Builder:
         self.settings = settings
         self.legend = _Legend()
         self.drawn: list[str] = []
+        #: Sources of real data drawn beyond SCB and Länstrafiken, for the legend's "Källor".
+        self.sources: list[str] = []
         self._faces_cache: gpd.GeoDataFrame | None = None
 
     # -- helpers
@@ -881,11 +908,28 @@ class _Builder:
         return any(s.schematic for s in catalogue(self.settings).values() if s.theme.value in THEME_VALUES)
 
     def access_schematic(self, mode: str) -> bool:
+        """Whether the ``mode`` figures rest on schematic input, as the engine wrote it.
+
+        The ``schematic`` column of its layers (the isochrones carry one), else the
+        network layer's ``source`` label (the GTFS stand-in's says SCHEMATIC), else
+        :data:`_SCHEMATIC_DEFAULT`.
+        """
         frames = self.inputs.access.get(mode, {})
         for frame in frames.values():
-            if "schematic" in frame.columns:
+            if "schematic" in frame.columns and len(frame):
                 return bool(frame["schematic"].astype(bool).any())
+        source = self.network_source(mode)
+        if source is not None:
+            return "SCHEMATIC" in source.upper()
         return _SCHEMATIC_DEFAULT[mode]
+
+    def network_source(self, mode: str = "car") -> str | None:
+        """The source label of the network the engine used (``network`` layer), None when not written."""
+        network = self.inputs.access.get(mode, {}).get("network")
+        if network is None or "source" not in network.columns:
+            return None
+        labels = network["source"].dropna().astype(str)
+        return str(labels.iloc[0]) if len(labels) else None
 
     # -- overlays
     def draw(self, m, overlay: OverlaySpec) -> None:
@@ -952,8 +996,12 @@ class _Builder:
                 continue
             hit = table[(table["kommun_code"] == code) & (pd.to_numeric(table["minutes"]) == 60)]
             share = float(hit["share_within"].iloc[0]) if len(hit) else None
-            rows.append((f"{label}, inom 60 min till centralort",
-                         _pct(share) + _schematic_suffix(self.access_schematic(mode))))
+            sch = _schematic_suffix(self.access_schematic(mode))
+            rows.append((f"{label}, inom 60 min till centralort", _pct(share) + sch))
+            if len(hit) and "share_lower" in hit.columns and np.isfinite(float(hit["share_lower"].iloc[0])):
+                rows.append((f"{label}, alla invånare (SCB 2020)",
+                             f"{_pct(float(hit['share_lower'].iloc[0]))}–{_pct(float(hit['share_upper'].iloc[0]))}"
+                             + sch))
         return _rows_html(rows)
 
     def _draw_theme(self, overlay: OverlaySpec):
@@ -965,13 +1013,20 @@ class _Builder:
         for spec in specs:
             frame = self.inputs.layer(spec.name)
             if frame is not None and len(frame):
-                frame = frame.assign(lu_title=spec.title, lu_legal=spec.legal_basis, lu_authority=spec.authority)
+                frame = frame.assign(lu_title=spec.title, lu_legal=spec.legal_basis, lu_authority=spec.authority,
+                                     lu_source=f"{spec.title}: {spec.licence}" if spec.licence else spec.title)
                 frames.append(frame)
         if not frames:
             self.legend.lack(_esc(overlay.label))
             return None
         frame = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=WORK_CRS)
-        schematic = bool(frame["schematic"].astype(bool).any()) if "schematic" in frame.columns else False
+        flags = (frame["schematic"].fillna(False).astype(bool) if "schematic" in frame.columns
+                 else pd.Series(False, index=frame.index))
+        schematic = bool(flags.any())
+        # a theme can hold real layers beside schematic stand-ins (Lantmäteriet's military areas beside
+        # the schematic riksintresse): then the label says "delvis" and the legend names each layer
+        mixed = schematic and not bool(flags.all())
+        per_layer = flags.groupby(frame["lu_title"], sort=False).any()
         area_km2 = frame.geometry.area.to_numpy() / 1e6
         conflicts = self.feature_conflicts(frame, theme.value)
         frame = frame.set_geometry(simplify_geometry(frame.geometry, overlay.simplify_m).values)
@@ -990,10 +1045,19 @@ class _Builder:
             ]
             props.append({"tip": f"{name} – {label}{_schematic_suffix(sch)}",
                           "popup": _popup_html(str(name), rows, schematic=sch)})
-        fg = self.group(overlay, schematic)
+        shown = replace(overlay, label=overlay.label + " (delvis schematisk)") if mixed else overlay
+        fg = self.group(shown, schematic)
         style = {"color": overlay.colour, "weight": 1, "fillColor": overlay.colour, "fillOpacity": overlay.fill_opacity}
         self.geojson(_feature_collection(frame, props), style).add_to(fg)
-        self.legend.add(overlay.group, f"{_swatch(overlay.colour)} {_esc(_with_schematic(overlay.label, schematic))}")
+        text = f"{_swatch(overlay.colour)} {_esc(_with_schematic(shown.label, schematic))}"
+        if mixed:
+            text += "<br><small>" + "; ".join(
+                _esc(title) if flag and "schematisk" in str(title).lower()
+                else f"{_esc(title)}: {'schematisk' if flag else 'verkliga data'}" for title, flag in per_layer.items()
+            ) + "</small>"
+        self.legend.add(overlay.group, text)
+        if not per_layer.all():
+            self.sources += list(frame.loc[~flags.to_numpy(), "lu_source"].dropna().astype(str).unique())
         return fg
 
     def feature_conflicts(self, frame: gpd.GeoDataFrame, theme: str) -> list[str]:
@@ -1080,6 +1144,7 @@ class _Builder:
             self.legend.lack(INPUT_LABELS[mode])
             return None
         schematic = self.access_schematic(mode)
+        network = self.network_source(mode) if mode == "car" else None
         iso = iso[np.isclose(pd.to_numeric(iso["minutes"]), overlay.minutes)]
         iso = iso[~(iso.geometry.isna() | iso.geometry.is_empty)]
         fg = self.group(overlay, schematic)
@@ -1095,6 +1160,8 @@ class _Builder:
             note = "schematiskt vägnät byggt ur busstidtabeller" if sch and mode == "car" else ""
             rows = [("Centralort", place), ("Restid", f"inom {_num(overlay.minutes, 0)} min"),
                     ("Färdsätt", _MODE_LABELS[mode] + (f" ({note})" if note else _schematic_suffix(sch)))]
+            if network:
+                rows.append(("Vägnät", network))
             props.append({"tip": f"{place}: {_num(overlay.minutes, 0)} min med {_MODE_LABELS[mode]}{_schematic_suffix(sch)}",
                           "popup": _popup_html(f"{place} – {_num(overlay.minutes, 0)} min", rows, schematic=sch)})
         style = {"color": overlay.colour, "weight": 1, "fillColor": overlay.colour, "fillOpacity": overlay.fill_opacity}
@@ -1121,9 +1188,13 @@ class _Builder:
             colour = spec.unreachable_colour if not np.isfinite(t) else spec.time_colours[int(cls)]
             name = names.get(str(row.origin_id), str(row.origin_id))
             rows = [("Kommun", row.kommun_code), ("Folkmängd", _num(float(row.population), 0)),
-                    ("Restid till centralort", (f"{_num(t, 0)} min" if np.isfinite(t) else "når inte inom nätet")
+                    ("Restid till centralort" + (" (median för invånarna)" if hasattr(row, "share_within") else ""),
+                     (f"{_num(t, 0)} min" if np.isfinite(t) else "når inte inom nätet")
                      + _schematic_suffix(schematic)),
                     ("Mål", getattr(row, "target", "") or "–")]
+            if hasattr(row, "share_within"):
+                share = float(pd.to_numeric(row.share_within, errors="coerce"))
+                rows.append(("Andel av invånarna inom 60 min", _pct(share) + _schematic_suffix(schematic)))
             for column, text in (("best_min", "Bästa restid"), ("median_min", "Medianrestid")):
                 if hasattr(row, column):
                     value = float(pd.to_numeric(getattr(row, column), errors="coerce"))
@@ -1171,6 +1242,58 @@ class _Builder:
                                        "anropsstyrd trafik ingår inte.</small>")
         return fg
 
+    def _draw_roads(self, overlay: OverlaySpec):
+        """The car network the engine wrote (``network`` layer), one line per edge, by road class."""
+        from landuse.network import MAIN_ROAD_SOURCE
+
+        network = self.inputs.access.get("car", {}).get("network")
+        if network is None:
+            self.legend.lack(INPUT_LABELS["car"] + ", lagret network")
+            return None
+        schematic = self.access_schematic("car")
+        source = self.network_source("car") or ""
+        # the spec's label names Lantmäteriet's main roads: another network is named by its own label
+        label = overlay.label if source.startswith(MAIN_ROAD_SOURCE) else f"Bilens vägnät: {source[:120]}"
+        rank = {c: i for i, c in enumerate(overlay.classes)}
+        klass = (network["klass"].astype(object).where(network["klass"].notna(), None).to_numpy()
+                 if "klass" in network.columns else np.full(len(network), None, dtype=object))
+        if overlay.simplify_m:
+            network = network.set_geometry(simplify_geometry(network.geometry, overlay.simplify_m).values)
+        roads = (network["road"].astype(object).where(network["road"].notna(), None).to_numpy()
+                 if "road" in network.columns else np.full(len(network), None, dtype=object))
+        speeds = pd.to_numeric(network["speed_kph"], errors="coerce").to_numpy(dtype=float)
+        fg = self.group(replace(overlay, label=label), schematic)
+        cls = np.array([rank.get(k, len(rank)) for k in klass], dtype=int)
+        # one GeoJson per class with one style (no style per edge: 14 000 edges), minor roads first, main on top
+        for i in sorted(set(cls.tolist()), reverse=True):
+            mine = np.flatnonzero(cls == i)
+            props = []
+            for j in mine:
+                k, road, speed = klass[j], roads[j], speeds[j]
+                kind = overlay.class_labels[i] if i < len(rank) else (str(k) if k else "väg")
+                name = (f"Väg {road}" if str(road).isdigit() else str(road)) if road else ""
+                props.append({"tip": (f"{name}: {kind.lower()}" if name else kind)
+                              + (f", {_num(speed, 0)} km/h" if np.isfinite(speed) else "")
+                              + _schematic_suffix(schematic)})
+            style = ({"color": overlay.colours[i], "weight": overlay.widths[i], "opacity": 0.85} if i < len(rank)
+                     else {"color": overlay.colour, "weight": overlay.width, "opacity": 0.85})
+            # a tooltip only, as for the stråk: popups on every edge would double the file size
+            self.geojson(_feature_collection(network.iloc[mine], props), style, highlight=False,
+                         popup=False).add_to(fg)
+        present = set(klass)
+        items = [f'<span class="lu-bin">{_swatch(c, kind="line", width=w)} {_esc(text)}</span>'
+                 for road_class, c, w, text in zip(overlay.classes, overlay.colours, overlay.widths,
+                                                   overlay.class_labels)
+                 if road_class in present]
+        if not items or any(k not in rank for k in present):
+            items.append(f'<span class="lu-bin">{_swatch(overlay.colour, kind="line", width=overlay.width)} '
+                         "övriga länkar</span>")
+        self.legend.add(overlay.group, f"{_esc(_with_schematic(label, schematic))}<br>{' '.join(items)}"
+                                       f"<br><small>{_esc(source)}</small>")
+        if not schematic and source.startswith(MAIN_ROAD_SOURCE):
+            self.sources.append("Lantmäteriet Topografi 250 (huvudvägar; CC0)")
+        return fg
+
     def _nodes(self, name: str) -> gpd.GeoDataFrame | None:
         frame = self.inputs.layer(name)
         if frame is None:
@@ -1194,10 +1317,28 @@ class _Builder:
             props.append({"tip": tip, "popup": popup, "_style": {"radius": radius}})
         return _feature_collection(frame, props)
 
+    def origin_shares(self) -> dict[str, dict[str, float]]:
+        """Per mode: origin id -> ``share_within`` (share of its people within 60 min) as the engine wrote it."""
+        out: dict[str, dict[str, float]] = {}
+        for mode in ("car", "transit"):
+            origins = self.inputs.access.get(mode, {}).get("origins")
+            if origins is not None and "share_within" in origins.columns:
+                out[mode] = dict(zip(origins["origin_id"].astype(str),
+                                     pd.to_numeric(origins["share_within"], errors="coerce")))
+        return out
+
     def _draw_tatorter(self, overlay: OverlaySpec):
+        shares = self.origin_shares()
+        schematic = {mode: self.access_schematic(mode) for mode in shares}
+
         def describe(row, pop: float):
             rows = [("Kommun", getattr(row, "kommun", "")), ("Folkmängd 2020", _num(pop, 0)),
                     ("Tätortskod", row.feature_id), ("Källa", "SCB, Tätorter 2020")]
+            for mode, by_id in shares.items():
+                share = by_id.get(str(row.feature_id))
+                if share is not None:
+                    rows.append((f"Andel inom 60 min, {_MODE_LABELS[mode]}",
+                                 _pct(float(share)) + _schematic_suffix(schematic[mode])))
             return (f"{row.name}: {_num(pop, 0)} inv. (2020)",
                     _popup_html(f"{row.name} (tätort)", rows, schematic=False), _node_radius(pop))
 
@@ -1254,7 +1395,7 @@ _LEGEND_CSS = """
 """
 
 
-def _legend_html(spec: MapSpec, legend: _Legend, tiles: str | None) -> str:
+def _legend_html(spec: MapSpec, legend: _Legend, tiles: str | None, sources_drawn: list[str] = ()) -> str:
     parts = [f'<div class="lu-legend" id="lu-legend"><h3>{_esc(spec.title)}</h3>']
     if spec.subtitle:
         parts.append(f"<p>{_esc(spec.subtitle)}</p>")
@@ -1269,7 +1410,8 @@ def _legend_html(spec: MapSpec, legend: _Legend, tiles: str | None) -> str:
     if legend.missing:
         parts.append("<p><b>Saknas i denna karta:</b> " + ", ".join(legend.missing) + ".</p>")
     sources = ("Källor: SCB (kommungränser, tätorter 2020), Länstrafiken Norrbotten/Samtrafiken GTFS 2022-12-14 "
-               "(CC0); schematiska riksintressen: landuse demodata.")
+               "(CC0)" + "".join(f"; {_esc(s)}" for s in dict.fromkeys(sources_drawn))
+               + "; schematiska riksintressen: landuse demodata.")
     if tiles:
         sources += f" Bakgrundskarta: {_esc(tiles)}."
     parts.append(f"<p><small>{sources}</small></p></div>")
@@ -1307,8 +1449,11 @@ def strukturbild_map(
         ``malkonflikter_per_kommun.csv``; default the ``pairs_per_kommun`` layer of ``conflicts``.
     car, transit : path or mapping, optional
         ``access_car.gpkg`` / ``access_transit.gpkg`` or a mapping with ``origins``
-        (points with ``origin_id, kommun_code, population, travel_time_min, target``)
-        and ``isochrones`` (polygons with ``centralort, minutes, mode, schematic``).
+        (points with ``origin_id, kommun_code, population, travel_time_min, target``,
+        optionally ``share_within``), ``isochrones`` (polygons with ``centralort,
+        minutes, mode, schematic``) and, for car, ``network`` (the road edges the
+        engine used: lines with ``speed_kph, source``, optionally ``road, klass``;
+        drawn as the main-road stråk).
     car_table, transit_table : path or DataFrame, optional
         ``access_car.csv`` / ``access_transit.csv`` (indicator table; 60-minute share per kommun).
     gtfs : path or False, optional
@@ -1366,7 +1511,8 @@ def strukturbild_map(
     folium.LayerControl(collapsed=False, position="topright").add_to(m)
     root = m.get_root()
     root.header.add_child(folium.Element(f"<style>{_LEGEND_CSS}</style>"), name="landuse_css")
-    root.html.add_child(folium.Element(_legend_html(map_spec, builder.legend, tiles)), name="landuse_legend")
+    root.html.add_child(folium.Element(_legend_html(map_spec, builder.legend, tiles, builder.sources)),
+                        name="landuse_legend")
     root.title = _esc(map_spec.title)  # branca pastes the title into <title> unescaped
     _inline_leaflet(m)
     m.landuse_overlays = list(builder.drawn)

@@ -1,8 +1,10 @@
 """The demo report: ``rapport.md`` and ``rapport.html`` with PNG charts, from the files in an output folder.
 
-The report opens by saying which inputs are real (SCB, Länstrafiken) and which are
-schematic, and every figure computed from schematic data carries the word
-"schematisk" on the same line.
+The report opens by saying which inputs are real (SCB, Länstrafiken, Lantmäteriet) and
+which are schematic, read from the files and the layer catalogue; every figure computed
+from schematic data carries the word "schematisk" on the same line, and every
+accessibility share stands beside its bounds over the whole population
+(:func:`landuse.indicator.share_bounds`).
 """
 
 from __future__ import annotations
@@ -40,11 +42,26 @@ class ReportInputs:
     conflicts_schematic : bool
         True when the målkonflikt inputs include schematic layers (faces' ``schematic`` column).
     car, transit : DataFrame or None
-        ``access_car.csv`` / ``access_transit.csv``.
+        ``access_car.csv`` / ``access_transit.csv`` with the columns of
+        :func:`landuse.indicator.share_bounds` added (``population_total``,
+        ``share_lower``, ``share_upper``: the share over the whole population).
     car_schematic, transit_schematic : bool
-        From the isochrones' ``schematic`` column; the demo car network is schematic.
+        From the isochrones' ``schematic`` column (else the network's source label).
+    car_network : str or None
+        Source label of the car network, from the ``network`` layer of
+        ``access_car.gpkg`` (else the layer descriptions).
+    car_approximate : float or None
+        People living where the access leg off the network is more than half the trip
+        (the ``approximate`` flag of the car ``origin_points`` layer, applied to the
+        ``origin_points`` layer); None without that layer.
+    origins_as_areas : dict
+        Per mode: True when the origins layer holds tätorter modelled as discs
+        (``radius_m`` > 0), with ``points`` the number of points they were spread over.
     schematic_layers : list of str
         Swedish labels of the themes whose catalogue layers are schematic stand-ins.
+    real_interest_layers : list of (str, str)
+        ``(title, theme)`` of the catalogue's real (non-schematic) interest layers,
+        e.g. Lantmäteriet's military areas.
     missing : list of str
         File names looked for and not found.
     """
@@ -54,9 +71,13 @@ class ReportInputs:
     conflicts_schematic: bool = True
     car: pd.DataFrame | None = None
     car_schematic: bool = True
+    car_network: str | None = None
+    car_approximate: float | None = None
     transit: pd.DataFrame | None = None
     transit_schematic: bool = False
+    origins_as_areas: dict[str, int] = field(default_factory=dict)
     schematic_layers: list[str] = field(default_factory=list)
+    real_interest_layers: list[tuple[str, str]] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     has_map: bool = False
 
@@ -65,13 +86,18 @@ class ReportInputs:
         """Read the landuse outputs present in ``folder``."""
         import pyogrio
 
+        from landuse.indicator import share_bounds
         from landuse.layers import catalogue
+        from landuse.themes import INTEREST_THEMES
 
         settings = resolve(settings)
         folder = Path(folder)
         found = cls(folder=folder)
-        labels = [_theme_label(s.theme.value) for s in catalogue(settings).values() if s.schematic]
+        specs = list(catalogue(settings).values())
+        labels = [_theme_label(s.theme.value) for s in specs if s.schematic]
         found.schematic_layers = list(dict.fromkeys(labels))
+        found.real_interest_layers = [(s.title, s.theme.value) for s in specs
+                                      if not s.schematic and s.theme in INTEREST_THEMES and s.source is not None]
         interest_schematic = bool(found.schematic_layers)
         csv = folder / "malkonflikter_per_kommun.csv"
         if csv.is_file():
@@ -87,16 +113,67 @@ class ReportInputs:
         for mode in ("car", "transit"):
             table = folder / f"access_{mode}.csv"
             if table.is_file():
-                setattr(found, mode, pd.read_csv(table, dtype={"kommun_code": str}))
+                setattr(found, mode, share_bounds(pd.read_csv(table, dtype={"kommun_code": str}), settings))
             else:
                 found.missing.append(table.name)
             gpkg = folder / f"access_{mode}.gpkg"
-            if gpkg.is_file() and "isochrones" in pyogrio.list_layers(gpkg)[:, 0]:
+            layers = set(pyogrio.list_layers(gpkg)[:, 0]) if gpkg.is_file() else set()
+            flag = None
+            if "isochrones" in layers:
                 iso = pyogrio.read_dataframe(gpkg, layer="isochrones", columns=["schematic"], read_geometry=False)
                 if len(iso) and "schematic" in iso.columns:
-                    setattr(found, f"{mode}_schematic", bool(iso["schematic"].astype(bool).any()))
+                    flag = bool(iso["schematic"].astype(bool).any())
+            if mode == "car":
+                found.car_network = _network_source(gpkg, layers)
+                if flag is None and found.car_network is not None:
+                    flag = "SCHEMATIC" in found.car_network.upper()
+                if "origin_points" in layers:
+                    found.car_approximate = _access_dominated_people(
+                        pyogrio.read_dataframe(gpkg, layer="origin_points", read_geometry=False))
+            if flag is not None:
+                setattr(found, f"{mode}_schematic", flag)
+            if "origins" in layers:
+                origins = pyogrio.read_dataframe(gpkg, layer="origins", read_geometry=False)
+                if "radius_m" in origins.columns and (pd.to_numeric(origins["radius_m"]) > 0).any():
+                    points = (int(pyogrio.read_info(gpkg, layer="origin_points")["features"])
+                              if "origin_points" in layers else 0)
+                    found.origins_as_areas[mode] = points
         found.has_map = (folder / "strukturbild.html").is_file()
         return found
+
+
+def _network_source(gpkg: Path, layers: set[str]) -> str | None:
+    """The car network's source label: the ``network`` layer's ``source``, else a layer description."""
+    import pyogrio
+
+    if "network" in layers:
+        edges = pyogrio.read_dataframe(gpkg, layer="network", columns=["source"], read_geometry=False, max_features=1)
+        if len(edges) and "source" in edges.columns and isinstance(edges["source"].iloc[0], str):
+            return edges["source"].iloc[0]
+    for layer in ("isochrones", "origins"):
+        if layer in layers:
+            text = (pyogrio.read_info(gpkg, layer=layer).get("layer_metadata") or {}).get("DESCRIPTION") or ""
+            if "network: " in text:
+                return text.split("network: ", 1)[1]
+    return None
+
+
+def _access_dominated_people(points: pd.DataFrame) -> float | None:
+    """People whose access leg is more than half their trip: the ``approximate`` flag the car engine wrote.
+
+    Older files without the flag get the engine's own rule (:func:`landuse.access.access_dominated`).
+    """
+    from landuse.access import access_dominated
+
+    if "approximate" in points.columns:
+        dominated = points["approximate"].fillna(False).astype(bool).to_numpy()
+    elif {"travel_time_min", "access_min"} <= set(points.columns):
+        dominated = access_dominated(points["travel_time_min"], points["access_min"])
+    else:
+        return None
+    if "population" not in points.columns:
+        return None
+    return float(pd.to_numeric(points.loc[dominated, "population"]).sum())
 
 
 def _tag(schematic: bool) -> str:
@@ -253,27 +330,100 @@ def chart_access_per_kommun(car: pd.DataFrame | None, transit: pd.DataFrame | No
 # --------------------------------------------------------------------------- text
 
 
-def _opening(found: ReportInputs) -> list[str]:
+#: What a real layer of a theme is NOT, where the theme's riksintressen stay schematic stand-ins.
+_REAL_LAYER_NOTES = {
+    "totalforsvar": "verkliga områden på Lantmäteriets karta, men inte Försvarsmaktens riksintressen för "
+                    "totalförsvaret, som här är schematiska",
+}
+
+
+def _is_main_roads(source: str | None) -> bool:
+    from landuse.network import MAIN_ROAD_SOURCE
+
+    return bool(source) and str(source).startswith(MAIN_ROAD_SOURCE)
+
+
+def _network_text(found: ReportInputs) -> _Md:
+    """The car network in Swedish (Markdown-safe): Lantmäteriet's main roads, the stand-in or the user's file."""
+    source = found.car_network
+    if found.car_schematic:
+        return _Md("ett schematiskt nät byggt ur busstidtabellerna (inget riktigt vägnät)")
+    if _is_main_roads(source):
+        return _Md("Lantmäteriets verkliga huvudvägnät ur Topografi 250 (motorväg, motortrafikled, mötesfri väg "
+                   "och landsväg; mindre vägar ingår inte)")
+    return _Md("vägnätet " + (_md_text(source) if source else "i indata"))
+
+
+def _area_model(found: ReportInputs) -> list[str]:
+    """Two sentences on tätorter and centralorter as areas, when the origins layers say they are."""
+    if not found.origins_as_areas:
+        return []
+    from landuse.indicator import ORIGIN_CELL_M
+
+    points = max(found.origins_as_areas.values())
+    return [
+        "**Tätorter och centralorter är ytor.** SCB ger tätortens landareal men inte dess form, så varje tätort "
+        "modelleras som en cirkel med tätortens landareal runt SCB:s punkt, och dess invånare fördelas jämnt på "
+        f"punkter i ett rutnät med {_num(ORIGIN_CELL_M, 0)} meters avstånd inom cirkeln"
+        + (f" ({_num(points, 0)} punkter i länet)" if points else "") + ". "
+        "Restiden räknas för varje punkt, så en tätort kan ligga delvis inom 60 minuter, och en centralort "
+        "är nådd var som helst inom sin cirkel.",
+    ]
+
+
+def _approximate_text(found: ReportInputs, settings: Settings) -> str:
+    if found.car_approximate is None or found.car_schematic:
+        return ""
+    return (f"; de är ungefärliga för {_num(found.car_approximate, 0)} personer som bor där vägen fram till "
+            f"vägnätet (fågelvägen × {_num(settings.access_detour_factor, 1)} i "
+            f"{_num(settings.access_speed_kph, 0)} km/h) är mer än halva resan")
+
+
+def _opening(found: ReportInputs, settings: Settings) -> list[str]:
+    real = ["SCB:s kommungränser", "SCB:s tätorter 2020 med folkmängd och landareal", "SCB:s folkmängd per kommun",
+            "Länstrafiken Norrbottens tidtabell (GTFS från Samtrafiken/Trafiklab, version 2022-12-14)"]
+    if found.car is not None and not found.car_schematic and _is_main_roads(found.car_network):
+        real.append("Lantmäteriets huvudvägnät ur Topografi 250")
+    for title, theme in found.real_interest_layers:
+        note = _REAL_LAYER_NOTES.get(theme, "")
+        real.append(_md_text(title) + (f" – {note}" if note else ""))
+    real_themes = {theme for _, theme in found.real_interest_layers}
+    schematic = [_md_text(label.lower()) + (" (riksintressena)" if _theme_value(label) in real_themes else "")
+                 for label in found.schematic_layers]
     lines = [
-        "**Vad är verkligt och vad är schematiskt.** "
-        "Verkliga data: SCB:s kommungränser, SCB:s tätorter 2020 med folkmängd och SCB:s folkmängd per kommun, "
-        "samt Länstrafiken Norrbottens tidtabell (GTFS från Samtrafiken/Trafiklab, version 2022-12-14). "
+        "**Vad är verkligt och vad är schematiskt.** Verkliga data: " + "; ".join(real) + ". "
         "Schematiska data (demodata som står i för officiella data, inte myndighetsgränser): lagren för "
-        + (", ".join(_md_text(x.lower()) for x in found.schematic_layers) if found.schematic_layers else "inga teman")
+        + (", ".join(schematic) if schematic else "inga teman")
         + ("; bilvägnätet, som är ett schematiskt nät byggt ur busstidtabellerna" if found.car_schematic else "")
         + ".",
         "",
-        "Därför är alla målkonfliktsytor " + ("schematiska" if found.conflicts_schematic else "beräknade på verkliga lager")
-        + ", andelarna med bil " + ("schematiska" if found.car_schematic else "beräknade på ett verkligt vägnät")
-        + " och andelarna med kollektivtrafik " + ("schematiska" if found.transit_schematic else
-                                                 "beräknade på verkliga data (Länstrafiken och SCB)")
-        + ". Varje schematisk siffra i rapporten står med ordet *schematisk* bredvid sig.",
     ]
+    area = _area_model(found)
+    if area:
+        lines += area + [""]
+    conclusions = ["Därför är alla målkonfliktsytor " + ("schematiska" if found.conflicts_schematic
+                                                          else "beräknade på verkliga lager") + "."]
+    if found.car is not None:
+        conclusions.append("Bilens restider " + ("är schematiska: de går på " if found.car_schematic else "går på ")
+                           + _network_text(found) + _approximate_text(found, settings) + ".")
+    if found.transit is not None:
+        conclusions.append("Kollektivtrafikens restider " + (
+            "är schematiska." if found.transit_schematic else
+            "bygger på Länstrafikens verkliga tidtabell och SCB:s tätorter (verkliga data)."))
+    lines.append(" ".join(conclusions) + " Varje schematisk siffra i rapporten står med ordet *schematisk* "
+                                         "bredvid sig.")
     if found.missing:
         lines += ["", "**Saknade underlag:** " + ", ".join(f"`{m}`" for m in found.missing)
                   + " finns inte i mappen; avsnitten som bygger på dem är tomma. Kör `landuse demo --out MAPP` "
                     "för att skapa allt."]
     return lines
+
+
+def _theme_value(label: str) -> str | None:
+    """The theme whose Swedish label is ``label`` (None for an unknown label)."""
+    from landuse.themes import THEME_LABELS
+
+    return next((t.value for t, text in THEME_LABELS.items() if text == label), None)
 
 
 def _conflict_section(found: ReportInputs, chart: str | None) -> list[str]:
@@ -316,37 +466,78 @@ def _conflict_section(found: ReportInputs, chart: str | None) -> list[str]:
     return lines
 
 
+def _bounds(table: pd.DataFrame | None, code: str, minutes: float = 60) -> str:
+    """``"82,9–99,8 %"``: the share over the whole population, between its bounds (share_bounds columns)."""
+    if table is None or "share_lower" not in table.columns:
+        return "–"
+    hit = table[(table["kommun_code"] == code) & np.isclose(pd.to_numeric(table["minutes"]), minutes)]
+    if not len(hit) or not np.isfinite(float(hit["share_lower"].iloc[0])):
+        return "–"
+    return _bounds_row(hit.iloc[0])
+
+
+def _bounds_row(row: pd.Series) -> str:
+    lower, upper = float(row["share_lower"]), float(row["share_upper"])
+    if not (np.isfinite(lower) and np.isfinite(upper)):
+        return "–"
+    return f"{_num(100 * lower, 1)}–{_num(100 * upper, 1)}\u00a0%"
+
+
 def _access_section(found: ReportInputs, chart: str | None, settings: Settings) -> list[str]:
     lines = ["## 2. Tillgänglighet: andel som når centralort inom 60 minuter", ""]
     if found.car is None and found.transit is None:
         return lines + ["Tabellerna `access_car.csv` och `access_transit.csv` saknas: ingen tillgänglighet redovisas.", ""]
-    lines += [
+    method = [
         "RUS 2030-indikatorn: andel av befolkningen som når sin centralort (närmaste centralort) inom 60 minuter "
-        "med bil respektive kollektivtrafik. Befolkningen är SCB:s tätorter 2020 (personer utanför tätorter "
-        "ingår inte; se täckningen)."
-        + (" Bilens restider bygger på ett schematiskt vägnät ur busstidtabellerna och är därför schematiska."
-           if found.car is not None and found.car_schematic else ""),
-        "",
+        "med bil respektive kollektivtrafik."
     ]
-    totals = pd.read_csv(settings.data_dir / "kommun_folkmangd.csv", dtype={"kommun_code": str})
-    total_by_code = dict(zip(totals["kommun_code"], totals["folkmangd_2020_12_31"]))
-    total_by_code.setdefault(COUNTY_CODE, float(totals["folkmangd_2020_12_31"].sum()))
+    if found.origins_as_areas:
+        method.append("Startpunkterna är SCB:s tätorter 2020 som ytor: varje tätort är en cirkel med sin landareal, "
+                      "med invånarna fördelade på punkter var 250:e meter; centralorten är nådd var som helst "
+                      "inom sin cirkel.")
+    else:
+        method.append("Startpunkterna är befolkningen i indata (SCB:s tätorter 2020 som punkter om inget annat "
+                      "anges).")
+    if found.car is not None:
+        method.append("Bil: restiden går på " + _network_text(found)
+                      + (f", med vägen från varje punkt till närmaste nod på nätet som fågelvägen × "
+                         f"{_num(settings.access_detour_factor, 1)} i {_num(settings.access_speed_kph, 0)} km/h "
+                         f"(högst {_num(settings.max_snap_m / 1000, 0)} km)" if not found.car_schematic else "")
+                      + "."
+                      + (f" Där den vägen är mer än halva resan är restiden ungefärlig: det gäller "
+                         f"{_num(found.car_approximate, 0)} personer." if found.car_approximate and not
+                         found.car_schematic else "")
+                      + (" Bilens restider är därför schematiska." if found.car_schematic else ""))
+    if found.transit is not None:
+        method.append("Kollektivtrafik: Länstrafikens tidtabell (GTFS), med gång till och från hållplatser.")
     base = found.transit if found.transit is not None else found.car
     base = base[np.isclose(pd.to_numeric(base["minutes"]), 60)]
+    county = base[base["kommun_code"] == COUNTY_CODE]
+    held = (float(county["population"].iloc[0]) / float(county["population_total"].iloc[0])
+            if len(county) and float(county["population_total"].iloc[0]) > 0 else None)
+    method.append("Andelarna räknas på befolkningen i startpunkterna"
+                  + (f" ({_pct1(held)} av länets invånare)" if held is not None else "") + ". Bredvid varje andel "
+                  "står vad den blir över alla invånare (SCB 31 dec 2020): mellan en nedre gräns, om ingen utanför "
+                  "startpunkterna når centralorten, och en övre, om alla utanför dem gör det.")
+    lines += [" ".join(method), ""]
     rows = []
     for r in base.itertuples():
-        car = _share_at(found.car, r.kommun_code)
-        transit = _share_at(found.transit, r.kommun_code)
-        total = total_by_code.get(r.kommun_code)
-        rows.append([
+        total = float(r.population_total) if np.isfinite(float(r.population_total)) else None
+        row: list[object] = [
             f"{r.kommun} ({r.kommun_code})" if r.kommun_code != COUNTY_CODE else _md_strong(r.kommun),
             _num(float(r.population), 0),
-            (_pct1(car) + _tag(found.car_schematic)) if found.car is not None else "saknas",
-            (_pct1(transit) + _tag(found.transit_schematic)) if found.transit is not None else "saknas",
-            _pct1(float(r.population) / total) if total else "–",
-        ])
-    lines.append(_md_table(["Kommun", "Befolkning i tätorter", "Bil inom 60 min", "Kollektivtrafik inom 60 min",
-                            "Täckning (tätorter / SCB)"], rows))
+            _num(total, 0) if total else "–",
+        ]
+        for table, sch in ((found.car, found.car_schematic), (found.transit, found.transit_schematic)):
+            if table is None:
+                row += ["saknas", "saknas"]
+                continue
+            row += [_pct1(_share_at(table, r.kommun_code)) + _tag(sch), _bounds(table, r.kommun_code) + _tag(sch)]
+        row.append(_pct1(float(r.population) / total) if total else "–")
+        rows.append(row)
+    lines.append(_md_table(["Kommun", "Befolkning i tätorter", "Alla invånare (SCB)", "Bil inom 60 min (tätorter)",
+                            "Bil, alla invånare (gränser)", "Kollektivtrafik inom 60 min (tätorter)",
+                            "Kollektivtrafik, alla invånare (gränser)", "Täckning (tätorter / SCB)"], rows))
     lines.append("")
     if chart:
         lines += [f"![Andel inom 60 minuter per kommun{' (bil: schematisk)' if found.car_schematic else ''}]({chart})",
@@ -378,12 +569,24 @@ def _appendix(found: ReportInputs) -> list[str]:
             lines += [f"Saknas (`access_{mode}.csv`).", ""]
             continue
         lines.append(_md_table(
-            ["Kommun", "Minuter", "Befolkning", "Inom tröskeln", "Andel"],
+            ["Kommun", "Minuter", "Befolkning i tätorter", "Inom tröskeln", "Andel (tätorter)",
+             "Andel av alla invånare (gränser)"],
             [[f"{r.kommun} ({r.kommun_code})", _num(float(r.minutes), 0), _num(float(r.population), 0),
-              _num(float(r.population_within), 0) + _tag(sch), _pct1(float(r.share_within)) + _tag(sch)]
+              _num(float(r.population_within), 0) + _tag(sch), _pct1(float(r.share_within)) + _tag(sch),
+              _bounds_row(pd.Series(r._asdict())) + _tag(sch)]
              for r in table.itertuples()]))
         lines.append("")
     return lines
+
+
+#: The staging folder a run writes into before moving its files (``.OUT.landuse-XXXX``, see landuse._io).
+_STAGING = re.compile(r"^\.(?P<name>.+)\.landuse-[^.]+$")
+
+
+def _folder_name(folder: Path) -> str:
+    """The output folder's name as the user gave it (a staging folder is named after its ``--out``)."""
+    match = _STAGING.match(folder.name)
+    return match.group("name") if match else folder.name
 
 
 def report_markdown(found: ReportInputs, *, charts: dict[str, str] | None = None,
@@ -401,8 +604,8 @@ def report_markdown(found: ReportInputs, *, charts: dict[str, str] | None = None
     charts = charts or {}
     today = dt.date.today().isoformat()
     lines = ["# Målkonflikter och tillgänglighet i Norrbotten – demorapport", ""]
-    lines += _opening(found)
-    lines += ["", f"*Skapad {today} med landuse ur filerna i {_md_code(found.folder.name + '/')}.*", ""]
+    lines += _opening(found, settings)
+    lines += ["", f"*Skapad {today} med landuse ur filerna i {_md_code(_folder_name(found.folder) + '/')}.*", ""]
     if found.has_map:
         lines += ["Strukturbilden (noder, stråk och områden) finns som interaktiv karta: "
                   "[strukturbild.html](strukturbild.html) – den fungerar utan nätverk.", ""]
@@ -415,10 +618,17 @@ def report_markdown(found: ReportInputs, *, charts: dict[str, str] | None = None
         "giltig 2022-12-11 – 2023-12-10.",
         "- Riksintressen, jordbruksmark och bostäder: schematiska demolager i landuse; hämta de officiella "
         "filerna från myndigheterna (se `landuse layers list`).",
-        "- Bil: " + ("schematiskt vägnät ur busstidtabellerna (demo); använd OpenStreetMap eller NVDB för "
-                     "verkliga restider." if found.car_schematic else "vägnät enligt indata."),
-        "",
+        "- Bil: " + ("schematiskt vägnät ur busstidtabellerna (demo); använd Lantmäteriets huvudvägar "
+                     "(standard), OpenStreetMap eller NVDB för verkliga restider." if found.car_schematic else
+                     "Lantmäteriet, Topografi 250 Nedladdning vektor, huvudvägnätet (CC0, © Lantmäteriet)."
+                     if _is_main_roads(found.car_network) else
+                     "vägnätet " + (_md_text(found.car_network) if found.car_network else "i indata") + "."),
+        "- Folkmängd utanför tätorterna (för gränserna över alla invånare): SCB, folkmängd per kommun "
+        "31 dec 2020.",
     ]
+    for title, _theme in found.real_interest_layers:
+        lines.append(f"- {_md_text(title)}: verkligt lager i landuse (se `landuse layers list`).")
+    lines.append("")
     lines += _appendix(found)
     return "\n".join(lines).rstrip() + "\n"
 

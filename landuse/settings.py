@@ -69,9 +69,14 @@ class Settings:
         Free-flow speeds underestimate real car times by 20-40 %; default 1.0
         reports free-flow times, 1.3 is a common correction.
     access_speed_kph : float
-        Speed in km/h of the straight-line leg from an origin to its network node.
+        Car: speed in km/h on the access leg between a point and its nearest network
+        node (the smaller roads a network of main roads leaves out).
+    access_detour_factor : float
+        Car: the access leg is the straight line x this factor (roads are not
+        straight; 1.3 is the usual Swedish rural detour index).
     max_snap_m : float
-        Origins farther than this (metres) from the network are unreachable.
+        Car: points farther than this straight-line distance (metres) from the
+        network are unreachable.
     gtfs_car_time_factor : float
         In the GTFS demo road stand-in, car time = scheduled bus running time x factor.
     walk_speed_kph : float
@@ -92,8 +97,9 @@ class Settings:
     raster_resolution_m: float = 100.0
     raster_sample_budget: int = 250_000_000
     speed_factor: float = 1.0
-    access_speed_kph: float = 30.0
-    max_snap_m: float = 5000.0
+    access_speed_kph: float = 50.0
+    access_detour_factor: float = 1.3
+    max_snap_m: float = 25_000.0
     gtfs_car_time_factor: float = 0.85
     walk_speed_kph: float = 5.0
     max_walk_m: float = 1000.0
@@ -105,6 +111,7 @@ class Settings:
         "raster_sample_budget": _positive,
         "speed_factor": _positive,
         "access_speed_kph": _positive,
+        "access_detour_factor": _positive,
         "max_snap_m": _non_negative,
         "gtfs_car_time_factor": _positive,
         "walk_speed_kph": _positive,

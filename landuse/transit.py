@@ -106,6 +106,7 @@ from landuse.settings import WORK_CRS, Settings, resolve
 
 __all__ = [
     "ORIGIN_COLUMNS",
+    "ORIGIN_LAYER_COLUMNS",
     "ISOCHRONE_COLUMNS",
     "Statistic",
     "TransitRouter",
@@ -119,6 +120,8 @@ __all__ = [
 log = logging.getLogger("landuse.transit")
 
 ORIGIN_COLUMNS = ["origin_id", "kommun_code", "population", "travel_time_min", "best_min", "median_min", "target"]
+#: Columns of the ``origins`` layer: one row per origin, summarised over its points.
+ORIGIN_LAYER_COLUMNS = ORIGIN_COLUMNS + ["name", "share_within", "radius_m"]
 ISOCHRONE_COLUMNS = ["target_id", "centralort", "kommun_code", "minutes", "mode", "schematic"]
 Statistic = Literal["best", "median"]
 DAY_S = 86_400.0
@@ -327,37 +330,40 @@ class TransitRouter:
         self.nb_time = table["time"].to_numpy(dtype=np.float64)
 
     # ------------------------------------------------------------------ queries
-    def stops_within(self, xy: np.ndarray, radius_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """CSR lists of boardable stops within ``radius_m`` (inclusive) of each point.
+    def stops_within(self, xy: np.ndarray, radius_m: float | np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """CSR lists of boardable stops within ``radius_m`` (inclusive; one value or one per point).
 
         Returns ``(ptr, stop, dist_m)``.
         """
         xy = np.atleast_2d(np.asarray(xy, dtype=float))
         if self.tree is None or len(xy) == 0:
             return np.zeros(len(xy) + 1, np.int64), np.zeros(0, np.int64), np.zeros(0)
+        radius_m = np.broadcast_to(np.asarray(radius_m, dtype=float), (len(xy),))
         found = self.tree.query_ball_point(xy, r=radius_m + 1e-3)
         lengths = np.array([len(f) for f in found], dtype=np.int64)
         flat = np.concatenate([np.asarray(f, dtype=np.int64) for f in found]) if lengths.sum() else np.zeros(0, np.int64)
         owner = np.repeat(np.arange(len(xy)), lengths)
         dist = np.hypot(*(self.stop_xy[self.board_idx[flat]] - xy[owner]).T) if len(flat) else np.zeros(0)
         dist = np.round(dist, 3)  # mm: coordinates that round-trip through WGS84 keep exact distances
-        keep = dist <= radius_m
+        keep = dist <= radius_m[owner]
         flat, owner, dist = flat[keep], owner[keep], dist[keep]
         ptr = np.concatenate([[0], np.cumsum(np.bincount(owner, minlength=len(xy)))]).astype(np.int64)
         return ptr, self.board_idx[flat].astype(np.int64), dist
 
-    def profile(self, target_xy: tuple[float, float], after_s: float = -np.inf) -> _Profile:
-        """Board profiles of every stop towards the point ``target_xy`` (EPSG:3006 m).
+    def profile(self, target_xy: tuple[float, float], after_s: float = -np.inf, radius_m: float = 0.0) -> _Profile:
+        """Board profiles of every stop towards the target area (EPSG:3006 m).
 
-        Connections departing before ``after_s`` are left out (no journey starting at or
-        after ``after_s`` can use them).
+        The target is the disc of ``radius_m`` around ``target_xy`` (a point when 0):
+        alighting at a stop inside it is arriving; from a stop outside it one walks to
+        its edge.  Connections departing before ``after_s`` are left out (no journey
+        starting at or after ``after_s`` can use them).
         """
-        key = (float(target_xy[0]), float(target_xy[1]), float(after_s))
+        key = (float(target_xy[0]), float(target_xy[1]), float(after_s), float(radius_m))
         if key in self._profiles:
             return self._profiles[key]
         egress = np.full(len(self.stop_ids), np.inf)
-        ptr, stop, dist = self.stops_within(np.array([target_xy]), self.max_walk_m)
-        egress[stop] = self.walk_s(dist)
+        ptr, stop, dist = self.stops_within(np.array([target_xy]), self.max_walk_m + radius_m)
+        egress[stop] = self.walk_s(np.maximum(dist - radius_m, 0.0))
         result = self._scan(egress, after_s)
         self._profiles[key] = result
         return result
@@ -405,17 +411,23 @@ class TransitRouter:
         return out
 
     def arrival_times(self, origins_xy: np.ndarray, target_xy: tuple[float, float],
-                      departures_s: np.ndarray) -> np.ndarray:
-        """Earliest arrival (s) at ``target_xy`` for each origin and departure time.
+                      departures_s: np.ndarray, radius_m: float = 0.0,
+                      walk_limit_m: np.ndarray | None = None) -> np.ndarray:
+        """Earliest arrival (s) in the target area for each origin and departure time.
 
         Parameters
         ----------
         origins_xy : array (n, 2)
             EPSG:3006 metres.
         target_xy : (float, float)
-            EPSG:3006 metres.
+            Centre of the target, EPSG:3006 metres.
         departures_s : array (k,)
             Departure times at the origins, seconds of the service day.
+        radius_m : float
+            The target is the disc of this radius (metres) around ``target_xy``; an
+            origin inside it has arrived at its departure time.
+        walk_limit_m : array (n,), optional
+            Longest walk to a first stop per origin (default ``max_walk_m`` for all).
 
         Returns
         -------
@@ -427,9 +439,10 @@ class TransitRouter:
         out = np.full((len(origins_xy), len(departures_s)), np.inf)
         if len(origins_xy) == 0 or len(departures_s) == 0:
             return out
-        prof = self.profile(target_xy, after_s=float(departures_s.min()))
-        ptr, stop, dist = self.stops_within(origins_xy, self.max_walk_m)
-        direct_m = np.round(np.hypot(*(origins_xy - np.asarray(target_xy, dtype=float)).T), 3)
+        prof = self.profile(target_xy, after_s=float(departures_s.min()), radius_m=radius_m)
+        ptr, stop, dist = self.stops_within(origins_xy, self.max_walk_m if walk_limit_m is None else walk_limit_m)
+        centre_m = np.hypot(*(origins_xy - np.asarray(target_xy, dtype=float)).T)
+        direct_m = np.round(np.maximum(centre_m - radius_m, 0.0), 3)
         direct = np.where(direct_m <= self.max_walk_m, self.walk_s(direct_m), np.inf)
         earliest_arrivals(ptr, stop, self.walk_s(dist), direct, departures_s, self.prof_ptr,
                           prof.length, prof.dep, prof.arr, out)
@@ -497,8 +510,46 @@ def _check_window_has_departures(router: TransitRouter, window: str | tuple[str,
     )
 
 
+def _walk_limits(router: TransitRouter, points: pd.DataFrame, xy: np.ndarray) -> np.ndarray:
+    """Longest walk to a first stop per point: ``max_walk_m``, or farther to a stop inside its own tätort.
+
+    The points of a tätort modelled as a disc (``radius_m`` > 0, see
+    :func:`landuse.indicator.origin_points`) may walk to the nearest boardable stop
+    inside that disc even when it is farther than ``max_walk_m``: a tätort with a
+    served stop is reached from that stop.
+    """
+    limits = np.full(len(xy), router.max_walk_m)
+    if len(xy) == 0 or "radius_m" not in points.columns or "origin_id" not in points.columns:
+        return limits
+    radius = pd.to_numeric(points["radius_m"], errors="coerce").fillna(0).to_numpy(dtype=float)
+    for idx in pd.Series(np.arange(len(xy))).groupby(points["origin_id"].astype(str).to_numpy()).indices.values():
+        if radius[idx[0]] <= 0:
+            continue
+        centre = xy[idx].mean(axis=0)  # the grid of an origin's points is symmetric about its centre
+        _, inside, _ = router.stops_within(centre[None, :], radius[idx[0]])
+        if len(inside) == 0:
+            continue
+        gaps = np.hypot(*(xy[idx][:, None, :] - router.stop_xy[inside][None, :, :]).transpose(2, 0, 1))
+        limits[idx] = np.maximum(router.max_walk_m, np.round(gaps.min(axis=1), 3))
+    return limits
+
+
+def _warn_targets_without_stop(router: TransitRouter, t_xy: np.ndarray, t_radius: np.ndarray,
+                               names: np.ndarray) -> None:
+    """Warn about targets that no bus reaches: no boardable stop inside them or within walking distance."""
+    lonely = [str(names[g]) for g in range(len(t_xy))
+              if np.diff(router.stops_within(t_xy[g:g + 1], router.max_walk_m + t_radius[g])[0])[0] == 0]
+    if lonely:
+        warnings.warn(
+            f"{len(lonely)} of {len(t_xy)} centralorter have no stop inside them or within {router.max_walk_m:g} m "
+            f"(--max-walk-m): {', '.join(lonely[:5])}{', ...' if len(lonely) > 5 else ''}. Only walking reaches them; "
+            "check the target points or raise --max-walk-m.", PartialLossWarning, stacklevel=3,
+        )
+
+
 def _check_stop_coverage(router: TransitRouter, origins: gpd.GeoDataFrame, o_xy: np.ndarray, t_xy: np.ndarray,
-                         origin_kommun: np.ndarray, target_kommun: np.ndarray, target: str) -> str | None:
+                         origin_kommun: np.ndarray, target_kommun: np.ndarray, target: str,
+                         t_radius: np.ndarray | None = None, walk_limit: np.ndarray | None = None) -> str | None:
     """Raise when no origin can board; return a warning text with counts when some cannot.
 
     An origin without a boardable stop within ``max_walk_m`` can only reach a centralort
@@ -509,13 +560,14 @@ def _check_stop_coverage(router: TransitRouter, origins: gpd.GeoDataFrame, o_xy:
     if n == 0:
         return None
     limit = router.max_walk_m
-    has_stop = np.diff(router.stops_within(o_xy, limit)[0]) > 0
+    has_stop = np.diff(router.stops_within(o_xy, limit if walk_limit is None else walk_limit)[0]) > 0
     if has_stop.all():
         return None
     near_target = np.zeros(n, dtype=bool)
     for g in range(len(t_xy)):
         allowed = np.ones(n, dtype=bool) if target == "any" else origin_kommun == target_kommun[g]
-        near_target |= allowed & (np.round(np.hypot(*(o_xy - t_xy[g]).T), 3) <= limit)
+        radius = 0.0 if t_radius is None else t_radius[g]
+        near_target |= allowed & (np.round(np.maximum(np.hypot(*(o_xy - t_xy[g]).T) - radius, 0.0), 3) <= limit)
     if router.tree is None:
         nearest_m = np.full(n, np.inf)
     else:
@@ -524,6 +576,8 @@ def _check_stop_coverage(router: TransitRouter, origins: gpd.GeoDataFrame, o_xy:
     labels = origins["name"].astype(str).to_numpy() if "name" in origins.columns else np.full(n, "", dtype=object)
     ids = origins["origin_id"].astype(str).to_numpy() if "origin_id" in origins.columns else np.arange(n).astype(str)
     labels = np.where(pd.Series(labels).str.strip().isin(["", "None", "nan"]), ids, labels)
+    # points spread over tätort areas (landuse.indicator.origin_points) are counted per tätort too
+    spread = "radius_m" in origins.columns and bool((pd.to_numeric(origins["radius_m"], errors="coerce") > 0).any())
 
     def distance(metres: float) -> str:
         if not np.isfinite(metres):
@@ -537,18 +591,23 @@ def _check_stop_coverage(router: TransitRouter, origins: gpd.GeoDataFrame, o_xy:
                    "reached") if near_target.any() else ""
         found = ("the feed has no boardable stops" if router.tree is None
                  else f"the nearest stop is {distance(float(nearest_m.min()))} from the closest origin")
+        many = f"{len(set(ids))} origins ({n:,} points over their areas)" if spread else f"{n} origins"
         raise GTFSError(
-            f"None of the {n} origins has a stop of GTFS feed `{router.feed.name}` within {limit:g} m "
+            f"None of the {many} has a stop of GTFS feed `{router.feed.name}` within {limit:g} m "
             f"(--max-walk-m): {found}{walkers}. The feed does not seem to cover the origins: pass the feed "
             "of the origins' region with --gtfs (or origins inside the feed's area)."
         )
     lost = ~has_stop & ~near_target
     if not lost.any():
         return None
-    order = np.flatnonzero(lost)[np.argsort(-population[lost], kind="stable")][:3]  # the largest first
+    order = np.flatnonzero(lost)[np.argsort(-population[lost], kind="stable")]  # the largest first
+    order = order[np.unique(labels[order], return_index=True)[1]]  # one example per origin ...
+    order = order[np.argsort(-population[order], kind="stable")][:3]  # ... the three largest
     examples = ", ".join(f"{labels[i]} {distance(float(nearest_m[i]))}" for i in order)
-    more = ", ..." if lost.sum() > len(order) else ""
-    return (f"{int(lost.sum())} of {n} origins ({population[lost].sum():,.0f} people) have no stop within "
+    more = ", ..." if len(set(labels[lost])) > len(order) else ""
+    subject = (f"{int(lost.sum())} of {n:,} points of {len(set(ids[lost]))} origins" if spread
+               else f"{int(lost.sum())} of {n} origins")
+    return (f"{subject} ({population[lost].sum():,.0f} people) have no stop within "
             f"{limit:g} m (--max-walk-m) and no centralort within walking distance; they count as not reached "
             f"(nearest stop: {examples}{more}). Raise --max-walk-m if they may walk farther.")
 
@@ -621,7 +680,7 @@ def travel_times(
     >>> list(result.columns)
     ['origin_id', 'kommun_code', 'population', 'travel_time_min', 'best_min', 'median_min', 'target', 'geometry']
     """
-    from landuse.indicator import load_centralorter, load_origins
+    from landuse.indicator import load_centralorter, load_origins, origin_points
 
     settings = resolve(settings)
     statistic = _choice(statistic, ("best", "median"), "--statistic")  # type: ignore[assignment]
@@ -629,17 +688,22 @@ def travel_times(
     departures = _departures(window)
     router = _router(router, gtfs, date, settings)
     _check_window_has_departures(router, window)
-    origins = load_origins(settings=settings) if origins is None else origins
+    origins = origin_points(load_origins(settings=settings)) if origins is None else origins
     targets = load_centralorter(settings=settings) if targets is None else targets
     o_xy, t_xy = _xy(origins), _xy(targets)
     n, k = len(origins), len(departures)
     origin_kommun = origins["kommun_code"].astype(object).to_numpy()
     target_kommun = targets["kommun_code"].astype(object).to_numpy()
     target_names = targets["name"].astype(object).to_numpy()
+    t_radius = (pd.to_numeric(targets["radius_m"], errors="coerce").fillna(0).to_numpy(dtype=float)
+                if "radius_m" in targets.columns else np.zeros(len(targets)))
+    walk_limit = _walk_limits(router, origins, o_xy)
 
-    uncovered = _check_stop_coverage(router, origins, o_xy, t_xy, origin_kommun, target_kommun, target)
+    uncovered = _check_stop_coverage(router, origins, o_xy, t_xy, origin_kommun, target_kommun, target, t_radius,
+                                     walk_limit)
     if uncovered:
         warnings.warn(uncovered, PartialLossWarning, stacklevel=2)
+    _warn_targets_without_stop(router, t_xy, t_radius, target_names)
 
     best_tt = np.full((n, k), np.inf)  # travel time (s) to the best allowed target per departure
     which = np.full((n, k), -1, dtype=np.int64)
@@ -647,7 +711,8 @@ def travel_times(
         rows = np.arange(n) if target == "any" else np.flatnonzero(origin_kommun == target_kommun[g])
         if len(rows) == 0:
             continue
-        tt = router.arrival_times(o_xy[rows], tuple(t_xy[g]), departures) - departures[None, :]
+        tt = router.arrival_times(o_xy[rows], tuple(t_xy[g]), departures, radius_m=t_radius[g],
+                                  walk_limit_m=walk_limit[rows]) - departures[None, :]
         better = tt < best_tt[rows]
         best_tt[rows] = np.where(better, tt, best_tt[rows])
         which[rows] = np.where(better, g, which[rows])
@@ -725,15 +790,18 @@ def isochrones(
     t_xy = _xy(targets)
     stop_xy = router.stop_xy[router.board_idx]
     rows, geoms = [], []
+    t_radius = (pd.to_numeric(targets["radius_m"], errors="coerce").fillna(0).to_numpy(dtype=float)
+                if "radius_m" in targets.columns else np.zeros(len(targets)))
     for g in range(len(targets)):
-        arrivals = router.arrival_times(stop_xy, tuple(t_xy[g]), departures)
+        arrivals = router.arrival_times(stop_xy, tuple(t_xy[g]), departures, radius_m=t_radius[g])
         stop_best = (arrivals - departures[None, :]).min(axis=1)
         for limit in minutes:
             limit_s = float(limit) * 60.0
             ok = stop_best <= limit_s
             radius = np.minimum(router.max_walk_m, (limit_s - stop_best[ok]) * router.walk_mps)
             centres = np.vstack([stop_xy[ok], t_xy[g][None, :]])
-            radius = np.append(radius, min(router.max_walk_m, limit_s * router.walk_mps))
+            # the centralort's own area, and the walk from its edge
+            radius = np.append(radius, t_radius[g] + min(router.max_walk_m, limit_s * router.walk_mps))
             keep = radius > 0
             circles = shapely.buffer(shapely.points(centres[keep]), radius[keep], quad_segs=8)
             geoms.append(shapely.union_all(circles) if len(circles) else shapely.Polygon())
@@ -768,13 +836,26 @@ def access_transit(
     ``source_crs`` is the CRS to assume for ``population``/``centralorter`` files that
     declare none; the other parameters are those of :func:`travel_times`.
 
+    Writes the GeoPackage layers ``origins`` (one row per origin: the
+    population-weighted median of its points' times, ``share_within`` 60 minutes and
+    the centralort most of its people reach), ``origin_points`` (one row per point the
+    population is spread over, see :func:`landuse.indicator.origin_points`) and
+    ``isochrones``.
+
     Returns
     -------
-    (table, origins, router)
-        The indicator table (exact contract columns), the ``origins`` layer and the
-        router used (its ``date`` is the service date).
+    (table, points, router)
+        The indicator table (exact contract columns, from the points), the routed
+        points and the router used (its ``date`` is the service date).
     """
-    from landuse.indicator import indicator_table, load_centralorter, load_origins
+    from landuse.indicator import (
+        ORIGIN_MODEL,
+        indicator_table,
+        load_centralorter,
+        load_origins,
+        origin_points,
+        summarise_points,
+    )
 
     settings = resolve(settings)
     statistic = _choice(statistic, ("best", "median"), "--statistic")  # type: ignore[assignment]
@@ -783,21 +864,35 @@ def access_transit(
     router = TransitRouter(gtfs, date, settings=settings)
     origins = load_origins(population, population_column=population_column, source_crs=source_crs, settings=settings)
     targets = load_centralorter(centralorter, source_crs=source_crs, settings=settings)
-    result = travel_times(origins, targets, window=window, statistic=statistic, target=target,
+    points = origin_points(origins)
+    result = travel_times(points, targets, window=window, statistic=statistic, target=target,
                           router=router, settings=settings)
+    result["point_id"] = points["point_id"].to_numpy()
     table = indicator_table(result, minutes, settings=settings)
     iso = isochrones(targets, window=window, router=router, settings=settings)
+    summary = summarise_points(result, origins, extra=("best_min", "median_min"))
     out_dir = Path(out_dir)
-    layer = result.reset_index(drop=True)[ORIGIN_COLUMNS + ["geometry"]]
-    write_gpkg({"origins": gpd.GeoDataFrame(layer, geometry="geometry", crs=result.crs), "isochrones": iso},
-               out_dir / "access_transit.gpkg")
+    layer = summary.reset_index(drop=True)[ORIGIN_LAYER_COLUMNS + ["geometry"]]
+    point_layer = result.reset_index(drop=True)[["point_id"] + ORIGIN_COLUMNS + ["geometry"]]
+    network = (f"network: GTFS {router.feed.name}, {router.date.isoformat()} {result.attrs['window']}, "
+               f"{statistic} departure, walking {settings.walk_speed_kph:g} km/h up to {settings.max_walk_m:g} m")
+    model = ORIGIN_MODEL if population is None else f"origins: {Path(population).name} as given"
+    write_gpkg({"origins": gpd.GeoDataFrame(layer, geometry="geometry", crs=WORK_CRS),
+                "origin_points": gpd.GeoDataFrame(point_layer, geometry="geometry", crs=result.crs),
+                "isochrones": iso},
+               out_dir / "access_transit.gpkg",
+               descriptions={"origins": f"Public-transport time (min) to the centralort (target={target}), per origin; "
+                                        f"{model}; {network}",
+                             "origin_points": f"Public-transport time (min) per point of an origin's area; {model}; "
+                                              f"{network}",
+                             "isochrones": f"Areas within N minutes of each centralort by public transport; {network}"})
     write_csv(table, out_dir / "access_transit.csv")
     return table, result, router
 
 
 def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
     """Demo step: the transit indicator on the real feed with SCB tätorter as origins."""
-    from landuse.indicator import COUNTY_CODE, coverage_table
+    from landuse.indicator import COUNTY_CODE, bounds_text, coverage_table, share_bounds
 
     settings = resolve(settings)
     with warnings.catch_warnings(record=True) as caught:
@@ -806,19 +901,21 @@ def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
     for w in caught:  # other warnings keep their way to the caller
         if not issubclass(w.category, PartialLossWarning):
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
-    at60 = table[table["minutes"] == 60]
+    at60 = share_bounds(table[table["minutes"] == 60], settings)
     county = at60[at60["kommun_code"] == COUNTY_CODE].iloc[0]
     median_share = float(origins["population"][origins["median_min"] <= 60].sum() / origins["population"].sum())
     lines = [
         f"feed {router.feed.name}, {router.date.isoformat()} ({router.date.strftime('%A')}), departures 06:00-09:00 "
-        f"every minute, {router.n_trips_on_date} trips that day; origins: {len(origins)} SCB tätorter 2020",
+        f"every minute, {router.n_trips_on_date} trips that day; origins: {origins['origin_id'].nunique()} SCB "
+        f"tätorter 2020 as areas ({len(origins):,} points)",
         f"county share within 60 min of a centralort by public transport (best departure): "
-        f"{county['share_within']:.1%} ({county['population_within']:,.0f} of {county['population']:,.0f} people)",
+        f"{county['share_within']:.1%} ({county['population_within']:,.0f} of {county['population']:,.0f} tätort "
+        f"people){bounds_text(county)}",
         f"  with the median departure instead: {median_share:.1%}",
     ]
     for _, row in at60[at60["kommun_code"] != COUNTY_CODE].iterrows():
         lines.append(f"  {row['kommun_code']} {row['kommun']}: {row['share_within']:.1%} of "
-                     f"{row['population']:,.0f}")
+                     f"{row['population']:,.0f}{bounds_text(row)}")
     coverage = coverage_table(origins, settings)
     cov = coverage[coverage["kommun_code"] == COUNTY_CODE]
     if len(cov):
@@ -826,5 +923,5 @@ def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
                      "(31 Dec 2020); people outside tätorter are not in these shares")
     lines += [f"note: {w.message}" for w in caught if issubclass(w.category, PartialLossWarning)]
     lines.append(f"wrote {Path(out_dir) / 'access_transit.csv'} and {Path(out_dir) / 'access_transit.gpkg'} "
-                 "(layers origins, isochrones)")
+                 "(layers origins, origin_points, isochrones)")
     return lines

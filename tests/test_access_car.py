@@ -27,8 +27,8 @@ from landuse.access import (
 from landuse.cli import cli
 from landuse.errors import InvalidSettingError, NetworkError, PartialLossWarning
 from landuse.indicator import INDICATOR_COLUMNS
-from landuse.network import RoadNetwork, network_from_edges, network_from_osm
-from landuse.settings import Settings
+from landuse.network import DEFAULT_GTFS_FEED, RoadNetwork, network_from_edges, network_from_osm
+from landuse.settings import DATA_DIR, Settings
 
 DATA = Path(__file__).parent / "data"
 OSM = DATA / "car_roads.osm"
@@ -36,7 +36,8 @@ LATLON = {"A": (65.580, 22.000), "B": (65.590, 22.000), "C": (65.600, 22.000), "
           "E": (65.600, 22.040)}
 _TO_3006 = Transformer.from_crs("EPSG:4326", "EPSG:3006", always_xy=True)
 XY = {k: _TO_3006.transform(lon, lat) for k, (lat, lon) in LATLON.items()}
-ACCESS_M_PER_MIN = 30 * 1000 / 60  # default access speed 30 km/h
+DETOUR = 1.3  # default access detour factor: the access leg is the straight line x 1.3
+ACCESS_M_PER_MIN = 50 * 1000 / 60 / DETOUR  # straight-line metres per minute at the default access speed, 50 km/h
 
 
 def gc_min(p: str, q: str, kph: float) -> float:
@@ -79,7 +80,7 @@ def test_travel_times_by_hand_one_way_and_speed_factor(osm_net):
     # speed factor scales the network part only; access speed the straight legs
     slow = travel_times(osm_net, origins, target_a,
                         settings=Settings(speed_factor=1.5, access_speed_kph=60))
-    assert slow["travel_time_min"].iloc[0] == pytest.approx(100 / 1000 + 1.5 * (by_hand - 100 / ACCESS_M_PER_MIN))
+    assert slow["travel_time_min"].iloc[0] == pytest.approx(100 * DETOUR / 1000 + 1.5 * (by_hand - 100 / ACCESS_M_PER_MIN))
 
 
 def test_own_against_any(osm_net):
@@ -102,8 +103,9 @@ def test_origin_beyond_max_snap_is_kept_unreachable(osm_net):
     far = (XY["E"][0] + 6000, XY["E"][1])
     near_far = (XY["E"][0] + 1500, XY["E"][1])
     origins = points([{"origin_id": i} for i in "abc"], [XY["B"], far, near_far])
+    five_km = Settings(max_snap_m=5000)
     with pytest.warns(PartialLossWarning, match="1 of 3 origins are farther than 5000 m"):
-        got = travel_times(osm_net, origins, centralorter_ae())
+        got = travel_times(osm_net, origins, centralorter_ae(), settings=five_km)
     assert np.isnan(got["travel_time_min"].iloc[1]) and pd.isna(got["target"].iloc[1])
     assert got["travel_time_min"].iloc[2] == pytest.approx(1500 / ACCESS_M_PER_MIN, rel=1e-6)
     # --max-snap-m 1000: the third is now out too
@@ -112,7 +114,7 @@ def test_origin_beyond_max_snap_is_kept_unreachable(osm_net):
     assert tight["travel_time_min"].isna().tolist() == [False, True, True]
     # total loss raises
     with pytest.raises(NetworkError, match="None of the 1 origins"):
-        travel_times(osm_net, points([{"origin_id": "x"}], [far]), centralorter_ae())
+        travel_times(osm_net, points([{"origin_id": "x"}], [far]), centralorter_ae(), settings=five_km)
 
 
 def test_unreachable_island_and_orphan_kommun():
@@ -126,7 +128,7 @@ def test_unreachable_island_and_orphan_kommun():
                       {"origin_id": "n", "kommun_code": None}], [(1000, 0), (20_000, 0), (1500, 0)])
     # the island's nodes are not in the largest component: island origin and target cannot snap
     with pytest.warns(PartialLossWarning) as record:
-        got = travel_times(net, origins, targets, target="own")
+        got = travel_times(net, origins, targets, target="own", settings=Settings(max_snap_m=5000))
     messages = " | ".join(str(w.message) for w in record)
     assert "Island" in messages and "1 of 3 origins are farther" in messages
     assert "kommun without a reachable centralort" in messages
@@ -265,9 +267,16 @@ def test_cli_contract(tmp_path, cli_inputs):
     assert at_60.loc["2580", ["population", "population_within"]].tolist() == [100, 100]
     assert at_60.loc["2582", ["population", "population_within"]].tolist() == [75, 50]
     assert at_60.loc["2582", "share_within"] == pytest.approx(50 / 75)
-    assert sorted(name for name, _ in pyogrio.list_layers(out / "access_car.gpkg")) == ["isochrones", "origins"]
+    assert [name for name, _ in pyogrio.list_layers(out / "access_car.gpkg")] == [
+        "origins", "origin_points", "isochrones", "network"]
     origins = gpd.read_file(out / "access_car.gpkg", layer="origins")
-    assert list(origins.columns) == ORIGIN_COLUMNS + ["geometry"]
+    assert list(origins.columns) == ORIGIN_COLUMNS + ["name", "share_within", "radius_m", "access_m", "access_min",
+                                                      "geometry"]
+    network = gpd.read_file(out / "access_car.gpkg", layer="network")
+    for column in ("length_m", "speed_kph", "travel_time_min", "road", "source"):
+        assert column in network.columns, column
+    # each edge's time is its length at its speed (straight segments between OSM nodes here)
+    assert np.allclose(network["travel_time_min"], network["length_m"] / 1000 / network["speed_kph"] * 60, rtol=1e-6)
     assert origins["target"].tolist()[:2] == ["Luleå", "Boden"]
     with sqlite3.connect(out / "access_car.gpkg") as db:
         nulls = db.execute("SELECT origin_id FROM origins WHERE travel_time_min IS NULL AND target IS NULL").fetchall()
@@ -279,29 +288,47 @@ def test_cli_contract(tmp_path, cli_inputs):
     assert iso.geom_type.isin(["Polygon", "MultiPolygon"]).all()
 
 
-def test_cli_default_is_the_gtfs_stand_in_and_errors(tmp_path):
+def test_cli_default_is_the_lantmateriet_main_roads_and_errors(tmp_path):
     runner = CliRunner()
     result = runner.invoke(cli, ["access", "car", "--minutes", "60", "--target", "own", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
-    assert "GTFS stand-in" in result.output and "APPROXIMATE/SCHEMATIC" in result.output
-    assert "county 25 Norrbottens län" in result.output
+    assert "network: Lantmäteriet Topografi 250, huvudvägnät" in result.output
+    assert "schematisk" not in result.output and "APPROXIMATE/SCHEMATIC" not in result.output
+    assert "county 25 Norrbottens län" in result.output and "tätort people" in result.output
+    assert "; all 249,614 inhabitants: " in result.output  # the bounds over everybody
     iso = gpd.read_file(tmp_path / "access_car.gpkg", layer="isochrones")
-    assert iso["schematic"].all() and len(iso) == 28
+    assert not iso["schematic"].any() and len(iso) == 28
+    network = gpd.read_file(tmp_path / "access_car.gpkg", layer="network")
+    assert network["source"].str.contains("Lantmäteriet Topografi 250").all()
+    assert {"E4", "E10", "E45"} <= set(network["road"].dropna())
+    points = gpd.read_file(tmp_path / "access_car.gpkg", layer="origin_points")
+    assert (points["access_m"] >= 0).all() and (points["access_min"] >= 0).all()  # every point's access leg
     bad = runner.invoke(cli, ["access", "car", "--speed-factor", "0", "--out", str(tmp_path)])
     assert bad.exit_code == 2 and "'--speed-factor': 0.0 is not in the range x>0" in bad.output  # a usage error
+
+
+def test_cli_gtfs_stand_in_stays_an_option(tmp_path):
+    result = CliRunner().invoke(cli, ["access", "car", "--network", str(DATA_DIR / DEFAULT_GTFS_FEED),
+                                      "--minutes", "60", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "GTFS stand-in" in result.output and "APPROXIMATE/SCHEMATIC" in result.output
+    iso = gpd.read_file(tmp_path / "access_car.gpkg", layer="isochrones")
+    assert iso["schematic"].all() and len(iso) == 28
 
 
 def test_demo_step(tmp_path):
     lines = demo_step(tmp_path)
     text = "\n".join(lines)
-    assert "GTFS stand-in" in text and "county 25 Norrbottens län" in text and "within 60 min by car" in text
+    assert "Lantmäteriet Topografi 250" in text and "county 25 Norrbottens län" in text
+    assert "within 60 min by car" in text
     assert "coverage: the tätorter" in text and "2584 Kiruna" in text
     table = pd.read_csv(tmp_path / "access_car.csv", dtype={"kommun_code": str})
     county = table[(table["kommun_code"] == "25") & (table["minutes"] == 60)].iloc[0]
     assert 0.5 < county["share_within"] <= 1.0
     # recompute the CSV from the origins layer with plain pandas and the indicator's rule:
     # an origin is within T minutes when its travel time is at most T; unreachable (NaN) never is
-    origins = gpd.read_file(tmp_path / "access_car.gpkg", layer="origins")
+    # (the points of each tätort's area are what the indicator counts)
+    origins = gpd.read_file(tmp_path / "access_car.gpkg", layer="origin_points")
     assert origins["kommun_code"].str.fullmatch(r"25\d\d").all()  # every origin in one of the county's kommuner
     assert sorted(table["minutes"].unique()) == [45, 60, 90]  # the indicator's default thresholds
     for minutes in (45, 60, 90):

@@ -102,15 +102,13 @@ def test_conflict_lines_are_marked_only_on_schematic_input(schematic: bool):
         assert not any(MARK in line for line in lines), lines
 
 
-def test_car_lines_on_embedded_data_carry_the_mark(tmp_path: Path):
+def test_car_lines_on_embedded_data_carry_no_mark(tmp_path: Path):
+    """The default car network is Lantmäteriet's real main roads: car figures are no longer schematic."""
     lines = access.demo_step(tmp_path, settings=SETTINGS)
     kommun_lines = [line for line in lines if line.startswith("  25")]
-    assert len(kommun_lines) == 14 and all(line.endswith("[schematisk]") for line in kommun_lines)
+    assert len(kommun_lines) == 14 and not any(MARK in line for line in lines)
     county = next(line for line in lines if line.startswith("county 25"))
-    assert county.endswith("[schematisk]")
-    # coverage compares SCB tätorter with SCB population: real figures, no mark
-    unmarked = [line for line in with_digits(lines) if MARK not in line and "schematic=True" not in line]
-    assert [line.split(":")[0] for line in unmarked] == ["coverage"], unmarked
+    assert "Norrbottens län" in county
 
 
 @pytest.mark.parametrize("schematic", [True, False])
@@ -157,6 +155,8 @@ def test_every_file_is_a_resource(demo_folder: Path, demo_package: dict):
     assert {lic["name"] for lic in demo_package["licenses"]} == {"CC0-1.0"}
     titles = " | ".join(s["title"] for s in demo_package["sources"])
     assert "SCB" in titles and "Samtrafiken GTFS" in titles and "schematisk" in titles
+    roads = [s for s in demo_package["sources"] if "huvudvägnät" in s["title"]]
+    assert len(roads) == 1 and roads[0]["files"] == ["access_car.gpkg"] and "Lantmäteriet" in roads[0]["licence"]
 
 
 def test_csv_schemas_are_the_contracts_with_units(demo_package: dict):
@@ -188,18 +188,18 @@ def test_non_tabular_files_are_file_resources(demo_package: dict):
 
 def test_schematic_files_are_flagged_from_their_content(demo_package: dict):
     res = resources(demo_package)
-    schematic = {"layers.gpkg", CONFLICT_FILES["gpkg"], CONFLICT_FILES["csv"], "access_car.csv", "access_car.gpkg",
-                 "strukturbild.html", "rapport.md", "rapport.html", "rapport_malkonflikter.png",
-                 "rapport_tillganglighet.png"}
+    schematic = {"layers.gpkg", CONFLICT_FILES["gpkg"], CONFLICT_FILES["csv"],
+                 "strukturbild.html", "rapport.md", "rapport.html", "rapport_malkonflikter.png"}
     for name, resource in res.items():
         assert resource["schematic"] is (name in schematic), name
         assert bool(resource.get("schematicReason")) is (name in schematic), name
     assert not res["access_transit.csv"]["schematic"] and not res["access_transit.gpkg"]["schematic"]
-    assert res["access_car.csv"]["schematicFields"] == ["population_within", "share_within"]
+    assert not res["access_car.csv"]["schematic"] and not res["access_car.gpkg"]["schematic"]
+    assert res[CONFLICT_FILES["csv"]]["schematicFields"] == ["area_km2", "share_of_kommun"]
     layers = {layer["name"]: layer["schematic"] for layer in res["layers.gpkg"]["layers"]}
     assert layers["naturvard"] and not layers["tatorter"] and not layers["kommuner"]
     assert demo_package["schematic"] is True and set(demo_package["schematicResources"]) == schematic
-    assert "access_car.csv (figures: population_within, share_within)" in demo_package["schematicStatement"]
+    assert f"{CONFLICT_FILES['csv']} (figures: area_km2, share_of_kommun)" in demo_package["schematicStatement"]
 
 
 def test_frictionless_validates_the_demo_package(demo_folder: Path):
@@ -251,6 +251,7 @@ def test_real_inputs_give_a_package_without_schematic_files(tmp_path: Path):
     assert not any(r["schematic"] for r in descriptor["resources"])
     assert descriptor["schematic"] is False and descriptor["schematicResources"] == []
     assert not any(s["schematic"] for s in descriptor["sources"])
+    assert not any("huvudvägnät" in s["title"] for s in descriptor["sources"])  # a hand-made road, not Lantmäteriet's
     assert validate(tmp_path / DATAPACKAGE_NAME).valid
 
 
@@ -286,3 +287,77 @@ def test_unknown_csv_gets_an_inferred_schema_and_hidden_files_are_left_out(tmp_p
     assert [(f["name"], f["type"]) for f in fields] == [("id", "integer"), ("yta", "number"), ("namn", "string"),
                                                       ("ok", "boolean")]
     assert validate(tmp_path / DATAPACKAGE_NAME).valid
+
+
+# --------------------------------------------------------------------------- coverage of the indicator tables
+
+
+def scb_totals() -> dict[str, float]:
+    """SCB population per kommun and county, 31 Dec 2020, read by hand from the embedded CSV."""
+    from landuse.settings import DATA_DIR
+
+    with (DATA_DIR / "kommun_folkmangd.csv").open(encoding="utf-8", newline="") as fh:
+        return {row["kommun_code"]: float(row["folkmangd_2020_12_31"]) for row in csv.DictReader(fh)}
+
+
+@pytest.mark.parametrize("name", ["access_car.csv", "access_transit.csv"])
+def test_indicator_tables_state_their_coverage(demo_folder: Path, demo_package: dict, name: str):
+    coverage = resources(demo_package)[name]["coverage"]
+    assert "share_lower" in coverage["description"] and "share_upper" in coverage["description"]
+    assert "whole population" in coverage["description"]
+    totals = scb_totals()
+    with (demo_folder / name).open(encoding="utf-8", newline="") as fh:
+        table = list(csv.DictReader(fh))
+    assert len(coverage["rows"]) == len(table) == 3 * 15  # 45, 60, 90 min x 14 kommuner and the county
+    for got, row in zip(coverage["rows"], table):
+        total = totals[row["kommun_code"]]
+        population, within = float(row["population"]), float(row["population_within"])
+        assert (got["kommun_code"], got["minutes"]) == (row["kommun_code"], float(row["minutes"]))
+        assert got["population_total"] == total
+        assert got["share_within"] == pytest.approx(float(row["share_within"]))
+        assert got["share_lower"] == pytest.approx(within / total)
+        assert got["share_upper"] == pytest.approx((within + max(total - population, 0.0)) / total)
+    county = next(r for r in coverage["rows"] if r["kommun_code"] == "25" and r["minutes"] == 60)
+    assert 0.5 < county["share_lower"] < county["share_within"] and county["share_upper"] <= 1
+
+
+def test_coverage_of_a_hand_made_table(tmp_path: Path):
+    write_rows(tmp_path / "access_car.csv", INDICATOR_COLUMNS,
+               [["2580", "Luleå", 60, 100, 50, 0.5], ["9999", "Nowhere", 60, 10, 5, 0.5]])
+    resource = describe_folder(tmp_path)["resources"][0]
+    lulea, nowhere = resource["coverage"]["rows"]
+    total = scb_totals()["2580"]
+    assert lulea["share_lower"] == pytest.approx(50 / total)
+    assert lulea["share_upper"] == pytest.approx((50 + total - 100) / total)
+    # no SCB total: no bounds, written as JSON null (never NaN)
+    assert nowhere["population_total"] is None and nowhere["share_lower"] is None
+    json.dumps(resource, allow_nan=False)
+    assert validate(write_datapackage(tmp_path)).valid
+
+
+def test_no_coverage_for_a_table_without_the_contract_columns(tmp_path: Path):
+    write_rows(tmp_path / "access_car.csv", INDICATOR_COLUMNS[:-1] + ["share"], [["2580", "Luleå", 60, 100, 50, 0.5]])
+    assert "coverage" not in describe_folder(tmp_path)["resources"][0]
+
+
+def test_new_gpkg_columns_have_units(demo_package: dict):
+    res = resources(demo_package)
+    car = {layer["name"]: {f["name"]: f for f in layer["fields"]} for layer in res["access_car.gpkg"]["layers"]}
+    assert set(car) == {"origins", "origin_points", "isochrones", "network"}
+    assert car["origins"]["access_m"]["unit"] == "m" and car["origins"]["access_min"]["unit"] == "minutes"
+    assert car["origins"]["share_within"]["unit"] == "share 0–1" and car["origins"]["radius_m"]["unit"] == "m"
+    assert "description" in car["origin_points"]["point_id"]
+    assert car["network"]["length_m"]["unit"] == "m" and car["network"]["speed_kph"]["unit"] == "km/h"
+    assert "vägnummer" in car["network"]["road"]["description"]
+    assert "motorvag" in car["network"]["klass"]["description"]
+    transit = {layer["name"]: {f["name"] for f in layer["fields"]} for layer in res["access_transit.gpkg"]["layers"]}
+    assert {"share_within", "radius_m", "name"} <= transit["origins"] and "point_id" in transit["origin_points"]
+
+
+def test_stand_in_network_makes_the_car_files_schematic(tmp_path: Path):
+    access.write_car_outputs(tiny_car(True), tmp_path)
+    res = resources(describe_folder(tmp_path))
+    assert res["access_car.gpkg"]["schematic"] and res["access_car.csv"]["schematic"]
+    assert res["access_car.csv"]["schematicFields"] == ["population_within", "share_within"]
+    layers = {layer["name"]: layer["schematic"] for layer in res["access_car.gpkg"]["layers"]}
+    assert layers["network"] and layers["isochrones"]

@@ -103,7 +103,8 @@ def write_hostile_outputs(folder: Path) -> Path:
     pd.DataFrame(pairs.drop(columns="geometry", errors="ignore")).to_csv(folder / "malkonflikter_per_kommun.csv",
                                                                         index=False)
     for mode in ("car", "transit"):
-        _poison_gpkg(folder / f"access_{mode}.gpkg", {"isochrones": ("centralort",), "origins": ("target",)})
+        _poison_gpkg(folder / f"access_{mode}.gpkg", {"isochrones": ("centralort",), "origins": ("target",),
+                                                      "network": ("road", "klass", "source")})
         _rewrite_gpkg(folder / f"access_{mode}.gpkg", "origins",
                       lambda origins: origins.assign(origin_id=origins["origin_id"].map(new_ids)))
         table = pd.read_csv(folder / f"access_{mode}.csv", dtype={"kommun_code": str})
@@ -152,6 +153,8 @@ def hostile_report(hostile_folder, tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("report") / HOSTILE_FOLDER
     shutil.copytree(hostile_folder, folder)
     (folder / "strukturbild.html").unlink(missing_ok=True)
+    # a real car network of the user's own: the report names it by its (hostile) source label
+    _rewrite_gpkg(folder / "access_car.gpkg", "isochrones", lambda iso: iso.assign(schematic=False))
     write_report(folder)
     return folder / "rapport.html"
 
@@ -218,7 +221,8 @@ _OPEN_EVERYTHING = """async () => {
 #: Sources whose planted text the map must show (tag before the running number).
 _MAP_SOURCES = ("kommuner.name#", "naturvard.name#", "rennaring_karnomraden.name#", "tatorter.name#",
                 "tatorter.kommun#", "tatorter.feature_id#", "centralorter.name#", "centralorter.kommun#",
-                "faces.kommun#", "isochrones.centralort#", "origins.target#", "stop.stop_name#")
+                "faces.kommun#", "isochrones.centralort#", "origins.target#", "stop.stop_name#",
+                "network.road#", "network.klass#", "network.source#")
 
 
 def browser_test(func):
@@ -275,5 +279,6 @@ def test_hostile_names_in_report_are_shown_not_run(browser, hostile_report):
         assert payload in text, f"payload not shown as text: {payload}"
     assert hostile("pairs_per_kommun.kommun#", 0) in text and hostile("kommun#", 0) in text
     assert "tema" + PAYLOADS[1] in text and HOSTILE_FOLDER in text
+    assert hostile("network.source#", 0) in text  # the car network's source label
 
 

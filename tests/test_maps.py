@@ -55,11 +55,47 @@ def _load(name: str) -> gpd.GeoDataFrame:
         return load_layer(name)
 
 
-def write_synthetic_outputs(folder: Path, *, include: tuple[str, ...] = ("layers", "conflicts", "car", "transit")) -> Path:
-    """Small files in the schemas of the målkonflikt, car and transit outputs (issues 3-5).
+#: Source label of the GTFS stand-in network as landuse.network writes it (it says SCHEMATIC).
+STAND_IN_SOURCE = ("GTFS stand-in from ltnbd_gtfs_2022-12-14.zip (bus running times x 0.85; APPROXIMATE/SCHEMATIC, "
+                   "not a road network)")
+ROAD_CLASSES = ["motorvag", "motortrafikled", "motesfri", "landsvag", "landsvag"]
+
+
+def synthetic_network(centralorter: gpd.GeoDataFrame, *, real: bool) -> gpd.GeoDataFrame:
+    """A ``network`` layer as the car engine writes it: each centralort joined to the next, in 3 edges each.
+
+    ``real``: Lantmäteriet's main-road label with road numbers and classes; else the
+    GTFS stand-in's label, without numbers or classes (as ``network_edges`` writes it).
+    """
+    from landuse.network import EDGE_COLUMNS, MAIN_ROAD_LIMITS, MAIN_ROAD_SOURCE
+
+    xy = np.column_stack([centralorter.geometry.x, centralorter.geometry.y])
+    rows, lines = [], []
+    for i in range(len(xy) - 1):
+        a, b = xy[i], xy[i + 1]
+        for k in range(3):
+            p, q = a + (b - a) * k / 3, a + (b - a) * (k + 1) / 3
+            length = float(np.hypot(*(q - p)))
+            klass = ROAD_CLASSES[(i + k) % len(ROAD_CLASSES)] if real else None
+            speed = {"motorvag": 110.0, "motortrafikled": 100.0, "motesfri": 100.0, "landsvag": 80.0}.get(klass, 70.0)
+            rows.append({"u": 3 * i + k, "v": 3 * i + k + 1, "length_m": length, "speed_kph": speed,
+                         "travel_time_min": length / 1000 / speed * 60,
+                         "road": (["E4", "97", None][k] if real else None), "klass": klass,
+                         "source": f"{MAIN_ROAD_SOURCE}; {MAIN_ROAD_LIMITS}" if real else STAND_IN_SOURCE})
+            lines.append(shapely.LineString([p, q]))
+    frame = gpd.GeoDataFrame(rows, geometry=lines, crs="EPSG:3006")
+    return frame[EDGE_COLUMNS + ["geometry"]]
+
+
+def write_synthetic_outputs(folder: Path, *, include: tuple[str, ...] = ("layers", "conflicts", "car", "transit"),
+                            car_schematic: bool = True) -> Path:
+    """Small files in the schemas of the målkonflikt, car and transit outputs (issues 3-5, 12).
 
     Faces are squares around four centralorter; travel times grow with the distance to
-    the nearest centralort; isochrones are 30/60 km discs.  Nothing here is a real figure.
+    the nearest centralort; isochrones are 30/60 km discs; tätorter are discs of their
+    land area spread over a few points; the car network joins the centralorter.
+    ``car_schematic``: the car files say they rest on the GTFS stand-in (default), else
+    on Lantmäteriet's main roads.  Nothing here is a real figure.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -95,7 +131,7 @@ def write_synthetic_outputs(folder: Path, *, include: tuple[str, ...] = ("layers
     dist = np.min(
         np.hypot(tatorter.geometry.x.to_numpy()[:, None] - centralorter.geometry.x.to_numpy()[None, :],
                  tatorter.geometry.y.to_numpy()[:, None] - centralorter.geometry.y.to_numpy()[None, :]), axis=1)
-    for mode, speed, schematic in (("car", 1000.0, True), ("transit", 600.0, False)):
+    for mode, speed, schematic in (("car", 1000.0, car_schematic), ("transit", 600.0, False)):
         if mode not in include:
             continue
         minutes = dist / speed
@@ -103,9 +139,23 @@ def write_synthetic_outputs(folder: Path, *, include: tuple[str, ...] = ("layers
         origins = gpd.GeoDataFrame(
             {"origin_id": tatorter["feature_id"], "kommun_code": tatorter["kommun_code"].astype(str),
              "population": tatorter["population"].astype(float), "travel_time_min": minutes,
-             "target": "närmaste centralort"},
+             "target": "närmaste centralort", "name": tatorter["name"],
+             "share_within": np.where(np.nan_to_num(minutes, nan=1e9) <= 60, 1.0, 0.0),
+             "radius_m": np.sqrt(tatorter["area_ha"].astype(float) * 1e4 / np.pi)},
             geometry=tatorter.geometry, crs="EPSG:3006",
         )
+        # two points per origin, the second 200 m east, sharing its people
+        points = pd.concat([origins.assign(point_id=origins["origin_id"] + "#0"),
+                            origins.assign(point_id=origins["origin_id"] + "#1",
+                                           geometry=origins.geometry.translate(200, 0))], ignore_index=True)
+        points = gpd.GeoDataFrame(points.assign(population=points["population"] / 2), crs="EPSG:3006")
+        layers = {"origins": origins}
+        if mode == "car":
+            # the access leg: a tenth of the trip, but all of it for every fifth point
+            access = points["travel_time_min"] * np.where(np.arange(len(points)) % 5 == 0, 0.9, 0.1)
+            points = points.assign(access_min=access, access_m=access * 50_000 / 60 / 1.3)
+            origins["access_min"] = origins["travel_time_min"] * 0.1
+            origins["access_m"] = origins["access_min"] * 50_000 / 60 / 1.3
         if mode == "transit":
             origins["best_min"] = minutes
             origins["median_min"] = minutes * 1.3
@@ -116,7 +166,10 @@ def write_synthetic_outputs(folder: Path, *, include: tuple[str, ...] = ("layers
                             "minutes": m, "mode": mode, "schematic": schematic,
                             "geometry": place.geometry.buffer(m * speed, quad_segs=16)})
         isochrones = gpd.GeoDataFrame(iso, geometry="geometry", crs="EPSG:3006")
-        write_gpkg({"origins": origins, "isochrones": isochrones}, folder / f"access_{mode}.gpkg")
+        layers.update(origin_points=points.drop(columns=["name", "share_within", "radius_m"]), isochrones=isochrones)
+        if mode == "car":
+            layers["network"] = synthetic_network(centralorter, real=not car_schematic)
+        write_gpkg(layers, folder / f"access_{mode}.gpkg")
         write_csv(indicator_table(origins, (45, 60, 90)), folder / f"access_{mode}.csv")
     assert len(kommuner) == 14
     return folder
@@ -140,7 +193,19 @@ def test_spec_lists_overlays_with_unique_ids():
     ids = spec.overlay_ids
     assert len(ids) == len(set(ids)) >= 10
     kinds = {o.kind for o in spec.overlays}
-    assert {"kommuner", "theme", "conflicts", "isochrones", "origins", "strak", "tatorter", "centralorter"} <= kinds
+    assert {"kommuner", "theme", "conflicts", "isochrones", "origins", "strak", "roads", "tatorter",
+            "centralorter"} <= kinds
+
+
+def test_roads_overlay_spec_is_checked(tmp_path):
+    text = load_map_spec().path.read_text(encoding="utf-8")
+    bad = tmp_path / "roads.toml"
+    bad.write_text(text.replace("widths = [4.0, 3.5, 3.0, 1.8]", "widths = [4.0, 3.5]"), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"vagar_bil\): give one colour, width and class label per road class"):
+        load_map_spec(bad)
+    bad.write_text(text.replace('input = "car"\nclasses', 'input = "transit"\nclasses'), encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"vagar_bil\): input must be car"):
+        load_map_spec(bad)
 
 
 def test_bad_spec_lists_every_problem(tmp_path):
@@ -386,3 +451,120 @@ def test_map_from_a_missing_folder_is_one_line(tmp_path):
     lines = [line for line in result.output.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("Error: --from ") and "no such folder" in lines[0]
     assert not (tmp_path / "m.html").exists()
+
+
+# --------------------------------------------------------------------------- main roads (issue 12)
+
+
+def overlay_features(m, overlay_id: str) -> list[dict]:
+    """The GeoJSON features drawn in the overlay ``overlay_id`` of a folium map."""
+    import folium
+
+    groups = [child for child in m._children.values() if isinstance(child, folium.FeatureGroup)
+              and f'data-overlay="{overlay_id}"' in child.layer_name]
+    assert len(groups) == 1, overlay_id
+    return [feature for child in groups[0]._children.values() if isinstance(child, folium.GeoJson)
+            for feature in child.data["features"]]
+
+
+def legend_text(m) -> str:
+    text = unescape_json(render_map(m))
+    return re.search(r'<div class="lu-legend".*?Källor[^<]*', text, re.S).group(0)
+
+
+@pytest.fixture(scope="module")
+def real_car_outputs(tmp_path_factory) -> Path:
+    return write_synthetic_outputs(tmp_path_factory.mktemp("map_real_car"), car_schematic=False)
+
+
+def test_main_roads_drawn_from_the_network_layer(real_car_outputs):
+    m = strukturbild_map(**inputs_from_dir(real_car_outputs), gtfs=False)
+    assert "vagar_bil" in m.landuse_overlays
+    network = gpd.read_file(real_car_outputs / "access_car.gpkg", layer="network", engine="pyogrio")
+    features = overlay_features(m, "vagar_bil")
+    assert len(features) == len(network) > 0
+    tips = [f["properties"]["tip"] for f in features]
+    assert "E4: motorväg, 110 km/h" in tips and "Väg 97: motortrafikled, 100 km/h" in tips
+    assert any(t.startswith("Landsväg, 80 km/h") for t in tips)  # unnumbered
+    assert not any("schematisk" in t for t in tips)
+    legend = legend_text(m)
+    assert "Huvudvägar (Lantmäteriet)<br>" in legend and "Huvudvägar (Lantmäteriet) (schematisk)" not in legend
+    assert "Motorväg" in legend and "Lantmäteriet Topografi 250, huvudvägnät" in legend
+    # the car figures are not called schematic when the engine wrote a real network
+    assert "Inom 60 min med bil från centralorten" in legend
+    assert "Inom 60 min med bil från centralorten (schematisk)" not in legend
+    assert "Tätorter efter restid till centralort med bil (schematisk)" not in legend
+    text = unescape_json(render_map(m))
+    assert "Vägnät</th><td>Lantmäteriet Topografi 250" in text  # isochrone popups name the network
+    assert not re.search(r"Bil, inom 60 min till centralort</th><td>[^<]*schematisk", text)
+
+
+def test_stand_in_network_is_named_and_marked(map_outputs):
+    m = strukturbild_map(**inputs_from_dir(map_outputs), gtfs=False)
+    features = overlay_features(m, "vagar_bil")
+    network = gpd.read_file(map_outputs / "access_car.gpkg", layer="network", engine="pyogrio")
+    assert len(features) == len(network)
+    assert all(f["properties"]["tip"].endswith("(schematisk)") for f in features)
+    legend = legend_text(m)
+    assert "Bilens vägnät: GTFS stand-in" in legend and "Huvudvägar (Lantmäteriet)" not in legend
+    assert "not a road network) (schematisk)" in legend
+
+
+def test_car_flag_read_from_the_network_source_without_a_schematic_column(real_car_outputs, map_outputs):
+    frames = {k: gpd.read_file(real_car_outputs / "access_car.gpkg", layer=k, engine="pyogrio")
+              for k in ("origins", "isochrones", "network")}
+    frames["isochrones"] = frames["isochrones"].drop(columns="schematic")
+    legend = legend_text(strukturbild_map(car=frames, gtfs=False))
+    assert "Inom 60 min med bil från centralorten (schematisk)" not in legend
+    frames["network"] = frames["network"].assign(source=STAND_IN_SOURCE)
+    legend = legend_text(strukturbild_map(car=frames, gtfs=False))
+    assert "Inom 60 min med bil från centralorten (schematisk)" in legend
+
+
+def test_tatort_popups_show_the_engines_share_within(real_car_outputs):
+    m = strukturbild_map(**inputs_from_dir(real_car_outputs), gtfs=False)
+    origins = gpd.read_file(real_car_outputs / "access_car.gpkg", layer="origins", engine="pyogrio")
+    popups = {f["properties"]["tip"].split(":")[0]: f["properties"]["popup"]
+              for f in overlay_features(m, "noder_tatorter")}
+    for row in origins.head(20).itertuples():
+        popup = popups[row.name]
+        share = f"{100 * row.share_within:,.0f}\u00a0%"
+        assert f"Andel inom 60 min, bil</th><td>{share}</td>" in popup, popup
+        assert "Andel inom 60 min, kollektivtrafik" in popup
+
+
+def test_kommun_popup_shows_bounds_over_everybody(real_car_outputs):
+    from landuse.indicator import share_bounds
+
+    m = strukturbild_map(**inputs_from_dir(real_car_outputs), gtfs=False)
+    table = share_bounds(pd.read_csv(real_car_outputs / "access_car.csv", dtype={"kommun_code": str}))
+    row = table[(table["kommun_code"] == "2580") & (table["minutes"] == 60)].iloc[0]
+    popup = next(f["properties"]["popup"] for f in overlay_features(m, "kommuner")
+                 if "(2580)" in f["properties"]["popup"])
+    lower, upper = (f"{100 * row[c]:,.0f}\u00a0%" for c in ("share_lower", "share_upper"))
+    assert f"Bil, alla invånare (SCB 2020)</th><td>{lower}–{upper}</td>" in popup, popup
+
+
+def test_military_areas_are_real_in_a_partly_schematic_theme():
+    m = strukturbild_map(gtfs=False)
+    legend = legend_text(m)
+    assert "skjutfält (delvis schematisk)" in legend
+    assert "Militära övnings- och skjutfält (Lantmäteriet): verkliga data" in legend
+    assert "verkliga data; Riksintresse totalförsvaret (schematisk)</small>" in legend
+    assert "© Lantmäteriet" in legend.split("Källor", 1)[1]
+    tips = [f["properties"]["tip"] for f in overlay_features(m, "omrade_totalforsvar")]
+    assert any("Militärt skjutfält" in t and "schematisk" not in t for t in tips)
+
+
+def test_main_roads_of_the_car_engine_on_the_map(tmp_path):
+    """The real engine's network layer (Lantmäteriet, ~14 000 edges): every edge drawn, nothing marked schematic."""
+    from landuse.access import car_accessibility, write_car_outputs
+    from landuse.settings import Settings
+
+    write_car_outputs(car_accessibility(settings=Settings(progress=False)), tmp_path)
+    m = strukturbild_map(car=tmp_path / "access_car.gpkg", gtfs=False)
+    rows = int(__import__("pyogrio").read_info(tmp_path / "access_car.gpkg", layer="network")["features"])
+    assert len(overlay_features(m, "vagar_bil")) == rows > 10_000
+    legend = legend_text(m)
+    assert "Huvudvägar (Lantmäteriet)<br>" in legend
+    assert "Inom 60 min med bil från centralorten (schematisk)" not in legend

@@ -22,9 +22,9 @@ NAMES = ["01_malkonflikter.ipynb", "02_tillganglighet.ipynb", "03_strukturbild.i
 nbformat = pytest.importorskip("nbformat", reason="nbformat is a test dependency: pip install -e '.[test]'")
 nbclient = pytest.importorskip("nbclient", reason="nbclient is a test dependency: pip install -e '.[test]'")
 
-#: Catalogue layers taken from real sources (SCB, Länstrafiken); every other layer the
-#: notebook lists is a schematic stand-in (riksintressen, jordbruksmark, bostäder).
-REAL_LAYERS = {"kommuner", "lan", "tatorter", "centralorter", "hallplatser"}
+#: Catalogue layers taken from real sources (SCB, Länstrafiken, Lantmäteriet's military areas);
+#: every other layer the notebook lists is a schematic stand-in (riksintressen, jordbruksmark, bostäder).
+REAL_LAYERS = {"kommuner", "lan", "tatorter", "centralorter", "hallplatser", "militara_omraden"}
 
 
 class _Tables(HTMLParser):
@@ -102,15 +102,30 @@ def _check_strukturbild(book) -> None:  # noqa: ANN001
                   "Energiproduktion – vindbruk (riksintresse)"):
         assert f"{label} (schematisk)" in maps[0], label
     assert "lu-schematic" in maps[0]  # the map's schematic-data note
+    # the car engine's real network as stråk, not marked schematic (the label is the spec's, the mark the library's)
+    assert "Huvudvägar (Lantmäteriet)" in maps[0] and "Huvudvägar (Lantmäteriet) (schematisk)" not in maps[0]
+    assert "Inom 60 min med bil från centralorten (schematisk)" not in maps[0]
+    assert "Lantmäteriet Topografi 250, huvudvägnät" in maps[0]
 
 
 def _check_tillganglighet(book) -> None:  # noqa: ANN001
     printed = "".join(str(out.get("text", "")) for out in _outputs(book) if out.get("output_type") == "stream")
+    # the library's own network line: Lantmäteriet's main roads (the GTFS stand-in would say "GTFS stand-in")
+    network = [line for line in printed.splitlines() if line.startswith("network: ")]
+    assert len(network) == 1 and network[0].startswith("network: Lantmäteriet Topografi 250"), printed
+    assert "RoadNetwork(" in printed and ", schematic:" not in printed  # the network's repr: no schematic flag
     car_lines = [line for line in printed.splitlines() if re.match(r"\s*(county 25|25\d\d) ", line)]
     assert len(car_lines) == 15, printed  # the county and the 14 kommuner, as access.summary_lines prints them
-    assert all("[schematisk]" in line for line in car_lines), printed
+    assert not any("schematisk" in line or "schematic" in line for line in car_lines), printed
+    assert all("inhabitants:" in line for line in car_lines), printed  # the bounds over everybody
+    assert re.search(r"^approximate: [\d,]+ people", printed, re.M), printed
     flags = _one_frame(book, "kommun_code", "share_within", "schematiskt_vagnat")
-    assert {row["schematiskt_vagnat"] for row in flags} == {"True"}  # the network's own flag
+    assert {row["schematiskt_vagnat"] for row in flags} == {"False"}  # the network's own flag
+    county = _one_frame(book, "fardsatt", "population_total", "share_within", "share_lower", "share_upper")
+    assert [row["fardsatt"] for row in county] == ["bil", "kollektivtrafik"]
+    for row in county:
+        lower, share, upper = (float(row[c]) for c in ("share_lower", "share_within", "share_upper"))
+        assert 0 < lower < share <= upper <= 1, row
     tables = _frames(book, "kommun_code", "minutes", "population_within", "share_within")
     transit = [rows for rows in tables if "schematiskt_vagnat" not in rows[0]]
     assert len(transit) == 1 and len(transit[0]) == 15

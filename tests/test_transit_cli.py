@@ -18,6 +18,7 @@ TINY = DATA / "gtfs_tiny"
 X0, Y0 = 800_000.0, 7_200_000.0
 CSV_COLUMNS = ["kommun_code", "kommun", "minutes", "population", "population_within", "share_within"]
 ORIGIN_COLUMNS = ["origin_id", "kommun_code", "population", "travel_time_min", "best_min", "median_min", "target"]
+ORIGIN_LAYER_COLUMNS = ORIGIN_COLUMNS + ["name", "share_within", "radius_m"]  # spelled out: a contract
 ISO_COLUMNS = ["target_id", "centralort", "kommun_code", "minutes", "mode", "schematic"]
 
 
@@ -56,9 +57,10 @@ def test_contract_on_the_tiny_feed(tmp_path, inputs):
     county = table[table["kommun_code"] == "25"].set_index("minutes")
     assert county.loc[20, "population_within"] == 300 and county.loc[30, "share_within"] == pytest.approx(0.75)
     assert set(table["kommun_code"]) == {"2580", "2581", "25"}
-    assert [name for name, _ in pyogrio.list_layers(out / "access_transit.gpkg")] == ["origins", "isochrones"]
+    assert [name for name, _ in pyogrio.list_layers(out / "access_transit.gpkg")] == ["origins", "origin_points",
+                                                                                     "isochrones"]
     layer = gpd.read_file(out / "access_transit.gpkg", layer="origins")
-    assert list(layer.columns) == ORIGIN_COLUMNS + ["geometry"]
+    assert list(layer.columns) == ORIGIN_LAYER_COLUMNS + ["geometry"]
     assert layer.crs.to_epsg() == 3006
     near, far = layer.iloc[0], layer.iloc[1]
     assert (near["best_min"], near["median_min"], near["travel_time_min"], near["target"]) == (15.0, 24.5, 15.0, "Mål 3")
@@ -125,7 +127,8 @@ def test_feed_that_does_not_cover_the_origins(tmp_path):
     # the tiny feed lies far from every tätort: only those on a centralort would be "reached", on foot
     line = one_error_line(CliRunner().invoke(cli, ["access", "transit", "--gtfs", str(DATA / "gtfs_tiny.zip"),
                                                    "--out", str(tmp_path / "out")]))
-    assert "None of the 89 origins has a stop of GTFS feed `gtfs_tiny.zip` within 1000 m (--max-walk-m)" in line
+    assert "None of the 89 origins (3,517 points over their areas) has a stop of GTFS feed `gtfs_tiny.zip` within " \
+           "1000 m (--max-walk-m)" in line
     assert "does not seem to cover the origins" in line and "--gtfs" in line
     assert not (tmp_path / "out" / "access_transit.csv").exists()
 
@@ -169,7 +172,7 @@ def test_defaults_on_the_embedded_data(tmp_path):
     assert county60["population"] == pytest.approx(207_398)
     assert 0.5 < county60["share_within"] <= 1
     layer = gpd.read_file(out / "access_transit.gpkg", layer="origins")
-    assert len(layer) == 89 and list(layer.columns) == ORIGIN_COLUMNS + ["geometry"]
+    assert len(layer) == 89 and list(layer.columns) == ORIGIN_LAYER_COLUMNS + ["geometry"]
     iso = gpd.read_file(out / "access_transit.gpkg", layer="isochrones")
     assert len(iso) == 28 and iso["centralort"].nunique() == 14
 

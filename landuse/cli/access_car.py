@@ -23,7 +23,8 @@ source_crs_option = click.option(
 @click.command("car")
 @click.option("--network", "network_path", type=click.Path(path_type=Path),
               help="Road network: .osm, .osm.pbf, .graphml, an NVDB/Pipos line layer, or a GTFS zip. "
-                   "Default: the embedded GTFS stand-in (approximate, schematic).")
+                   "Default: Lantmäteriet Topografi 250 main roads (embedded, real); a GTFS zip gives the "
+                   "schematic bus-timetable stand-in.")
 @click.option("--population", "population_path", type=click.Path(path_type=Path),
               help="Population points or grid polygons. Default: the embedded SCB tätorter 2020.")
 @click.option("--population-column", help="Column with head counts (default: population/pop/befolkning/Totalt).")
@@ -52,7 +53,7 @@ def car(ctx: click.Context, network_path: Path | None, population_path: Path | N
 
     Writes OUT/access_car.csv (kommun_code, kommun, minutes, population,
     population_within, share_within; county row 25) and OUT/access_car.gpkg
-    (layers origins and isochrones, EPSG:3006).
+    (layers origins, origin_points, isochrones and network, EPSG:3006).
 
     \b
     $ landuse access car --out out

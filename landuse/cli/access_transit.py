@@ -50,7 +50,7 @@ def transit(ctx: click.Context, gtfs: Path | None, date: str | None, window: str
     """Share of the population reaching a centralort within N minutes by public transport.
 
     Writes OUT/access_transit.csv (per kommun and county) and OUT/access_transit.gpkg
-    (layers origins and isochrones).
+    (layers origins, origin_points and isochrones).
 
     \b
     $ landuse access transit --out out
@@ -68,8 +68,15 @@ def transit(ctx: click.Context, gtfs: Path | None, date: str | None, window: str
             population_column=population_column, centralorter=centralorter, minutes=minutes,
             target=target.lower(), source_crs=source_crs, settings=settings,
         )
-    county = table[table["kommun_code"] == "25"]
+    from landuse.indicator import COUNTY_CODE, bounds_text, share_bounds
+
+    county = table[table["kommun_code"] == COUNTY_CODE]
+    if population is None:  # the tätorter: say what the share over everybody can be
+        county = share_bounds(county, settings)
     if not (ctx.find_root().obj or {}).get("quiet", False):
-        click.echo(f"{router.date.isoformat()} {window}, {statistic.lower()} travel time, target {target.lower()}: "
-                   + ", ".join(f"{row.share_within:.1%} within {row.minutes} min" for row in county.itertuples()))
-        click.echo(f"wrote {out_dir / 'access_transit.csv'} and {out_dir / 'access_transit.gpkg'}")
+        people = "of tätort people " if population is None else ""
+        click.echo(f"{router.date.isoformat()} {window}, {statistic.lower()} travel time, target {target.lower()}, "
+                   "county:")
+        for _, row in county.iterrows():
+            click.echo(f"  {row['share_within']:.1%} {people}within {row['minutes']} min{bounds_text(row)}")
+        click.echo(f"wrote {stage.final('access_transit.csv')} and {stage.final('access_transit.gpkg')}")

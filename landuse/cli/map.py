@@ -15,7 +15,7 @@ _INPUT_OPTIONS = {
               "with none of them is refused); default the embedded catalogue.",
     "conflicts": "malkonflikter.gpkg (layers faces, pairs_per_kommun).",
     "conflicts_table": "malkonflikter_per_kommun.csv.",
-    "car": "access_car.gpkg (layers origins, isochrones).",
+    "car": "access_car.gpkg (layers origins, isochrones, network).",
     "car_table": "access_car.csv.",
     "transit": "access_transit.gpkg (layers origins, isochrones).",
     "transit_table": "access_transit.csv.",
