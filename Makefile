@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_conflicts.py
 	$(BIN)/python benchmarks/bench_access_car.py
 	$(BIN)/python benchmarks/bench_access_transit.py
+	$(BIN)/python benchmarks/bench_access_trend.py
 
 # Rebuild the embedded data from ../shared/data (developers only).
 data: $(STAMP)

@@ -19,6 +19,7 @@ import shapely
 from pyproj import Transformer
 
 from landuse._io import write_gpkg
+from landuse.gtfs import EMBEDDED_FEEDS
 from landuse.settings import DATA_DIR
 
 COUNTY_CODE = "25"
@@ -213,6 +214,20 @@ def copy_main_roads(shared: Path, out: Path = DATA_DIR) -> Path:
     return target
 
 
+def copy_gtfs_feeds(shared: Path, out: Path = DATA_DIR) -> list[Path]:
+    """Copy the embedded Länstrafiken Norrbotten GTFS feeds (:data:`landuse.gtfs.EMBEDDED_FEEDS`) byte for byte.
+
+    ``shared`` holds them under the same relative names (``gtfs/ltnbd_gtfs_<feed_version>.zip``).
+    """
+    targets = []
+    for name in EMBEDDED_FEEDS:
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(shared / name, target)
+        targets.append(target)
+    return targets
+
+
 def copy_military_areas(shared: Path, out: Path = DATA_DIR) -> Path:
     """Copy Lantmäteriet's Topografi 250 military areas (all 14, nothing clipped), adding ``id`` and ``namn``.
 
@@ -238,7 +253,7 @@ def copy_military_areas(shared: Path, out: Path = DATA_DIR) -> Path:
 
 
 def build_official(shared: Path, out: Path = DATA_DIR) -> None:
-    """Copy the real Norrbotten subsets of SCB boundaries, tätorter, the GTFS feed and Lantmäteriet's roads and military areas."""
+    """Copy the real Norrbotten subsets of SCB boundaries, tätorter, the GTFS feeds and Lantmäteriet's roads and military areas."""
     out.mkdir(parents=True, exist_ok=True)
     kommuner = gpd.read_file(shared / "boundaries" / "kommuner_sverige.gpkg")
     kommuner = kommuner[kommuner["code"].str.startswith(COUNTY_CODE)].sort_values("code")
@@ -257,9 +272,7 @@ def build_official(shared: Path, out: Path = DATA_DIR) -> None:
     if len(centralorter) != len(CENTRALORTER):
         raise RuntimeError(f"found {len(centralorter)} of {len(CENTRALORTER)} centralorter in the tätorter")
     write_gpkg({"centralorter": centralorter}, out / "centralorter.gpkg")
-    gtfs_dir = out / "gtfs"
-    gtfs_dir.mkdir(exist_ok=True)
-    shutil.copyfile(shared / "gtfs" / "ltnbd_gtfs_2022-12-14.zip", gtfs_dir / "ltnbd_gtfs_2022-12-14.zip")
+    copy_gtfs_feeds(shared, out)
     shutil.copyfile(shared / "befolkning" / "kommun_folkmangd.csv", out / "kommun_folkmangd.csv")
     copy_main_roads(shared, out)
     copy_military_areas(shared, out)

@@ -1,8 +1,9 @@
 """Format plumbing: read a vector file of any supported format into a GeoDataFrame.
 
 GeoPackage (any layer), Shapefile (plain or zipped, with or without ``.prj``/``.cpg``),
-GeoJSON, GeoParquet and a GTFS feed's ``stops.txt``.  Every third-party failure is
-wrapped in a landuse error that names the file and what to do.
+GeoJSON and GeoParquet; a GTFS feed's ``stops.txt`` through :mod:`landuse.gtfs`, the one
+GTFS reader.  Every third-party failure is wrapped in a landuse error that names the file
+and what to do.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from landuse.errors import (
     NotSpatialError,
     UnreadableFileError,
 )
+from landuse.gtfs import read_stops
 
 __all__ = ["read_vector", "read_gtfs_stops", "parse_crs"]
 
@@ -175,23 +177,17 @@ def _require_geometry(frame: pd.DataFrame, path: Path, layer: str | None) -> Non
 
 
 def read_gtfs_stops(path: str | Path) -> gpd.GeoDataFrame:
-    """Read ``stops.txt`` of a GTFS feed (zip or folder) as WGS84 points."""
-    path = Path(path)
-    if not path.exists():
-        raise InputFileNotFoundError(f"`{path}` does not exist. Pass a GTFS zip or folder.")
-    try:
-        if path.is_dir():
-            stops = pd.read_csv(path / "stops.txt", dtype={"stop_id": str})
-        else:
-            _check_zip(path)
-            with zipfile.ZipFile(path) as archive:
-                with archive.open("stops.txt") as handle:
-                    stops = pd.read_csv(handle, dtype={"stop_id": str})
-    except (KeyError, FileNotFoundError) as err:
-        raise UnreadableFileError(f"`{path.name}` has no stops.txt: it is not a GTFS feed.") from err
-    missing = [c for c in ("stop_id", "stop_name", "stop_lat", "stop_lon") if c not in stops.columns]
-    if missing:
-        raise UnreadableFileError(f"`{path.name}`: stops.txt lacks the column(s) {', '.join(missing)}.")
+    """Read ``stops.txt`` of a GTFS feed (zip, also with a top folder, or folder) as WGS84 points.
+
+    The GTFS reader parses it (:func:`landuse.gtfs.read_stops`: every column, ids as
+    strings); stops without a position (location types 3 and 4 may lack one) are left out.
+
+    Raises
+    ------
+    InputFileNotFoundError, GTFSError
+    """
+    stops = read_stops(path, option=None)
+    stops = stops[stops["stop_lat"].notna() & stops["stop_lon"].notna()].reset_index(drop=True)
     return gpd.GeoDataFrame(
         stops, geometry=gpd.points_from_xy(stops["stop_lon"], stops["stop_lat"]), crs="EPSG:4326"
     )

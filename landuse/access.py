@@ -51,6 +51,11 @@ POINT_LAYER_COLUMNS = ["point_id", *ORIGIN_COLUMNS, "access_m", "access_min", "a
 ISOCHRONE_COLUMNS = ["target_id", "centralort", "kommun_code", "minutes", "mode", "schematic"]
 ISOCHRONE_CELL_M = 250.0
 SNAP_SORT_CELL_M = 1000.0
+#: A point farther than this (metres) from the network may join it at any node (see _candidates) ...
+CANDIDATE_FROM_M = 1000.0
+#: ... within this factor of its nearest distance plus CANDIDATE_SLACK_M.
+CANDIDATE_FACTOR = 1.5
+CANDIDATE_SLACK_M = 1000.0
 TargetMode = Literal["any", "own"]
 
 
@@ -146,6 +151,36 @@ def _multi_source(rev: sparse.csr_array, link_target: np.ndarray, link_node: np.
                                return_predecessors=True, limit=limit)
     winner = np.where(winner >= n, winner - n, -1)
     return dist[:n], winner[:n]
+
+
+def _candidates(network: RoadNetwork, xy: np.ndarray, nearest: np.ndarray, nearest_m: np.ndarray,
+                ok: np.ndarray, max_snap_m: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Nodes where each point may join the network, as CSR lists ``(ptr, node, dist_m)``.
+
+    A point within :data:`CANDIDATE_FROM_M` of the network joins at its nearest node.
+    One farther off (a village off the main roads) may join at any node within
+    ``CANDIDATE_FACTOR`` x its nearest distance + :data:`CANDIDATE_SLACK_M`: the
+    smaller roads lead to the junction toward its centralort, which is not always the
+    nearest point of road.  The fastest total time decides.  Points beyond
+    ``max_snap_m`` (``ok`` False) get no candidate.
+    """
+    n = xy.shape[0]
+    far = ok & (nearest_m > CANDIDATE_FROM_M)
+    lists: list[np.ndarray] = [np.zeros(0, np.int64)] * n
+    for i in np.flatnonzero(ok & ~far):
+        lists[i] = np.array([nearest[i]], dtype=np.int64)
+    if far.any():
+        limit = np.minimum(CANDIDATE_FACTOR * nearest_m[far] + CANDIDATE_SLACK_M, max_snap_m)
+        found = network.main_tree.query_ball_point(xy[far], r=limit)
+        for i, hits in zip(np.flatnonzero(far), found):
+            lists[i] = network.main_nodes[np.asarray(hits, dtype=np.int64)] if len(hits) else \
+                np.array([nearest[i]], dtype=np.int64)
+    lengths = np.array([len(x) for x in lists], dtype=np.int64)
+    ptr = np.concatenate([[0], np.cumsum(lengths)])
+    node = np.concatenate(lists) if lengths.sum() else np.zeros(0, np.int64)
+    owner = np.repeat(np.arange(n), lengths)
+    dist = np.hypot(network.x_m[node] - xy[owner, 0], network.y_m[node] - xy[owner, 1])
+    return ptr, node, dist
 
 
 def _access_min(dist_m: np.ndarray, settings: Settings) -> np.ndarray:
@@ -291,6 +326,10 @@ def travel_times(
             "network; they are kept and reported unreachable.", PartialLossWarning, stacklevel=2,
         )
     access_min = _access_min(o_dist, settings)
+    cand_ptr, cand_node, cand_dist = _candidates(network, oxy, o_node, o_dist, o_ok, settings.max_snap_m)
+    cand_owner = np.repeat(np.arange(n_orig), np.diff(cand_ptr))
+    cand_access = _access_min(cand_dist, settings)
+    used_m = o_dist.copy()
     time_min = np.full(n_orig, np.nan)
     winner = np.full(n_orig, -1, dtype=np.int64)
     rev = network.reversed_minutes
@@ -328,9 +367,16 @@ def travel_times(
         # network minutes are scaled by the factor afterwards; the egress leg is not
         dist, src = _multi_source(rev, local, link_node[use], link_egress[use] / factor, len(tgt))
         routed = members & o_ok
-        nodes = o_node[routed]
-        time_min[routed] = access_min[routed] + factor * dist[nodes]
-        winner[routed] = np.where(src[nodes] >= 0, tgt[np.maximum(src[nodes], 0)], -1)
+        total = cand_access + factor * dist[cand_node]
+        total[~routed[cand_owner]] = np.inf
+        # the fastest candidate of each point: sort by (point, total) and keep each point's first
+        order = np.lexsort((total, cand_owner))
+        first = order[np.r_[True, cand_owner[order][1:] != cand_owner[order][:-1]]] if len(order) else order
+        first = first[routed[cand_owner[first]]]
+        who, chosen = cand_owner[first], cand_node[first]
+        time_min[who] = total[first]
+        used_m[who] = cand_dist[first]
+        winner[who] = np.where(src[chosen] >= 0, tgt[np.maximum(src[chosen], 0)], -1)
         # someone inside a centralort's area has reached it: no trip at all
         for j in tgt[radius[tgt] > 0]:
             inside = members & (np.hypot(*(oxy - txy[j]).T) <= radius[j])
@@ -338,6 +384,7 @@ def travel_times(
             winner[inside] = j
     reached = np.isfinite(time_min) & (winner >= 0)
     time_min[~reached] = np.nan
+    access_min = _access_min(used_m, settings)
     inside_any = reached & (time_min == 0) & ~np.isclose(access_min, 0)
     return pd.DataFrame(
         {
@@ -345,7 +392,7 @@ def travel_times(
             "target": _labels(names, winner),
             "target_id": _labels(tids, winner),
             "snap_dist_m": o_dist,
-            "access_m": np.where(inside_any, 0.0, o_dist * settings.access_detour_factor),
+            "access_m": np.where(inside_any, 0.0, used_m * settings.access_detour_factor),
             "access_min": np.where(inside_any, 0.0, access_min),
         },
         index=origins.index,

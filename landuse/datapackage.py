@@ -79,6 +79,8 @@ class _Field:
 #: Column meanings shared by the output contracts and the GeoPackage layers.  The
 #: column lists and their order come from the engines' contract constants.
 _FIELDS: dict[str, _Field] = {
+    "feed": _Field("string", "Timetable version: feed_version of the GTFS feed_info.txt, else the file name"),
+    "date": _Field("date", "Service day the timetable was measured on (YYYY-MM-DD)"),
     "kommun_code": _Field("string", "SCB kommun code (4 digits, e.g. 2580 Luleå); 25 is the county, Norrbottens län"),
     "kommun": _Field("string", "Kommun name (Norrbottens län on the county row)"),
     "theme_a": _Field("string", "First interest theme of the pair (theme_a < theme_b)"),
@@ -162,9 +164,13 @@ def _csv_contracts() -> dict[str, _Contract]:
     from landuse.conflicts import CONFLICT_FILES, PAIR_COLUMNS
     from landuse.indicator import INDICATOR_COLUMNS
     from landuse.opcheck import OP_COLUMNS, OP_FILES
+    from landuse.trend import TREND_COLUMNS
 
     indicator = tuple(INDICATOR_COLUMNS)
     return {
+        "access_trend.csv": _Contract(tuple(TREND_COLUMNS), "Share of the population within N minutes of a "
+                                      "centralort by public transport, per timetable version",
+                                      ("feed", "kommun_code", "minutes")),
         CONFLICT_FILES["csv"]: _Contract(tuple(PAIR_COLUMNS), "Målkonflikter: area per kommun and theme pair",
                                          ("kommun_code", "theme_a", "theme_b")),
         "access_car.csv": _Contract(indicator, "Share of the population within N minutes of a centralort by car",
@@ -192,6 +198,8 @@ def _titles() -> dict[str, str]:
         "strukturbild.html": "Strukturbild: interactive map (Leaflet inlined)",
         "rapport.md": "Report (Markdown)",
         "rapport.html": "Report (HTML)",
+        "access_trend.gpkg": "Public transport over timetable versions: origins per feed and what changed",
+        "access_trend.png": "Share within 60 minutes per kommun across timetable versions",
     }
 
 

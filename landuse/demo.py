@@ -26,6 +26,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("Målkonflikter", "landuse.conflicts:demo_step"),
     ("Accessibility by car", "landuse.access:demo_step"),
     ("Accessibility by public transport", "landuse.transit:demo_step"),
+    ("Accessibility by public transport over three timetables", "landuse.trend:demo_step"),
     ("Strukturbild map", "landuse.maps:demo_step"),
     ("Report", "landuse.report:demo_step"),
 ]
@@ -33,7 +34,8 @@ DEMO_STEPS: list[tuple[str, str]] = [
 #: Every file a demo run writes (a later demo run into the same folder replaces them all).
 DEMO_FILES: tuple[str, ...] = (
     "layers.gpkg", "malkonflikter.gpkg", "malkonflikter_per_kommun.csv", "access_car.csv", "access_car.gpkg",
-    "access_transit.csv", "access_transit.gpkg", "strukturbild.html", "rapport.md", "rapport.html",
+    "access_transit.csv", "access_transit.gpkg", "access_trend.csv", "access_trend.gpkg", "access_trend.png",
+    "strukturbild.html", "rapport.md", "rapport.html",
     "rapport_malkonflikter.png", "rapport_tillganglighet.png",
 )
 

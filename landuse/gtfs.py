@@ -1,9 +1,13 @@
-"""GTFS feeds: load and validate a timetable (zip or folder) and answer calendar questions.
+"""GTFS feeds: the one GTFS reader.  Load and validate a timetable (zip or folder), answer calendar questions.
 
-:func:`load_feed` reads the files the router needs, checks every required file and
+:func:`load_feed` reads the files every engine needs, checks every required file and
 column at once and raises one :class:`~landuse.errors.GTFSError` line listing all
 problems.  :class:`Feed` knows which services run on a date (``calendar.txt`` and
-``calendar_dates.txt`` together), the feed's validity range and a default weekday.
+``calendar_dates.txt`` together), the feed's validity range and a default weekday;
+:func:`strak` counts departures per stop-to-stop segment of a day.  :func:`read_stops`
+reads only ``stops.txt`` (the ``hallplatser`` layer) and :func:`is_feed` tells a feed
+from another zip, through the same member lookup: a feed zipped inside a top folder
+works everywhere.
 
 Notes
 -----
@@ -32,24 +36,42 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from landuse.errors import GTFSError, InputFileNotFoundError
-from landuse.settings import DATA_DIR
+from landuse.settings import WORK_CRS, Settings, resolve
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 __all__ = [
-    "EMBEDDED_FEED",
+    "DEFAULT_FEED",
+    "EMBEDDED_FEEDS",
     "REQUIRED_COLUMNS",
     "Feed",
+    "default_feed_path",
+    "is_feed",
     "load_feed",
-    "parse_gtfs_time",
     "parse_date",
+    "parse_gtfs_time",
+    "read_stops",
+    "strak",
 ]
 
-#: The embedded Länstrafiken Norrbotten feed (Samtrafiken GTFS Regional, CC0).
-EMBEDDED_FEED = DATA_DIR / "gtfs" / "ltnbd_gtfs_2022-12-14.zip"
+#: The embedded Länstrafiken Norrbotten feeds (Samtrafiken GTFS Regional ``SE-norrbotten``,
+#: CC0), oldest first, relative to ``Settings.data_dir``: feed_version 2022-05-05 (valid
+#: 2022-05-02 to 2022-09-19), 2022-06-22 (a summer timetable, 2022-06-19 to 2022-12-11) and
+#: 2022-12-14 (2022-12-11 to 2023-12-10).  See ``landuse/data/README.md``.
+EMBEDDED_FEEDS: tuple[str, ...] = (
+    "gtfs/ltnbd_gtfs_2022-05-05.zip",
+    "gtfs/ltnbd_gtfs_2022-06-22.zip",
+    "gtfs/ltnbd_gtfs_2022-12-14.zip",
+)
+#: The feed used when none is given: the newest embedded one, relative to ``Settings.data_dir``.
+DEFAULT_FEED = EMBEDDED_FEEDS[-1]
 
 #: Columns the router needs, per file.  ``None`` as a key set means "file optional".
 REQUIRED_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -68,6 +90,19 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "feed_info.txt": (),
 }
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+#: File names that mark a GTFS feed (any one of them is enough: a broken feed may lack the others).
+FEED_FILES = frozenset({"agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "calendar.txt",
+                        "calendar_dates.txt"})
+
+
+def default_feed_path(settings: Settings | None = None) -> Path:
+    """The default embedded feed (:data:`DEFAULT_FEED`) under ``Settings.data_dir``."""
+    return resolve(settings).data_dir / DEFAULT_FEED
+
+
+def _pass_another(option: str | None) -> str:
+    """The end of a broken-feed message: the option the feed came through, or neutral words."""
+    return f"Fix the feed or pass another {option}." if option else "Fix the feed or pass a complete GTFS zip or folder."
 
 
 def parse_gtfs_time(values: pd.Series, *, what: str) -> np.ndarray:
@@ -118,6 +153,64 @@ def _gtfs_dates(values: pd.Series, *, what: str) -> pd.Series:
     return parsed.dt.date
 
 
+def _members(filenames: list[str]) -> dict[str, str]:
+    """Base name -> member name of the ``.txt`` files of a zip.
+
+    Feeds zipped with a top folder (``feed/stops.txt``) are accepted: members are looked
+    up by base name at any depth, the first of a name wins.
+    """
+    names: dict[str, str] = {}
+    for filename in filenames:
+        base = filename.rsplit("/", 1)[-1]
+        if base.endswith(".txt") and base not in names:
+            names[base] = filename
+    return names
+
+
+def _zip_member_names(path: Path) -> list[str]:
+    """Member names of a zip, also of a truncated one.
+
+    A zip cut short has lost its central directory, so :mod:`zipfile` cannot list it;
+    every member's local header still carries its file name, uncompressed.
+    """
+    import mmap
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.namelist()
+    except (zipfile.BadZipFile, OSError, EOFError):
+        pass
+    names = []
+    try:
+        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as raw:
+            start = raw.find(b"PK\x03\x04")
+            while start >= 0 and start + 30 <= len(raw):
+                length = int.from_bytes(raw[start + 26:start + 28], "little")
+                names.append(raw[start + 30:start + 30 + length].decode("utf-8", "replace"))
+                start = raw.find(b"PK\x03\x04", start + 30)
+    except (OSError, ValueError):  # an empty file cannot be mapped
+        return []
+    return names
+
+
+def is_feed(path: str | Path) -> bool:
+    """Whether ``path`` looks like a GTFS feed, without reading it.
+
+    A folder holding a GTFS file (``stops.txt``, ``stop_times.txt`` ...), a zip holding
+    one at any depth (also a truncated zip: its member names are still readable), or an
+    unreadable zip named like a feed (``*gtfs*.zip``), so that it gets the GTFS reader's
+    message rather than a Shapefile reader's.
+    """
+    path = Path(path)
+    if path.is_dir():
+        return any((path / name).is_file() for name in FEED_FILES)
+    if not path.name.lower().endswith(".zip"):
+        return False
+    if any(name in FEED_FILES for name in _members(_zip_member_names(path))):
+        return True
+    return "gtfs" in path.name.lower() and not zipfile.is_zipfile(path)
+
+
 class _Source:
     """Reads member files of a GTFS zip or folder as all-string frames."""
 
@@ -138,12 +231,7 @@ class _Source:
                 ) from err
             if bad is not None:
                 raise GTFSError(f"GTFS feed `{self.name}` is corrupt: {bad} fails its checksum. Download it again.")
-            # feeds zipped with a top folder: accept members one level down
-            self.names = {}
-            for info in self._zip.infolist():
-                base = info.filename.rsplit("/", 1)[-1]
-                if base.endswith(".txt") and base not in self.names:
-                    self.names[base] = info.filename
+            self.names = _members(self._zip.namelist())
 
     def has(self, name: str) -> bool:
         return name in self.names
@@ -183,8 +271,11 @@ class Feed:
     stop_times : pandas.DataFrame
         ``trip_id, stop_id, stop_sequence`` (int), ``arrival_s``, ``departure_s``
         (float seconds of the service day), ``pickup_type``, ``drop_off_type`` (int, 0
-        when empty); sorted by trip and sequence.
-    calendar, calendar_dates, transfers : pandas.DataFrame or None
+        when empty), ``shape_dist_traveled`` (float, the feed's distance unit, NaN when
+        blank or absent); sorted by trip and sequence.
+    calendar, calendar_dates, transfers, feed_info : pandas.DataFrame or None
+    routes : pandas.DataFrame or None
+        ``routes.txt`` as strings, except ``route_type`` (int; -1 when the column is absent).
     """
 
     path: Path
@@ -195,11 +286,47 @@ class Feed:
     calendar_dates: pd.DataFrame | None = None
     transfers: pd.DataFrame | None = None
     feed_info: pd.DataFrame | None = None
+    routes: pd.DataFrame | None = None
     _service_cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
         return self.path.name
+
+    @property
+    def version(self) -> str | None:
+        """``feed_info.txt``'s ``feed_version`` (e.g. ``"2022-12-14"``), or None when the feed has none."""
+        info = self.feed_info
+        if info is None or not len(info) or "feed_version" not in info.columns:
+            return None
+        return str(info["feed_version"].iloc[0]).strip() or None
+
+    def station_ids(self) -> pd.Series:
+        """The station of every stop, indexed by ``stop_id``.
+
+        A stop's ``parent_station`` when stops.txt holds that id, else the stop itself:
+        platforms merge into their station, a lone stop is its own station.
+        """
+        stops = self.stops
+        parent = stops["parent_station"]
+        own = parent.eq("") | ~parent.isin(set(stops["stop_id"]))
+        return pd.Series(stops["stop_id"].where(own, parent).to_numpy(), index=stops["stop_id"].to_numpy(),
+                         name="station_id")
+
+    def stations(self) -> pd.DataFrame:
+        """One row per station id (see :meth:`station_ids`), sorted by id.
+
+        Columns ``stop_name`` and ``stop_lon``, ``stop_lat`` (WGS84): the station's own
+        position when stops.txt gives it, else the mean of its platforms (NaN when none has one).
+        """
+        keys = self.station_ids()
+        stops = self.stops.set_index("stop_id")
+        coords = stops[["stop_lon", "stop_lat"]]
+        members = coords.groupby(keys.reindex(coords.index).to_numpy()).mean()
+        index = pd.Index(sorted(set(keys)), name="station_id")
+        out = coords.reindex(index).fillna(members.reindex(index))
+        out.insert(0, "stop_name", stops["stop_name"].reindex(index).to_numpy())
+        return out
 
     def validity(self) -> tuple[dt.date, dt.date]:
         """First and last date of the feed's validity (see the module notes)."""
@@ -351,14 +478,95 @@ def _expand_frequencies(trips: pd.DataFrame, stop_times: pd.DataFrame, freq: pd.
     return trips, stop_times
 
 
-def load_feed(path: str | Path | None = None) -> Feed:
+def _open(path: str | Path | None, option: str | None, settings: Settings | None) -> _Source:
+    path = default_feed_path(settings) if path is None else Path(path)
+    if not path.exists():
+        raise InputFileNotFoundError(f"GTFS feed `{path}` does not exist. Pass a GTFS zip or folder"
+                                     f"{' with ' + option if option else ''}.")
+    return _Source(path)
+
+
+def _parse_stops(stops: pd.DataFrame, name: str) -> pd.DataFrame:
+    """Parse the columns of stops.txt every reader relies on; the other columns stay strings."""
+    at = f"GTFS feed `{name}`:"
+    stops = stops.copy()
+    if stops["stop_id"].duplicated().any():
+        raise GTFSError(f"{at} stops.txt repeats stop_id {stops['stop_id'][stops['stop_id'].duplicated()].iloc[0]!r}. Fix the feed.")
+    stops["location_type"] = _int_column(stops, "location_type", 0, what=f"{at} stops.txt")
+    stops["parent_station"] = stops["parent_station"].astype(str).str.strip() if "parent_station" in stops else ""
+    if "stop_name" not in stops:
+        stops["stop_name"] = stops["stop_id"]
+    for column in ("stop_lat", "stop_lon"):
+        values = pd.to_numeric(stops[column], errors="coerce")
+        # entrances (2) need a position too; generic nodes (3) and boarding areas (4) may lack one
+        usable = stops["location_type"].isin([0, 1, 2])
+        if (values.isna() & usable).any():
+            bad = stops.loc[values.isna() & usable, "stop_id"].iloc[0]
+            raise GTFSError(f"{at} stops.txt {column} is blank or not a number for stop {bad!r}. Fix the feed.")
+        stops[column] = values.astype(float)
+    return stops.reset_index(drop=True)
+
+
+def read_stops(path: str | Path | None = None, *, option: str | None = "--gtfs",
+               settings: Settings | None = None) -> pd.DataFrame:
+    """Read and validate only ``stops.txt`` of a GTFS feed (a tenth of the time of :func:`load_feed`).
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        A GTFS zip (also with a top folder) or a folder; default :data:`DEFAULT_FEED`
+        under ``Settings.data_dir``.
+    option : str, optional
+        The command-line option the feed came through, named in error messages;
+        None for neutral wording.
+    settings : Settings, optional
+
+    Returns
+    -------
+    pandas.DataFrame
+        Every column of stops.txt, as strings, except ``stop_lat``, ``stop_lon``
+        (float, WGS84; NaN only for location types 3 and 4), ``location_type`` (int;
+        empty = 0) and ``parent_station`` (str, "" when none); ``stop_name`` is the
+        ``stop_id`` when the file has no names.
+
+    Raises
+    ------
+    InputFileNotFoundError
+        If ``path`` does not exist.
+    GTFSError
+        If the zip is corrupt, stops.txt or one of its columns ``stop_id``,
+        ``stop_lat``, ``stop_lon`` is missing, or a value is bad.
+    """
+    source = _open(path, option, settings)
+    try:
+        problems: list[str] = []
+        if not source.has("stops.txt"):
+            problems.append("missing stops.txt")
+        else:
+            stops = source.read("stops.txt")
+            _check_columns(stops, "stops.txt", REQUIRED_COLUMNS["stops.txt"], problems)
+        if problems:
+            raise GTFSError(f"GTFS feed `{source.name}` is incomplete: {'; '.join(problems)}. {_pass_another(option)}")
+        return _parse_stops(stops, source.name)
+    finally:
+        source.close()
+
+
+def load_feed(path: str | Path | None = None, *, option: str | None = "--gtfs",
+              settings: Settings | None = None) -> Feed:
     """Load and validate a GTFS feed.
 
     Parameters
     ----------
     path : str or Path, optional
-        A GTFS zip or a folder of ``.txt`` files; default the embedded Länstrafiken
-        Norrbotten feed (2022-12-14, valid 2022-12-11 to 2023-12-10).
+        A GTFS zip (also one with a top folder) or a folder of ``.txt`` files; default
+        :data:`DEFAULT_FEED` under ``Settings.data_dir``, the embedded Länstrafiken
+        Norrbotten feed 2022-12-14 (valid 2022-12-11 to 2023-12-10).
+    option : str, optional
+        The command-line option the feed came through (``"--gtfs"``, ``"--network"``),
+        named in error messages; None for neutral wording.
+    settings : Settings, optional
+        Only ``data_dir`` is read, for the default feed.
 
     Returns
     -------
@@ -380,17 +588,14 @@ def load_feed(path: str | Path | None = None) -> Feed:
     >>> feed.default_date().isoformat()
     '2023-01-17'
     """
-    path = EMBEDDED_FEED if path is None else Path(path)
-    if not path.exists():
-        raise InputFileNotFoundError(f"GTFS feed `{path}` does not exist. Pass a GTFS zip or folder with --gtfs.")
-    source = _Source(path)
+    source = _open(path, option, settings)
     try:
-        return _load(source)
+        return _load(source, option)
     finally:
         source.close()
 
 
-def _load(source: _Source) -> Feed:
+def _load(source: _Source, option: str | None) -> Feed:
     problems: list[str] = []
     frames: dict[str, pd.DataFrame] = {}
     for name, columns in REQUIRED_COLUMNS.items():
@@ -407,24 +612,11 @@ def _load(source: _Source) -> Feed:
             if not _check_columns(frames[name], name, columns, problems):
                 del frames[name]
     if problems:
-        raise GTFSError(f"GTFS feed `{source.name}` is incomplete: {'; '.join(problems)}. Fix the feed or pass another --gtfs.")
+        raise GTFSError(f"GTFS feed `{source.name}` is incomplete: {'; '.join(problems)}. {_pass_another(option)}")
 
     at = f"GTFS feed `{source.name}`:"  # prefix of value errors: they name the feed file
-    stops = frames["stops.txt"].copy()
-    if stops["stop_id"].duplicated().any():
-        raise GTFSError(f"GTFS feed `{source.name}`: stops.txt repeats stop_id {stops['stop_id'][stops['stop_id'].duplicated()].iloc[0]!r}. Fix the feed.")
-    stops["location_type"] = _int_column(stops, "location_type", 0, what=f"{at} stops.txt")
-    stops["parent_station"] = stops["parent_station"].astype(str).str.strip() if "parent_station" in stops else ""
-    if "stop_name" not in stops:
-        stops["stop_name"] = stops["stop_id"]
-    for column in ("stop_lat", "stop_lon"):
-        values = pd.to_numeric(stops[column], errors="coerce")
-        usable = stops["location_type"].isin([0, 1, 2])
-        if (values.isna() & usable).any():
-            bad = stops.loc[values.isna() & usable, "stop_id"].iloc[0]
-            raise GTFSError(f"GTFS feed `{source.name}`: stops.txt {column} is blank or not a number for stop {bad!r}. Fix the feed.")
-        stops[column] = values.astype(float)
-    stops = stops[["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "parent_station"]].reset_index(drop=True)
+    stops = _parse_stops(frames["stops.txt"], source.name)
+    stops = stops[["stop_id", "stop_name", "stop_lat", "stop_lon", "location_type", "parent_station"]]
 
     trips = frames["trips.txt"][["trip_id", "route_id", "service_id"]].copy()
     if trips["trip_id"].duplicated().any():
@@ -433,7 +625,7 @@ def _load(source: _Source) -> Feed:
     raw = frames["stop_times.txt"]
     if len(raw) == 0:
         raise GTFSError(f"GTFS feed `{source.name}`: stop_times.txt has no rows (only a header), so no trip "
-                        "stops anywhere. Fix the feed or pass another --gtfs.")
+                        f"stops anywhere. {_pass_another(option)}")
     st_what = f"{at} stop_times.txt"
     stop_times = pd.DataFrame({
         "trip_id": raw["trip_id"].to_numpy(),
@@ -443,6 +635,9 @@ def _load(source: _Source) -> Feed:
         "departure_s": parse_gtfs_time(raw["departure_time"], what=f"{st_what} departure_time"),
         "pickup_type": _int_column(raw, "pickup_type", 0, what=st_what),
         "drop_off_type": _int_column(raw, "drop_off_type", 0, what=st_what),
+        # blank (or absent) where the feed gives no distance; the network stand-in then falls back on straight lines
+        "shape_dist_traveled": (pd.to_numeric(raw["shape_dist_traveled"].str.strip(), errors="coerce").to_numpy(dtype=float)
+                                if "shape_dist_traveled" in raw else np.full(len(raw), np.nan)),
     })
     unknown_stop = ~stop_times["stop_id"].isin(stops["stop_id"])
     if unknown_stop.any():
@@ -494,6 +689,8 @@ def _load(source: _Source) -> Feed:
             if column not in transfers:
                 transfers[column] = ""
             transfers[column] = transfers[column].astype(str).str.strip()
+    routes = frames["routes.txt"].copy()
+    routes["route_type"] = _int_column(routes, "route_type", -1, what=f"{at} routes.txt")
     return Feed(
         path=source.path,
         stops=stops,
@@ -503,4 +700,84 @@ def _load(source: _Source) -> Feed:
         calendar_dates=calendar_dates,
         transfers=transfers,
         feed_info=frames.get("feed_info.txt"),
+        routes=routes,
     )
+
+
+def strak(feed: Feed, date: dt.date | str, *,
+          exclude_route_types: tuple[int, ...] | list[int] = (1501,)) -> gpd.GeoDataFrame:
+    """Public-transport stråk: departures on a service day between consecutive stations.
+
+    Platforms are merged into their station (:meth:`Feed.station_ids`); each pair of
+    consecutive stations of a trip is one segment, both directions counted together.
+
+    Parameters
+    ----------
+    feed : Feed
+        From :func:`load_feed`.
+    date : str or datetime.date
+        Service day (``YYYY-MM-DD``); services come from ``calendar.txt`` and
+        ``calendar_dates.txt`` together (:meth:`Feed.services_on`).
+    exclude_route_types : sequence of int
+        Route types left out; default 1501 (demand-responsive, no fixed departures).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:3006 straight lines between station positions (:meth:`Feed.stations`) with
+        ``from_stop_id`` < ``to_stop_id`` (station ids), ``from_name``, ``to_name`` and
+        ``departures`` (trips on ``date`` over the segment, both directions; a trip of
+        ``frequencies.txt`` counts once per headway), sorted by ``departures``, then ids.
+
+    Raises
+    ------
+    GTFSError
+        If no trip (of the kept route types) runs on ``date``.
+
+    Examples
+    --------
+    >>> lines = strak(load_feed(), "2023-01-17")
+    >>> lines.crs.to_epsg(), bool(lines["departures"].max() > 100)
+    (3006, True)
+    """
+    import geopandas as gpd
+    import shapely
+
+    day = parse_date(date)
+    trips = feed.trips_on(day)
+    if feed.routes is not None and len(exclude_route_types):
+        types = {int(t) for t in exclude_route_types}
+        excluded = feed.routes.loc[feed.routes["route_type"].isin(types), "route_id"]
+        trips = trips[~trips["route_id"].isin(set(excluded))]
+    if trips.empty:
+        try:
+            first, last = feed.validity()
+            valid = f" (valid {first.isoformat()} to {last.isoformat()})"
+        except GTFSError:
+            valid = ""
+        raise GTFSError(f"GTFS feed `{feed.name}` has no trips on {day.isoformat()}{valid}. "
+                        "Choose a day inside the feed's validity.")
+    st = feed.stop_times[feed.stop_times["trip_id"].isin(set(trips["trip_id"]))]  # sorted by trip, sequence
+    station = st["stop_id"].map(feed.station_ids()).to_numpy()
+    trip = st["trip_id"].to_numpy()
+    same = (trip[1:] == trip[:-1]) & (station[1:] != station[:-1])
+    a, b = station[:-1][same], station[1:][same]
+    counts = (pd.DataFrame({"from_stop_id": np.where(a < b, a, b), "to_stop_id": np.where(a < b, b, a)})
+              .value_counts().rename("departures").reset_index()
+              .sort_values(["departures", "from_stop_id", "to_stop_id"], kind="stable"))
+    where = feed.stations()
+    start = where.loc[counts["from_stop_id"]]
+    end = where.loc[counts["to_stop_id"]]
+    coords = np.stack([start[["stop_lon", "stop_lat"]].to_numpy(), end[["stop_lon", "stop_lat"]].to_numpy()], axis=1)
+    lines = shapely.linestrings(coords) if len(counts) else np.array([], dtype=object)
+    return gpd.GeoDataFrame(
+        {
+            "from_stop_id": counts["from_stop_id"].to_numpy(),
+            "to_stop_id": counts["to_stop_id"].to_numpy(),
+            "from_name": start["stop_name"].to_numpy(),
+            "to_name": end["stop_name"].to_numpy(),
+            "departures": counts["departures"].to_numpy(dtype=int),
+        },
+        geometry=lines,
+        crs="EPSG:4326",
+    ).to_crs(WORK_CRS).reset_index(drop=True)

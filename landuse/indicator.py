@@ -178,6 +178,11 @@ def _disc_radius_m(frame: pd.DataFrame) -> np.ndarray:
     return np.sqrt(area_m2 / np.pi)
 
 
+def _polygon_radius_m(frame: gpd.GeoDataFrame) -> np.ndarray:
+    """Radius in metres of a disc with each polygon's area (0 for points)."""
+    return np.sqrt(frame.geometry.area.to_numpy(dtype=float) / np.pi)
+
+
 def origin_points(origins: gpd.GeoDataFrame, *, cell_m: float = ORIGIN_CELL_M) -> gpd.GeoDataFrame:
     """Spread each origin's population over its area: the points the engines route from.
 
@@ -366,8 +371,9 @@ def load_centralorter(path: str | Path | None = None, *, source_crs: str | None 
     return gpd.GeoDataFrame(
         {"target_id": frame["feature_id"].astype(str).to_numpy(), "name": frame["name"].to_numpy(),
          "kommun_code": kommun.to_numpy(dtype=object),
-         # the embedded centralorter are built-up areas: arriving anywhere in one reaches it
-         "radius_m": _disc_radius_m(frame) if path is None else 0.0},
+         # the embedded centralorter are built-up areas: arriving anywhere in one reaches it; a user's
+         # polygons (or points with an area_ha column) are areas of the same size, a user's bare points points
+         "radius_m": _disc_radius_m(frame) if path is None or "area_ha" in frame.columns else _polygon_radius_m(frame)},
         geometry=frame.geometry.representative_point().to_numpy(),
         crs=frame.crs,
     )
@@ -487,16 +493,20 @@ def share_bounds(table: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     pandas.DataFrame
         ``table`` with ``population_total`` (SCB, 31 Dec 2020), ``share_lower`` =
         population_within / population_total and ``share_upper`` = (population_within
-        + population_total - population) / population_total; NaN where SCB has no total.
+        + population_total - population) / population_total; NaN where SCB has no total
+        or the origins hold more people than SCB's total (the bounds would exceed 1).
     """
     settings = resolve(settings)
     totals = pd.read_csv(settings.data_dir / "kommun_folkmangd.csv", dtype={"kommun_code": str})
     total = table["kommun_code"].astype(str).map(totals.set_index("kommun_code")["folkmangd_2020_12_31"])
     out = table.copy()
     out["population_total"] = total.to_numpy(dtype=float)
-    outside = np.clip(out["population_total"] - out["population"], 0, None)
+    outside = out["population_total"] - out["population"]
     out["share_lower"] = out["population_within"] / out["population_total"]
     out["share_upper"] = (out["population_within"] + outside) / out["population_total"]
+    # origins holding more people than SCB counted (another year's grid, a grid beyond the county): no bounds
+    beyond = (outside < -0.5).to_numpy()
+    out.loc[beyond, ["share_lower", "share_upper"]] = np.nan
     return out
 
 

@@ -13,7 +13,6 @@ import json
 import re
 import tomllib
 import warnings
-import zipfile
 from dataclasses import dataclass, field, replace
 from datetime import date as Date
 from pathlib import Path
@@ -29,7 +28,6 @@ from landuse._io import write_text
 from landuse.errors import (
     ColumnNotFoundError,
     ConfigError,
-    GTFSError,
     InputFileNotFoundError,
     InvalidSettingError,
     LanduseError,
@@ -38,6 +36,7 @@ from landuse.errors import (
     MissingCRSError,
     UnreadableFileError,
 )
+from landuse.gtfs import Feed, load_feed, strak
 from landuse.settings import WORK_CRS, Settings, resolve
 from landuse.themes import THEME_LABELS, parse_theme
 
@@ -47,7 +46,6 @@ __all__ = [
     "OverlaySpec",
     "load_map_spec",
     "inputs_from_dir",
-    "strak_from_gtfs",
     "simplify_geometry",
     "strukturbild_map",
     "render_map",
@@ -480,6 +478,7 @@ class _Inputs:
                     loaded = share_bounds(loaded, settings)  # the bounds over the whole population
                 self.access_tables[mode] = loaded
         self.gtfs = gtfs
+        self._feed: Feed | None = None
 
     def available(self, name: str) -> bool:
         if name == "layers":
@@ -519,12 +518,15 @@ class _Inputs:
         self._layer_cache[name] = frame
         return frame
 
-    def gtfs_path(self) -> Path:
-        if self.gtfs is not None and self.gtfs is not False:
-            return _check_exists(Path(self.gtfs), "GTFS")
-        from landuse.layers import get_spec
-
-        return self.settings.data_dir / (get_spec("hallplatser", self.settings).source or "")
+    def feed(self) -> Feed:
+        """The GTFS feed of the stråk, loaded once by the one GTFS reader."""
+        if self._feed is None:
+            if isinstance(self.gtfs, Feed):
+                self._feed = self.gtfs
+            else:
+                path = None if self.gtfs is None or self.gtfs is True else self.gtfs
+                self._feed = load_feed(path, option="--gtfs", settings=self.settings)
+        return self._feed
 
 
 # --------------------------------------------------------------------------- geometry
@@ -606,151 +608,6 @@ def _feature_collection(frame: gpd.GeoDataFrame, properties: list[dict[str, Any]
         features.append({"type": "Feature", "properties": _html_properties(props),
                          "geometry": json.loads(shapely.to_geojson(geom))})
     return {"type": "FeatureCollection", "features": features}
-
-
-# --------------------------------------------------------------------------- stråk
-
-
-def _read_gtfs_table(archive: zipfile.ZipFile | Path, name: str, usecols: list[str], *, required: bool = True,
-                     display: str) -> pd.DataFrame | None:
-    try:
-        if isinstance(archive, zipfile.ZipFile):
-            if name not in archive.namelist():
-                raise FileNotFoundError(name)
-            with archive.open(name) as handle:
-                frame = pd.read_csv(handle, dtype=str, encoding="utf-8-sig")
-        else:
-            frame = pd.read_csv(archive / name, dtype=str, encoding="utf-8-sig")
-    except FileNotFoundError:
-        if required:
-            raise GTFSError(f"GTFS feed `{display}` has no {name}. Use a complete GTFS feed.") from None
-        return None
-    missing = [c for c in usecols if c not in frame.columns]
-    if missing:
-        raise GTFSError(f"GTFS feed `{display}`: {name} has no column {', '.join(missing)}. Use a complete GTFS feed.")
-    return frame
-
-
-def _service_ids(calendar: pd.DataFrame | None, dates: pd.DataFrame | None, day: Date) -> set[str]:
-    ymd = day.strftime("%Y%m%d")
-    active: set[str] = set()
-    if calendar is not None and len(calendar):
-        weekday = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"][day.weekday()]
-        running = (calendar[weekday] == "1") & (calendar["start_date"] <= ymd) & (calendar["end_date"] >= ymd)
-        active = set(calendar.loc[running, "service_id"])
-    if dates is not None and len(dates):
-        today = dates[dates["date"] == ymd]
-        active |= set(today.loc[today["exception_type"] == "1", "service_id"])
-        active -= set(today.loc[today["exception_type"] == "2", "service_id"])
-    return active
-
-
-def strak_from_gtfs(
-    path: str | Path,
-    date: str | Date,
-    *,
-    exclude_route_types: tuple[int, ...] | list[int] = (1501,),
-) -> gpd.GeoDataFrame:
-    """Public-transport stråk: departures per day between consecutive stops of a GTFS feed.
-
-    Platforms are merged into their station (``parent_station``); each pair of
-    consecutive stations of a trip is one segment, both directions counted together.
-
-    Parameters
-    ----------
-    path : str or Path
-        GTFS zip file or folder.
-    date : str or datetime.date
-        Service day (``YYYY-MM-DD``); services come from ``calendar.txt`` and
-        ``calendar_dates.txt`` together.
-    exclude_route_types : sequence of int
-        Route types left out; default 1501 (demand-responsive, no fixed departures).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        EPSG:3006 straight lines between station positions with ``from_stop_id``,
-        ``to_stop_id``, ``from_name``, ``to_name``, ``departures`` (trips on ``date``
-        over the segment, both directions), sorted by ``departures``.
-
-    Raises
-    ------
-    GTFSError
-        If a required file or column is missing, or no trip runs on ``date``.
-
-    Examples
-    --------
-    >>> from landuse.settings import DATA_DIR
-    >>> strak = strak_from_gtfs(DATA_DIR / "gtfs" / "ltnbd_gtfs_2022-12-14.zip", "2023-01-17")
-    >>> strak.crs.to_epsg(), bool(strak["departures"].max() > 100)
-    (3006, True)
-    """
-    path = Path(path)
-    day = date if isinstance(date, Date) else Date.fromisoformat(str(date))
-    display = path.name
-    _check_exists(path, "GTFS")
-    archive: zipfile.ZipFile | Path
-    try:
-        archive = zipfile.ZipFile(path) if path.is_file() else path
-    except zipfile.BadZipFile as err:
-        raise GTFSError(f"GTFS feed `{display}` is not a zip file ({err}).") from err
-    try:
-        stops = _read_gtfs_table(archive, "stops.txt", ["stop_id", "stop_name", "stop_lat", "stop_lon"], display=display)
-        trips = _read_gtfs_table(archive, "trips.txt", ["route_id", "service_id", "trip_id"], display=display)
-        routes = _read_gtfs_table(archive, "routes.txt", ["route_id", "route_type"], display=display)
-        stop_times = _read_gtfs_table(archive, "stop_times.txt", ["trip_id", "stop_id", "stop_sequence"], display=display)
-        calendar = _read_gtfs_table(archive, "calendar.txt",
-                                    ["service_id", "monday", "tuesday", "wednesday", "thursday", "friday",
-                                     "saturday", "sunday", "start_date", "end_date"], required=False, display=display)
-        dates = _read_gtfs_table(archive, "calendar_dates.txt", ["service_id", "date", "exception_type"],
-                                 required=False, display=display)
-    finally:
-        if isinstance(archive, zipfile.ZipFile):
-            archive.close()
-    if calendar is None and dates is None:
-        raise GTFSError(f"GTFS feed `{display}` has neither calendar.txt nor calendar_dates.txt.")
-    services = _service_ids(calendar, dates, day)
-    excluded = {str(t) for t in exclude_route_types}
-    kept_routes = set(routes.loc[~routes["route_type"].isin(excluded), "route_id"])
-    trips = trips[trips["service_id"].isin(services) & trips["route_id"].isin(kept_routes)]
-    if trips.empty:
-        raise GTFSError(f"GTFS feed `{display}` has no trips on {day.isoformat()}. Choose a day inside the feed's validity.")
-    station = stops.get("parent_station", pd.Series(index=stops.index, dtype=object))
-    stops = stops.assign(station=station.where(station.notna() & (station != ""), stops["stop_id"]))
-    to_station = dict(zip(stops["stop_id"], stops["station"]))
-    st = stop_times[stop_times["trip_id"].isin(set(trips["trip_id"]))].copy()
-    st["seq"] = pd.to_numeric(st["stop_sequence"])
-    st = st.sort_values(["trip_id", "seq"])
-    st["station"] = st["stop_id"].map(to_station).fillna(st["stop_id"])
-    nxt = st.groupby("trip_id")["station"].shift(-1)
-    pairs = pd.DataFrame({"a": st["station"], "b": nxt}).dropna()
-    pairs = pairs[pairs["a"] != pairs["b"]]
-    lo = np.where(pairs["a"] < pairs["b"], pairs["a"], pairs["b"])
-    hi = np.where(pairs["a"] < pairs["b"], pairs["b"], pairs["a"])
-    counts = pd.DataFrame({"from_stop_id": lo, "to_stop_id": hi}).value_counts().rename("departures").reset_index()
-    where = stops.set_index("stop_id")
-    lon = pd.to_numeric(where["stop_lon"])
-    lat = pd.to_numeric(where["stop_lat"])
-    names = where["stop_name"]
-    counts = counts[counts["from_stop_id"].isin(where.index) & counts["to_stop_id"].isin(where.index)]
-    coords = np.stack(
-        [np.column_stack([lon[counts["from_stop_id"]].to_numpy(), lat[counts["from_stop_id"]].to_numpy()]),
-         np.column_stack([lon[counts["to_stop_id"]].to_numpy(), lat[counts["to_stop_id"]].to_numpy()])],
-        axis=1,
-    )
-    lines = shapely.linestrings(coords) if len(counts) else np.array([], dtype=object)
-    out = gpd.GeoDataFrame(
-        {
-            "from_stop_id": counts["from_stop_id"].to_numpy(),
-            "to_stop_id": counts["to_stop_id"].to_numpy(),
-            "from_name": names[counts["from_stop_id"]].to_numpy(),
-            "to_name": names[counts["to_stop_id"]].to_numpy(),
-            "departures": counts["departures"].to_numpy(dtype=int),
-        },
-        geometry=lines,
-        crs=_WGS84,
-    ).to_crs(WORK_CRS)
-    return out.sort_values("departures", kind="stable").reset_index(drop=True)
 
 
 # --------------------------------------------------------------------------- formatting
@@ -1218,19 +1075,18 @@ class _Builder:
         if not self.inputs.available("gtfs"):
             self.legend.lack(INPUT_LABELS["gtfs"])
             return None
-        path = self.inputs.gtfs_path()
-        strak = strak_from_gtfs(path, self.spec.gtfs_date, exclude_route_types=self.spec.exclude_route_types)
+        lines = strak(self.inputs.feed(), self.spec.gtfs_date, exclude_route_types=self.spec.exclude_route_types)
         widths = np.asarray(overlay.widths, dtype=float)
         cls = np.clip(np.searchsorted(np.asarray(overlay.departure_bins, dtype=float),
-                                      strak["departures"].to_numpy(), side="right") - 1, 0, len(widths) - 1)
+                                      lines["departures"].to_numpy(), side="right") - 1, 0, len(widths) - 1)
         props = []
-        for c, row in zip(cls, strak.itertuples()):
+        for c, row in zip(cls, lines.itertuples()):
             tip = f"{row.from_name} – {row.to_name}: {row.departures} avgångar/dag"
             # a tooltip only: 2 000 segments with popups would double the file size
             props.append({"tip": tip, "_style": {"weight": float(widths[c])}})
         fg = self.group(overlay, False)
         style = {"color": overlay.colour, "opacity": 0.75, "weight": 1.0}
-        self.geojson(_feature_collection(strak, props), style, style_key=True, highlight=False,
+        self.geojson(_feature_collection(lines, props), style, style_key=True, highlight=False,
                      popup=False).add_to(fg)
         bins = overlay.departure_bins
         items = []
@@ -1427,7 +1283,7 @@ def strukturbild_map(
     car_table: str | Path | pd.DataFrame | None = None,
     transit: str | Path | Mapping[str, gpd.GeoDataFrame] | None = None,
     transit_table: str | Path | pd.DataFrame | None = None,
-    gtfs: str | Path | bool | None = None,
+    gtfs: Feed | str | Path | bool | None = None,
     spec: str | Path | MapSpec | None = None,
     tiles: str | None = None,
     settings: Settings | None = None,
@@ -1456,8 +1312,10 @@ def strukturbild_map(
         drawn as the main-road stråk).
     car_table, transit_table : path or DataFrame, optional
         ``access_car.csv`` / ``access_transit.csv`` (indicator table; 60-minute share per kommun).
-    gtfs : path or False, optional
-        GTFS feed of the stråk; default the embedded Länstrafiken feed; False leaves them out.
+    gtfs : Feed, path or False, optional
+        GTFS feed of the stråk (a zip, also with a top folder, or a folder, read by
+        :func:`landuse.gtfs.load_feed`; or a loaded feed); default the embedded
+        Länstrafiken feed; False leaves them out.  The stråk are :func:`landuse.gtfs.strak`.
     spec : path, name or MapSpec, optional
         Map spec; default ``maps/strukturbild.toml``.
     tiles : str, optional

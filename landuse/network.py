@@ -8,11 +8,9 @@ Every source becomes one small :class:`RoadNetwork`: node coordinates in SWEREF 
 from __future__ import annotations
 
 import ast
-import io
 import math
 import re
 import warnings
-import zipfile
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -35,6 +33,7 @@ from landuse.errors import (
     SchematicDataWarning,
     UnreadableFileError,
 )
+from landuse.gtfs import Feed, is_feed, load_feed
 from landuse.settings import WORK_CRS, Settings, resolve
 
 if TYPE_CHECKING:  # heavy imports only where a function needs them
@@ -46,7 +45,6 @@ __all__ = [
     "RoadNetwork",
     "DEFAULT_SPEED_KPH",
     "SPEED_KEYWORDS_KPH",
-    "DEFAULT_GTFS_FEED",
     "DEFAULT_ROAD_NETWORK",
     "MAIN_ROAD_SPEED_KPH",
     "MAIN_ROAD_SOURCE",
@@ -110,7 +108,6 @@ _LINE_REVERSE = {"-1", "tf", "reverse", "backward", "mot"}
 
 EARTH_RADIUS_M = 6_371_009.0  # the mean radius osmnx uses for great-circle lengths
 
-DEFAULT_GTFS_FEED = "gtfs/ltnbd_gtfs_2022-12-14.zip"
 #: In the GTFS stand-in, stop nodes closer than this (metres) are linked both ways.
 GTFS_CONNECT_M = 300.0
 #: In the GTFS stand-in, no segment is faster than this (km/h) whatever the timetable says.
@@ -1074,59 +1071,18 @@ def network_edges(network: RoadNetwork) -> "gpd.GeoDataFrame":
 # --------------------------------------------------------------------------- GTFS stand-in
 
 
-def _gtfs_seconds(values: pd.Series) -> np.ndarray:
-    parts = values.astype("string").str.strip().str.split(":", expand=True)
-    if parts.shape[1] < 3:
-        return np.full(len(values), np.nan)
-    h, m, s = (pd.to_numeric(parts[i], errors="coerce") for i in range(3))
-    return (h * 3600 + m * 60 + s).to_numpy(dtype=float)
-
-
-def _read_gtfs_tables(feed: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    wanted = {
-        "stops.txt": ["stop_id", "stop_lat", "stop_lon"],
-        "stop_times.txt": ["trip_id", "stop_id", "stop_sequence", "arrival_time", "departure_time"],
-    }
-    tables: dict[str, pd.DataFrame] = {}
-    problems = []
-    try:
-        if feed.is_dir():
-            opener = {name: (feed / name) for name in wanted if (feed / name).exists()}
-            for name, file in opener.items():
-                tables[name] = pd.read_csv(file, dtype=str, keep_default_na=False, na_values=[""])
-        else:
-            with zipfile.ZipFile(feed) as archive:
-                members = {Path(n).name: n for n in archive.namelist()}
-                for name in wanted:
-                    if name in members:
-                        with archive.open(members[name]) as handle:
-                            tables[name] = pd.read_csv(io.BytesIO(handle.read()), dtype=str,
-                                                       keep_default_na=False, na_values=[""], encoding="utf-8-sig")
-    except (zipfile.BadZipFile, OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
-        raise GTFSError(f"GTFS feed `{feed.name}` cannot be read ({err}). Download the feed again.") from err
-    for name, cols in wanted.items():
-        if name not in tables:
-            problems.append(f"{name} is missing")
-            continue
-        missing = [c for c in cols if c not in tables[name].columns]
-        if missing:
-            problems.append(f"{name} lacks {', '.join(missing)}")
-    if problems:
-        raise GTFSError(f"GTFS feed `{feed.name}`: {'; '.join(problems)}. Pass a complete GTFS zip or folder.")
-    return tables["stops.txt"], tables["stop_times.txt"]
-
-
-def network_from_gtfs(feed: str | Path | None = None, *, settings: Settings | None = None) -> RoadNetwork:
+def network_from_gtfs(feed: Feed | str | Path | None = None, *, settings: Settings | None = None) -> RoadNetwork:
     """Build the DEMO STAND-IN road network from a bus timetable (approximate, schematic).
 
-    No road network ships with landuse; this lets the demo show the car indicator on
-    Norrbotten.  For real figures use :func:`network_from_osm` or :func:`network_from_lines`.
+    For real figures use :func:`network_from_main_roads` (the default car network),
+    :func:`network_from_osm` or :func:`network_from_lines`.
 
     Parameters
     ----------
-    feed : str or Path, optional
-        GTFS zip or folder; default the embedded Länstrafiken Norrbotten feed
-        (2022-12-14).
+    feed : Feed, str or Path, optional
+        A feed from :func:`landuse.gtfs.load_feed`, or a GTFS zip or folder loaded
+        with it; default the embedded Länstrafiken Norrbotten feed
+        (:data:`landuse.gtfs.DEFAULT_FEED`).
 
     Returns
     -------
@@ -1141,8 +1097,11 @@ def network_from_gtfs(feed: str | Path | None = None, *, settings: Settings | No
 
     Raises
     ------
+    InputFileNotFoundError
+        If ``feed`` is a path that does not exist.
     GTFSError
-        If files or columns are missing.
+        If the feed is broken (see :func:`landuse.gtfs.load_feed`) or has no
+        consecutive stop pairs with running times.
 
     Warns
     -----
@@ -1152,35 +1111,19 @@ def network_from_gtfs(feed: str | Path | None = None, *, settings: Settings | No
     from scipy.spatial import cKDTree
 
     settings = resolve(settings)
-    feed = Path(feed) if feed is not None else settings.data_dir / DEFAULT_GTFS_FEED
-    if not feed.exists():
-        raise InputFileNotFoundError(f"GTFS feed `{feed}` does not exist. Pass a GTFS zip or folder.")
-    stops, stop_times = _read_gtfs_tables(feed)
-    parent = stops["parent_station"] if "parent_station" in stops.columns else pd.Series(pd.NA, index=stops.index)
-    known = set(stops["stop_id"])
-    node_key = stops["stop_id"].where(parent.isna() | ~parent.isin(known), parent)
-    key_of_stop = dict(zip(stops["stop_id"], node_key))
-    keys = pd.Index(sorted(set(node_key)))
-    coords = stops.set_index("stop_id")[["stop_lon", "stop_lat"]].apply(pd.to_numeric, errors="coerce")
-    # a station's own coordinates when it has them, else the mean of its platforms
-    by_key = coords.groupby(node_key.to_numpy()).mean()
-    own = coords.reindex(keys)
-    lonlat = own.fillna(by_key.reindex(keys))
-    if lonlat.isna().any().any():
-        raise GTFSError(f"GTFS feed `{feed.name}`: {int(lonlat.isna().any(axis=1).sum())} stops have no coordinates.")
-    x_m, y_m = _to_work_crs(lonlat["stop_lon"].to_numpy(), lonlat["stop_lat"].to_numpy(), "EPSG:4326")
+    if not isinstance(feed, Feed):
+        feed = load_feed(feed, option=None, settings=settings)
+    stations = feed.stations()  # a station's own position, else the mean of its platforms
+    if stations[["stop_lon", "stop_lat"]].isna().any().any():
+        raise GTFSError(f"GTFS feed `{feed.name}`: {int(stations['stop_lon'].isna().sum())} stations have no "
+                        "coordinates in stops.txt. Fix the feed.")
+    x_m, y_m = _to_work_crs(stations["stop_lon"].to_numpy(), stations["stop_lat"].to_numpy(), "EPSG:4326")
 
-    st = stop_times.copy()
-    st["_seq"] = pd.to_numeric(st["stop_sequence"], errors="coerce")
-    st = st.sort_values(["trip_id", "_seq"], kind="stable").reset_index(drop=True)
-    unknown = ~st["stop_id"].isin(known)
-    if unknown.all():
-        raise GTFSError(f"GTFS feed `{feed.name}`: no stop_times.stop_id is in stops.txt.")
-    node = keys.get_indexer(st["stop_id"].map(key_of_stop))
-    arr = _gtfs_seconds(st["arrival_time"])
-    dep = _gtfs_seconds(st["departure_time"])
-    dist = (pd.to_numeric(st["shape_dist_traveled"], errors="coerce").to_numpy(dtype=float)
-            if "shape_dist_traveled" in st.columns else np.full(len(st), np.nan))
+    st = feed.stop_times  # sorted by trip and sequence; times parsed (and interpolated) by the GTFS reader
+    node = stations.index.get_indexer(st["stop_id"].map(feed.station_ids()))
+    arr = st["arrival_s"].to_numpy()
+    dep = st["departure_s"].to_numpy()
+    dist = st["shape_dist_traveled"].to_numpy()
     trip = st["trip_id"].to_numpy()
     same = (trip[1:] == trip[:-1]) & (node[1:] >= 0) & (node[:-1] >= 0)
     a, b = node[:-1][same], node[1:][same]
@@ -1217,50 +1160,6 @@ def network_from_gtfs(feed: str | Path | None = None, *, settings: Settings | No
 
 
 # --------------------------------------------------------------------------- dispatch
-
-
-#: File names that mark a GTFS feed (any one of them is enough: a broken feed may lack the others).
-_GTFS_FILES = frozenset({"agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "calendar.txt",
-                         "calendar_dates.txt"})
-
-
-def _zip_member_names(path: Path) -> list[str]:
-    """Base names of the members of a zip, also of a truncated one.
-
-    A zip cut short has lost its central directory, so :mod:`zipfile` cannot list it;
-    every member's local header still carries its file name, uncompressed.
-    """
-    import mmap
-
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return [n.rsplit("/", 1)[-1] for n in archive.namelist()]
-    except (zipfile.BadZipFile, OSError, EOFError):
-        pass
-    names = []
-    try:
-        with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as raw:
-            start = raw.find(b"PK\x03\x04")
-            while start >= 0 and start + 30 <= len(raw):
-                length = int.from_bytes(raw[start + 26:start + 28], "little")
-                names.append(raw[start + 30:start + 30 + length].decode("utf-8", "replace").rsplit("/", 1)[-1])
-                start = raw.find(b"PK\x03\x04", start + 30)
-    except (OSError, ValueError):  # an empty file cannot be mapped
-        return []
-    return names
-
-
-def _is_gtfs(path: Path) -> bool:
-    """A folder or zip holding a GTFS file (``stops.txt``, ``stop_times.txt`` ...), or a zip named like a feed."""
-    if path.is_dir():
-        return any((path / name).is_file() for name in _GTFS_FILES)
-    if not path.name.lower().endswith(".zip"):
-        return False
-    names = _zip_member_names(path)
-    if any(name in _GTFS_FILES for name in names):
-        return True
-    # an unreadable zip named like a feed: the GTFS reader's message fits better than the Shapefile advice
-    return "gtfs" in path.name.lower() and not zipfile.is_zipfile(path)
 
 
 def _is_main_road_file(path: Path, speed_column: str) -> bool:
@@ -1325,14 +1224,9 @@ def network_from_file(
     name = path.name.lower()
     if name.endswith((".osm", ".xml", ".pbf", ".graphml")):
         return network_from_osm(path)
-    if _is_gtfs(path):
-        from landuse.gtfs import load_feed
-
-        try:
-            load_feed(path)  # one line naming every missing file and column, as `access transit` gives
-        except GTFSError as err:  # here the feed came through --network, not --gtfs
-            raise GTFSError(str(err).replace("--gtfs", "--network")) from err
-        return network_from_gtfs(path, settings=settings)
+    if is_feed(path):
+        # loaded once, validated as `access transit` validates it: one line naming every problem
+        return network_from_gtfs(load_feed(path, option="--network", settings=settings), settings=settings)
     if oneway_column is None and _is_main_road_file(path, speed_column):
         return network_from_main_roads(path, settings=settings)
     return network_from_lines(path, speed_column=speed_column, oneway_column=oneway_column, source_crs=source_crs)

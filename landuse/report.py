@@ -62,6 +62,11 @@ class ReportInputs:
     real_interest_layers : list of (str, str)
         ``(title, theme)`` of the catalogue's real (non-schematic) interest layers,
         e.g. Lantmäteriet's military areas.
+    trend : DataFrame or None
+        ``access_trend.csv`` (the transit indicator per timetable version).
+    trend_changes : dict of DataFrame
+        The ``kommun_changes``, ``origin_changes`` and ``route_changes`` tables of
+        ``access_trend.gpkg``.
     missing : list of str
         File names looked for and not found.
     """
@@ -78,6 +83,8 @@ class ReportInputs:
     origins_as_areas: dict[str, int] = field(default_factory=dict)
     schematic_layers: list[str] = field(default_factory=list)
     real_interest_layers: list[tuple[str, str]] = field(default_factory=list)
+    trend: pd.DataFrame | None = None
+    trend_changes: dict[str, pd.DataFrame] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
     has_map: bool = False
 
@@ -138,6 +145,14 @@ class ReportInputs:
                     points = (int(pyogrio.read_info(gpkg, layer="origin_points")["features"])
                               if "origin_points" in layers else 0)
                     found.origins_as_areas[mode] = points
+        trend = folder / "access_trend.csv"
+        if trend.is_file():
+            found.trend = pd.read_csv(trend, dtype={"kommun_code": str, "date": str, "feed": str})
+            gpkg = folder / "access_trend.gpkg"
+            layers = set(pyogrio.list_layers(gpkg)[:, 0]) if gpkg.is_file() else set()
+            for name in ("kommun_changes", "origin_changes", "route_changes"):
+                if name in layers:
+                    found.trend_changes[name] = pyogrio.read_dataframe(gpkg, layer=name, read_geometry=False)
         found.has_map = (folder / "strukturbild.html").is_file()
         return found
 
@@ -409,7 +424,8 @@ def _opening(found: ReportInputs, settings: Settings) -> list[str]:
     if found.transit is not None:
         conclusions.append("Kollektivtrafikens restider " + (
             "är schematiska." if found.transit_schematic else
-            "bygger på Länstrafikens verkliga tidtabell och SCB:s tätorter (verkliga data)."))
+            "bygger på Länstrafikens verkliga tidtabell och SCB:s tätorter (verkliga data); den regionala "
+            "tidtabellen tycks sakna Luleås stadsbussar (Luleå Lokaltrafik), så Luleås andel är en undre gräns."))
     lines.append(" ".join(conclusions) + " Varje schematisk siffra i rapporten står med ordet *schematisk* "
                                          "bredvid sig.")
     if found.missing:
@@ -548,6 +564,49 @@ def _access_section(found: ReportInputs, chart: str | None, settings: Settings) 
     return lines
 
 
+def _trend_section(found: ReportInputs, top: int = 5) -> list[str]:
+    """Section 2b: the transit indicator per timetable version, and why it changed (Swedish)."""
+    if found.trend is None or found.trend.empty:
+        return []
+    table = found.trend
+    at60 = table[table["minutes"] == 60]
+    county = at60[at60["kommun_code"] == COUNTY_CODE]
+    lines = ["### Kollektivtrafik över tid", "",
+             "Samma tätorter och centralorter, en tidtabellsversion i taget (Länstrafiken Norrbotten); "
+             "trafikdagen är den första vanliga tisdagen minst en vecka in i versionens giltighet, om inget "
+             "datum angavs. Andel av tätortsbefolkningen som når centralort inom 60 minuter:", ""]
+    lines.append(_md_table(["tidtabell", "trafikdag", "andel inom 60 min", "personer"],
+                           [[_md_text(r.feed), _md_text(r.date), _pct1(r.share_within),
+                             _num(r.population_within, 0)] for r in county.itertuples()]))
+    lines += ["", "![Andel inom 60 minuter per tidtabell](access_trend.png)", ""]
+    kommuner = found.trend_changes.get("kommun_changes")
+    origins = found.trend_changes.get("origin_changes")
+    routes = found.trend_changes.get("route_changes")
+    if kommuner is None or kommuner.empty:
+        return lines
+    lines += ["**Vad ändrades, och varför.** Per byte av tidtabell: de kommuner och tätorter vars andel inom "
+              "60 minuter ändrades mest, och de linjer vars direkta turer från tätortens hållplatser till "
+              "centralorten (antal, första ankomst) ändrades.", ""]
+    for (a, b), group in kommuner.groupby(["feed_from", "feed_to"], sort=False):
+        changed = group[(group["kommun_code"] != COUNTY_CODE) & (group["people_change"].abs() > 0.5)].head(top)
+        lines.append(f"- {_md_text(a)} → {_md_text(b)}: " + ("; ".join(
+            f"{_md_text(r.kommun)} {_pct1(r.share_from)} → {_pct1(r.share_to)} ({_num(r.people_change, 0)} "
+            "personer)" for r in changed.itertuples()) or "ingen kommun ändrades"))
+        if origins is None:
+            continue
+        mine = origins[(origins["feed_from"] == a) & (origins["people_change"].abs() > 0.5)].head(top)
+        for r in mine.itertuples():
+            causes = routes[(routes["feed_from"] == a) & (routes["origin_id"] == r.origin_id)] \
+                if routes is not None else pd.DataFrame()
+            why = "; ".join(f"{_md_text(c.route)}: {c.trips_from} → {c.trips_to} direkta turer, första ankomst "
+                            f"{_md_text(c.first_arrival_from or '–')} → {_md_text(c.first_arrival_to or '–')}"
+                            for c in causes.head(3).itertuples())
+            lines.append(f"  - {_md_text(r.name)}: {_pct1(r.share_from)} → {_pct1(r.share_to)} inom 60 min"
+                         + (f" – {why}" if why else " – inga ändrade direkta turer (byten eller gångväg)"))
+    lines.append("")
+    return lines
+
+
 def _appendix(found: ReportInputs) -> list[str]:
     lines = ["## Bilaga A. Målkonflikter per kommun och temapar" + _tag(found.conflicts_schematic), ""]
     sch = found.conflicts_schematic
@@ -611,6 +670,7 @@ def report_markdown(found: ReportInputs, *, charts: dict[str, str] | None = None
                   "[strukturbild.html](strukturbild.html) – den fungerar utan nätverk.", ""]
     lines += _conflict_section(found, charts.get("conflicts"))
     lines += _access_section(found, charts.get("access"), settings)
+    lines += _trend_section(found)
     lines += [
         "## 3. Källor och metod", "",
         "- Kommuner, län och tätorter: SCB öppna geodata (CC0). Folkmängd per kommun: SCB (31 dec 2020).",

@@ -282,7 +282,7 @@ class TransitRouter:
         parent = stops["parent_station"].to_numpy()
         is_station = pd.Series(stops["location_type"].to_numpy() == 1, index=self.stop_ids)
         children = pd.DataFrame({"stop": board, "parent": parent[board]})
-        children = children[children["parent"].map(is_station).fillna(False).astype(bool)]
+        children = children[children["parent"].map(is_station).eq(True).to_numpy()]  # NaN: no parent
         sib = children.merge(children, on="parent", suffixes=("_a", "_b"))
         pairs.append(sib[["stop_a", "stop_b"]].to_numpy())
         if self.transfer_max_m > 0 and self.tree is not None:
@@ -609,7 +609,7 @@ def _check_stop_coverage(router: TransitRouter, origins: gpd.GeoDataFrame, o_xy:
                else f"{int(lost.sum())} of {n} origins")
     return (f"{subject} ({population[lost].sum():,.0f} people) have no stop within "
             f"{limit:g} m (--max-walk-m) and no centralort within walking distance; they count as not reached "
-            f"(nearest stop: {examples}{more}). Raise --max-walk-m if they may walk farther.")
+            f"(distance to the nearest stop from {examples}{more}). Raise --max-walk-m if they may walk farther.")
 
 
 def travel_times(

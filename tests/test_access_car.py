@@ -26,8 +26,9 @@ from landuse.access import (
 )
 from landuse.cli import cli
 from landuse.errors import InvalidSettingError, NetworkError, PartialLossWarning
+from landuse.gtfs import DEFAULT_FEED
 from landuse.indicator import INDICATOR_COLUMNS
-from landuse.network import DEFAULT_GTFS_FEED, RoadNetwork, network_from_edges, network_from_osm
+from landuse.network import RoadNetwork, network_from_edges, network_from_osm
 from landuse.settings import DATA_DIR, Settings
 
 DATA = Path(__file__).parent / "data"
@@ -308,7 +309,7 @@ def test_cli_default_is_the_lantmateriet_main_roads_and_errors(tmp_path):
 
 
 def test_cli_gtfs_stand_in_stays_an_option(tmp_path):
-    result = CliRunner().invoke(cli, ["access", "car", "--network", str(DATA_DIR / DEFAULT_GTFS_FEED),
+    result = CliRunner().invoke(cli, ["access", "car", "--network", str(DATA_DIR / DEFAULT_FEED),
                                       "--minutes", "60", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert "GTFS stand-in" in result.output and "APPROXIMATE/SCHEMATIC" in result.output
@@ -397,3 +398,34 @@ def test_cli_help_lists_the_options():
                    "--access-speed-kph", "--max-snap-m", "--speed-factor", "--speed-column", "--oneway-column",
                    "--source-crs", "--out"):
         assert option in result.output
+
+
+def test_a_point_far_off_the_network_joins_where_it_pays():
+    """Hand-made: the nearest node is a dead end leading away; the road toward the target is a bit farther.
+
+    Main road: nodes every km on y = 0 from x = 0 to 10 km (1 min per km), the centralort at x = 10 km.
+    Spur: node S at (0, 2 000) reaches the main road only at x = -20 km (30 min) and then 30 more minutes.
+    The origin at (0, 4 200) lies 2 200 m from S and 4 200 m from (0, 0): both are candidates
+    (4 200 <= 1.5 x 2 200 + 1 000); (1 000, 0) at 4 317 m is not.
+    """
+    xs = [float(x) for x in range(0, 10_001, 1000)] + [-20_000.0, 0.0]
+    ys = [0.0] * 11 + [0.0, 2000.0]
+    west, spur = 11, 12
+    u, v, t = [], [], []
+    for a in range(10):
+        u += [a, a + 1]
+        v += [a + 1, a]
+        t += [1.0, 1.0]
+    u += [spur, west, west, 0]
+    v += [west, spur, 0, west]
+    t += [30.0, 30.0, 20.0, 20.0]
+    net = network_from_edges(xs, ys, u, v, t, source="hand-made")
+    target = points([{"name": "Mål", "kommun_code": "2580"}], [(10_000, 0)])
+    got = travel_times(net, points([{"origin_id": "o"}], [(0, 4200)]), target)
+    per_min = 50_000 / 60  # default access speed, metres per minute
+    assert got["travel_time_min"].iloc[0] == pytest.approx(4200 * DETOUR / per_min + 10, rel=1e-9)
+    assert got["access_m"].iloc[0] == pytest.approx(4200 * DETOUR)
+    assert got["snap_dist_m"].iloc[0] == pytest.approx(2200)  # the nearest node is still reported
+    # a point close to the network (within 1 km) joins at its nearest node only
+    near = travel_times(net, points([{"origin_id": "n"}], [(0, 2500)]), target)
+    assert near["travel_time_min"].iloc[0] == pytest.approx(500 * DETOUR / per_min + 30 + 20 + 10, rel=1e-9)

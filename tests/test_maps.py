@@ -18,7 +18,6 @@ from landuse.cli import cli
 from landuse.demo import write_layers
 from landuse.errors import (
     ConfigError,
-    GTFSError,
     InputFileNotFoundError,
     InvalidSettingError,
     LanduseWarning,
@@ -33,7 +32,6 @@ from landuse.maps import (
     load_map_spec,
     render_map,
     simplify_geometry,
-    strak_from_gtfs,
     strukturbild_map,
     write_map,
 )
@@ -220,52 +218,6 @@ def test_bad_spec_lists_every_problem(tmp_path):
 def test_missing_spec_names_the_known_ones(tmp_path):
     with pytest.raises(ConfigError, match="strukturbild"):
         load_map_spec("no_such_map")
-
-
-# --------------------------------------------------------------------------- stråk
-
-
-def test_strak_from_real_gtfs_counts_weekday_departures():
-    strak = strak_from_gtfs(Path("landuse/data/gtfs/ltnbd_gtfs_2022-12-14.zip"), "2023-02-14")
-    assert strak.crs.to_epsg() == 3006
-    assert len(strak) > 1000
-    assert (strak["departures"] >= 1).all()
-    assert (strak["from_stop_id"] < strak["to_stop_id"]).all()  # undirected, one row per pair
-    assert not strak[["from_stop_id", "to_stop_id"]].duplicated().any()
-    # the busiest corridor is in the Luleå urban area
-    top = strak.iloc[-1]
-    assert 7_250_000 < top.geometry.centroid.y < 7_320_000
-    # Sunday has fewer departures than Tuesday
-    sunday = strak_from_gtfs(Path("landuse/data/gtfs/ltnbd_gtfs_2022-12-14.zip"), "2023-02-12")
-    assert sunday["departures"].sum() < strak["departures"].sum()
-
-
-def test_strak_tiny_feed_by_hand(tmp_path):
-    feed = tmp_path / "feed"
-    feed.mkdir()
-    (feed / "stops.txt").write_text(
-        "stop_id,stop_name,stop_lat,stop_lon,location_type,parent_station\n"
-        "S,Station,65.60,22.15,1,\nA1,Station,65.60,22.15,0,S\nA2,Station,65.60,22.15,0,S\n"
-        "B,Bystop,65.70,22.30,0,\nC,Centrum,65.80,22.40,0,\n", encoding="utf-8")
-    (feed / "routes.txt").write_text("route_id,route_type\nR,700\nD,1501\n", encoding="utf-8")
-    (feed / "trips.txt").write_text("route_id,service_id,trip_id\nR,wk,t1\nR,wk,t2\nR,sun,t3\nD,wk,t4\n", encoding="utf-8")
-    (feed / "calendar_dates.txt").write_text(
-        "service_id,date,exception_type\nwk,20230214,1\nsun,20230212,1\n", encoding="utf-8")
-    (feed / "stop_times.txt").write_text(
-        "trip_id,stop_id,stop_sequence\n"
-        "t1,A1,1\nt1,B,2\nt1,C,3\n"     # S-B, B-C
-        "t2,C,1\nt2,B,2\nt2,A2,3\n"     # the other direction, from another platform of S
-        "t3,A1,1\nt3,B,2\n"             # Sunday only
-        "t4,A1,1\nt4,C,2\n",            # demand-responsive: left out
-        encoding="utf-8")
-    strak = strak_from_gtfs(feed, "2023-02-14")
-    got = {(r.from_stop_id, r.to_stop_id): r.departures for r in strak.itertuples()}
-    assert got == {("B", "S"): 2, ("B", "C"): 2}
-    with pytest.raises(GTFSError, match="no trips on 2024-01-01"):
-        strak_from_gtfs(feed, "2024-01-01")
-    (feed / "stops.txt").unlink()
-    with pytest.raises(GTFSError, match="has no stops.txt"):
-        strak_from_gtfs(feed, "2023-02-14")
 
 
 # --------------------------------------------------------------------------- geometry

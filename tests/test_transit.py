@@ -218,7 +218,7 @@ def test_origins_without_a_stop_warn_with_counts(router, two_targets):
     messages = [str(w.message) for w in caught]
     assert any(re.match(r"^2 of 4 origins \(1,100 people\) have no stop within 1000 m "
                         r"\(--max-walk-m\) and no centralort within walking distance; "
-                        r"they count as not reached \(nearest stop: FAR2 [\d.]+ km, FAR ", m) for m in messages), messages
+                        r"they count as not reached \(distance to the nearest stop from FAR2 [\d.]+ km, FAR ", m) for m in messages), messages
     # Mål X has no stop either: only walking reaches it, and the user is told
     assert any(m.startswith("1 of 2 centralorter have no stop inside them or within 1000 m") and "Mål X" in m
                for m in messages), messages

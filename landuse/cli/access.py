@@ -6,6 +6,7 @@ import click
 
 from landuse.cli.access_car import car
 from landuse.cli.access_transit import transit
+from landuse.cli.access_trend import trend
 
 
 @click.group("access")
@@ -15,9 +16,11 @@ def command() -> None:
     \b
     $ landuse access car --out out
     $ landuse access transit --out out
+    $ landuse access trend --out out
     """
 
 
 # one module per mode
 command.add_command(car)
 command.add_command(transit)
+command.add_command(trend)

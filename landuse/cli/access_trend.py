@@ -1,0 +1,94 @@
+"""``landuse access trend``: the transit indicator over several timetable versions, and what changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from landuse.cli._options import (
+    NON_NEGATIVE,
+    POSITIVE,
+    minutes_option,
+    out_dir_option,
+    parse_window_option,
+)
+from landuse.settings import Settings
+
+_DEFAULTS = Settings()
+
+
+def _parse_feeds(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list:
+    from landuse.errors import InvalidSettingError
+    from landuse.trend import parse_feed_option
+
+    try:
+        return [parse_feed_option(value) for value in values]
+    except InvalidSettingError as err:
+        raise click.BadParameter(str(err).removeprefix("--gtfs ")) from None
+
+
+@click.command("trend")
+@click.option("--gtfs", "feeds", multiple=True, callback=_parse_feeds, metavar="PATH[=YYYY-MM-DD]",
+              help="A timetable version (GTFS zip or folder), optionally with its service day; repeatable, in "
+                   "time order. Without a date: the first normal Tuesday a week into its validity. Default: the "
+                   "three embedded Länstrafiken feeds.")
+@click.option("--window", default="06:00-09:00", show_default=True, metavar="HH:MM-HH:MM", callback=parse_window_option,
+              help="Departure window [start, end), one departure per minute.")
+@click.option("--statistic", type=click.Choice(["best", "median"], case_sensitive=False), default="best",
+              show_default=True, help="Travel time over the window that the indicator uses.")
+@click.option("--population", type=click.Path(path_type=Path), default=None,
+              help="Origins with a population column [default: SCB tätorter 2020 as areas].")
+@click.option("--population-column", default=None, help="Population column of --population.")
+@click.option("--centralorter", type=click.Path(path_type=Path), default=None,
+              help="Target points [default: the 14 centralorter as areas].")
+@minutes_option
+@click.option("--target", type=click.Choice(["any", "own"], case_sensitive=False), default="any", show_default=True,
+              help="Any centralort, or the one of the origin's own kommun.")
+@click.option("--walk-speed-kph", type=POSITIVE, default=_DEFAULTS.walk_speed_kph, show_default=True,
+              help="Walking speed, km/h.")
+@click.option("--max-walk-m", type=NON_NEGATIVE, default=_DEFAULTS.max_walk_m, show_default=True,
+              help="Longest walk to or from a stop, metres (inclusive).")
+@click.option("--transfer-max-m", type=NON_NEGATIVE, default=_DEFAULTS.transfer_max_m, show_default=True,
+              help="Longest walk between two stops for a transfer without a transfers.txt row (0: none).")
+@click.option("--source-crs", default=None, metavar="CRS",
+              help="CRS to assume for --population and --centralorter files without one, e.g. EPSG:3006.")
+@out_dir_option
+@click.pass_context
+def trend(ctx: click.Context, feeds: list, window: str, statistic: str, population: Path | None,
+          population_column: str | None, centralorter: Path | None, minutes: tuple[float, ...], target: str,
+          walk_speed_kph: float, max_walk_m: float, transfer_max_m: float, source_crs: str | None,
+          out_dir: Path) -> None:
+    """The share reaching a centralort by public transport on several timetables, and why it changed.
+
+    Writes OUT/access_trend.csv (feed, date, kommun_code, kommun, minutes,
+    population, population_within, share_within), OUT/access_trend.gpkg (each
+    origin's travel time per feed; the changes between consecutive feeds) and
+    OUT/access_trend.png.
+
+    \b
+    $ landuse access trend --out trend
+    $ landuse access trend --gtfs ltnbd_2022.zip --gtfs ltnbd_2023.zip=2023-03-14 --out trend
+    $ landuse access trend --gtfs a.zip --gtfs b.zip --statistic median --target own --out trend
+    """
+    from landuse._io import staged_outputs
+    from landuse.trend import access_trend, change_lines, write_trend
+
+    settings = Settings(progress=not (ctx.find_root().obj or {}).get("quiet", False), walk_speed_kph=walk_speed_kph,
+                        max_walk_m=max_walk_m, transfer_max_m=transfer_max_m)
+    if feeds:
+        chosen = feeds
+    else:
+        from landuse.gtfs import EMBEDDED_FEEDS
+
+        chosen = [(settings.data_dir / name, None) for name in EMBEDDED_FEEDS]
+    result = access_trend(chosen, window=window, statistic=statistic.lower(), population=population,
+                          population_column=population_column, centralorter=centralorter, minutes=minutes,
+                          target=target.lower(), source_crs=source_crs, settings=settings)
+    with staged_outputs(out_dir, owned=("access_trend.csv", "access_trend.gpkg", "access_trend.png")) as stage:
+        written = [stage.final(path) for path in write_trend(result, stage.path)]
+    if not (ctx.find_root().obj or {}).get("quiet", False):
+        for line in change_lines(result):
+            click.echo(line)
+    for path in written:
+        click.echo(f"wrote {path}")

@@ -1,0 +1,164 @@
+"""`landuse access trend`: the indicator over timetable versions and what changed (issue 13).
+
+Two hand-made feeds that differ by one trip give a hand-computed change and name that
+trip's route; a single feed gives exactly the figures of `access transit`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+from pathlib import Path
+
+import geopandas as gpd
+import pandas as pd
+import pyogrio
+import pytest
+import shapely
+from click.testing import CliRunner
+from pyproj import Transformer
+
+from landuse.cli import cli
+from landuse.gtfs import load_feed
+from landuse.trend import TREND_COLUMNS, access_trend, parse_feed_option, trend_date
+
+X0, Y0 = 830_000.0, 7_290_000.0  # Luleå kommun, EPSG:3006
+TO_WGS84 = Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
+STOPS = {"SO1": (X0, Y0), "SO2": (X0 + 20_000, Y0), "ST": (X0 + 10_000, Y0 + 30_000)}
+# trip: (route, [(stop, hh:mm:ss), ...])
+TRIPS = {
+    "t1": ("R1", [("SO1", "07:00:00"), ("ST", "07:40:00")]),  # the trip feed B lacks
+    "t2": ("R2", [("SO1", "07:30:00"), ("ST", "08:50:00")]),
+    "t3": ("R3", [("SO2", "07:00:00"), ("ST", "07:30:00")]),
+}
+
+
+def _feed(folder: Path, trips: dict, *, version: str, start: str = "20240301", end: str = "20240331",
+          tuesdays_off: tuple[str, ...] = ()) -> Path:
+    """Write a tiny GTFS zip; every trip runs every day of [start, end] except ``tuesdays_off`` (dates)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    stops = ["stop_id,stop_name,stop_lat,stop_lon"]
+    for stop, (x, y) in STOPS.items():
+        lon, lat = TO_WGS84.transform(x, y)
+        stops.append(f"{stop},Hållplats {stop},{lat:.8f},{lon:.8f}")
+    files = {
+        "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\n1,Test,https://example.org,Europe/Stockholm\n",
+        "stops.txt": "\n".join(stops) + "\n",
+        "routes.txt": "route_id,agency_id,route_short_name,route_type\n"
+                      + "".join(f"{r},1,{r[1:]}00,700\n" for r in sorted({r for r, _ in trips.values()})),
+        "trips.txt": "route_id,service_id,trip_id\n" + "".join(f"{r},ALL,{t}\n" for t, (r, _) in trips.items()),
+        "stop_times.txt": "trip_id,arrival_time,departure_time,stop_id,stop_sequence\n" + "".join(
+            f"{t},{time},{time},{stop},{k + 1}\n" for t, (_, calls) in trips.items() for k, (stop, time) in
+            enumerate(calls)),
+        "calendar.txt": "service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,start_date,end_date\n"
+                        f"ALL,1,1,1,1,1,1,1,{start},{end}\n",
+        "calendar_dates.txt": "service_id,date,exception_type\n" + "".join(f"ALL,{d},2\n" for d in tuesdays_off),
+        "feed_info.txt": "feed_publisher_name,feed_publisher_url,feed_lang,feed_version\n"
+                         f"Test,https://example.org,sv,{version}\n",
+    }
+    path = folder / f"{version}.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, text in files.items():
+            archive.writestr(name, text)
+    return path
+
+
+@pytest.fixture
+def places(tmp_path: Path) -> tuple[Path, Path]:
+    """O1 (100 people) 100 m from SO1, O2 (300 people) 100 m from SO2; the centralort T on stop ST."""
+    origins = gpd.GeoDataFrame({"id": ["O1", "O2"], "name": ["Ett", "Två"], "kommun_code": ["2580", "2580"],
+                                "population": [100, 300]},
+                               geometry=[shapely.Point(X0, Y0 + 100), shapely.Point(X0 + 20_000, Y0 + 100)],
+                               crs="EPSG:3006")
+    targets = gpd.GeoDataFrame({"id": ["T"], "name": ["Målort"], "kommun_code": ["2580"]},
+                               geometry=[shapely.Point(*STOPS["ST"])], crs="EPSG:3006")
+    origins.to_file(tmp_path / "origins.gpkg")
+    targets.to_file(tmp_path / "targets.gpkg")
+    return tmp_path / "origins.gpkg", tmp_path / "targets.gpkg"
+
+
+def test_one_trip_less_is_the_hand_computed_change_and_names_its_route(tmp_path: Path, places) -> None:
+    origins, targets = places
+    feed_a = _feed(tmp_path / "a", TRIPS, version="2024-A")
+    feed_b = _feed(tmp_path / "b", {t: v for t, v in TRIPS.items() if t != "t1"}, version="2024-B")
+    result = access_trend([(feed_a, None), (feed_b, None)], population=origins, centralorter=targets,
+                          minutes=(60,))
+    # by hand: O1 walks 100 m (1.2 min at 5 km/h); departures are whole minutes, so the best one is 06:58 for the
+    # 07:00 trip t1 (40 min): 42 min in A.  In B only t2 is left (07:30, 80 min): 06:28 -> 08:50, 82 min, beyond
+    # 60.  O2 rides t3 (30 min) in both.  Share within 60: 400/400 -> 300/400.
+    county = result.table[result.table["kommun_code"] == "25"].set_index("feed")
+    assert county.loc["2024-A", "share_within"] == 1.0 and county.loc["2024-B", "share_within"] == 0.75
+    assert county.loc["2024-B", "population_within"] == 300
+    o1 = result.origins[result.origins["origin_id"] == "O1"].set_index("feed")
+    assert o1.loc["2024-A", "best_min"] == pytest.approx(2 + 40)
+    assert o1.loc["2024-B", "best_min"] == pytest.approx(2 + 80)
+    lulea = result.kommun_changes[result.kommun_changes["kommun_code"] == "2580"].iloc[0]
+    assert lulea["share_change"] == pytest.approx(-0.25) and lulea["people_change"] == pytest.approx(-100)
+    changed = result.origin_changes.iloc[0]
+    assert changed["origin_id"] == "O1" and changed["people_change"] == pytest.approx(-100)
+    causes = result.route_changes[result.route_changes["origin_id"] == "O1"]
+    assert causes[["route", "trips_from", "trips_to"]].values.tolist() == [["linje 100", 1, 0]]
+    assert causes["first_arrival_from"].tolist() == ["07:40"]
+    # both dates come from the rule: the first normal Tuesday a week into the validity (2024-03-01 -> 03-12)
+    assert [d.date for d in result.days] == [dt.date(2024, 3, 12)] * 2
+
+
+def test_the_date_rule_skips_a_tuesday_with_reduced_service(tmp_path: Path) -> None:
+    feed = load_feed(_feed(tmp_path, TRIPS, version="x", tuesdays_off=("20240312",)))
+    day, rule = trend_date(feed)
+    assert day == dt.date(2024, 3, 19) and "skipping 1 with reduced service" in rule
+    assert trend_date(load_feed(_feed(tmp_path / "y", TRIPS, version="y")))[0] == dt.date(2024, 3, 12)
+
+
+def test_one_feed_gives_exactly_the_figures_of_access_transit(tmp_path: Path) -> None:
+    from landuse.gtfs import EMBEDDED_FEEDS
+    from landuse.settings import DATA_DIR
+
+    feed = DATA_DIR / EMBEDDED_FEEDS[-1]
+    runner = CliRunner()
+    trend = runner.invoke(cli, ["access", "trend", "--gtfs", f"{feed}=2023-01-17", "--out", str(tmp_path / "t")])
+    transit = runner.invoke(cli, ["access", "transit", "--gtfs", str(feed), "--date", "2023-01-17",
+                                  "--out", str(tmp_path / "s")])
+    assert trend.exit_code == 0 and transit.exit_code == 0, trend.output + transit.output
+    a = pd.read_csv(tmp_path / "t" / "access_trend.csv", dtype={"kommun_code": str})
+    b = pd.read_csv(tmp_path / "s" / "access_transit.csv", dtype={"kommun_code": str})
+    assert list(a.columns) == TREND_COLUMNS
+    assert set(a["feed"]) == {"2022-12-14"} and set(a["date"]) == {"2023-01-17"}
+    pd.testing.assert_frame_equal(a.drop(columns=["feed", "date"]), b)
+
+
+def test_cli_contract_and_bad_dates(tmp_path: Path, places) -> None:
+    origins, targets = places
+    feeds = [_feed(tmp_path / name, TRIPS, version=name) for name in ("v1", "v2")]
+    out = tmp_path / "out"
+    result = CliRunner().invoke(cli, ["access", "trend", "--gtfs", str(feeds[0]), "--gtfs", f"{feeds[1]}=2024-03-14",
+                                      "--population", str(origins), "--centralorter", str(targets),
+                                      "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == ["access_trend.csv", "access_trend.gpkg", "access_trend.png",
+                                                     "datapackage.json"]
+    table = pd.read_csv(out / "access_trend.csv", dtype={"kommun_code": str, "date": str})
+    assert list(table.columns) == TREND_COLUMNS
+    assert table.groupby("feed")["date"].first().to_dict() == {"v1": "2024-03-12", "v2": "2024-03-14"}
+    assert [name for name, _ in pyogrio.list_layers(out / "access_trend.gpkg")] == [
+        "origins", "kommun_changes", "origin_changes", "route_changes"]
+    assert (out / "access_trend.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    bad = CliRunner().invoke(cli, ["access", "trend", "--gtfs", f"{feeds[0]}=2024-13-01", "--out", str(out)])
+    assert bad.exit_code == 2 and "'2024-13-01' is not a date" in bad.output
+    outside = CliRunner().invoke(cli, ["access", "trend", "--gtfs", f"{feeds[0]}=2025-01-01", "--out", str(out)])
+    assert outside.exit_code == 1 and "outside the validity" in outside.output
+
+
+def test_parse_feed_option_keeps_paths_with_equals_signs() -> None:
+    assert parse_feed_option("a=b/feed.zip") == (Path("a=b/feed.zip"), None)
+    assert parse_feed_option("feed.zip=2024-03-05") == (Path("feed.zip"), dt.date(2024, 3, 5))
+
+
+def test_the_same_feed_twice_gets_rows_of_its_own(tmp_path: Path, places) -> None:
+    origins, targets = places
+    feed = _feed(tmp_path, TRIPS, version="v")
+    result = access_trend([(feed, None), (feed, None), (feed, "2024-03-14")], population=origins,
+                          centralorter=targets, minutes=(60,))
+    assert [d.label for d in result.days] == ["v 2024-03-12", "v 2024-03-12 #2", "v 2024-03-14"]
+    assert result.table.groupby("feed").size().tolist() == [2, 2, 2]  # kommun 2580 and the county, each
+    assert (result.kommun_changes["share_change"] == 0).all() and result.route_changes.empty
