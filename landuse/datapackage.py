@@ -198,6 +198,8 @@ def _titles() -> dict[str, str]:
         "strukturbild.html": "Strukturbild: interactive map (Leaflet inlined)",
         "rapport.md": "Report (Markdown)",
         "rapport.html": "Report (HTML)",
+        "op_check.md": "ÖP-check report per planned area (Markdown)",
+        "op_check.html": "ÖP-check report per planned area (HTML)",
         "access_trend.gpkg": "Public transport over timetable versions: origins per feed and what changed",
         "access_trend.png": "Share within 60 minutes per kommun across timetable versions",
     }

@@ -27,6 +27,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("Accessibility by car", "landuse.access:demo_step"),
     ("Accessibility by public transport", "landuse.transit:demo_step"),
     ("Accessibility by public transport over three timetables", "landuse.trend:demo_step"),
+    ("Excel workbooks of the tables", "landuse.excel:demo_step"),
     ("Strukturbild map", "landuse.maps:demo_step"),
     ("Report", "landuse.report:demo_step"),
 ]
@@ -35,6 +36,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
 DEMO_FILES: tuple[str, ...] = (
     "layers.gpkg", "malkonflikter.gpkg", "malkonflikter_per_kommun.csv", "access_car.csv", "access_car.gpkg",
     "access_transit.csv", "access_transit.gpkg", "access_trend.csv", "access_trend.gpkg", "access_trend.png",
+    "malkonflikter_per_kommun.xlsx", "access_car.xlsx", "access_transit.xlsx", "access_trend.xlsx",
     "strukturbild.html", "rapport.md", "rapport.html",
     "rapport_malkonflikter.png", "rapport_tillganglighet.png",
 )

@@ -1056,7 +1056,15 @@ class _Builder:
                 if hasattr(row, column):
                     value = float(pd.to_numeric(getattr(row, column), errors="coerce"))
                     rows.append((text, f"{_num(value, 0)} min" if np.isfinite(value) else "–"))
-            tip = f"{name}: {(_num(t, 0) + ' min') if np.isfinite(t) else 'når ej'} med {_MODE_LABELS[mode]}"
+            share = (float(pd.to_numeric(row.share_within, errors="coerce")) if hasattr(row, "share_within")
+                     else np.nan)
+            if np.isfinite(t):
+                reach = f"{_num(t, 0)} min"
+            elif np.isfinite(share) and share > 0:  # fewer than half of its people reach: say how many do
+                reach = f"{_pct(share)} når inom 60 min"
+            else:
+                reach = "når ej"
+            tip = f"{name}: {reach} med {_MODE_LABELS[mode]}"
             props.append({"tip": tip + _schematic_suffix(schematic),
                           "popup": _popup_html(f"{name} – {_MODE_LABELS[mode]}", rows, schematic=schematic),
                           "_style": {"fillColor": colour}})

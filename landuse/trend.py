@@ -89,6 +89,10 @@ class TrendResult:
     days: list[FeedDay] = field(default_factory=list)
     window: str = "06:00-09:00"
     statistic: str = "best"
+    #: The threshold (minutes) of the change tables and lines: 60 when asked for, else the largest.
+    minutes: float = 60.0
+    #: True when the origins are the embedded tätorter (then the bounds over all inhabitants apply).
+    tatorter: bool = True
 
 
 def parse_feed_option(value: str) -> tuple[Path, dt.date | None]:
@@ -100,9 +104,14 @@ def parse_feed_option(value: str) -> tuple[Path, dt.date | None]:
         If the part after ``=`` is not a date.
     """
     text = str(value).strip()
+    if not text:
+        raise InvalidSettingError("--gtfs '': give a GTFS zip or folder, optionally PATH=YYYY-MM-DD.")
     path, sep, day = text.rpartition("=")
-    if sep and day and len(day) == 10 and day[4] == "-" and day[7] == "-":
+    # "=" followed by digits and dashes (or nothing) is meant as a day; anything else is part of the path
+    if sep and path and all(c.isdigit() or c == "-" for c in day):
         try:
+            if len(day) != 10:
+                raise ValueError(day)
             return Path(path), dt.date.fromisoformat(day)
         except ValueError:
             raise InvalidSettingError(f"--gtfs {value!r}: {day!r} is not a date YYYY-MM-DD.") from None
@@ -160,7 +169,13 @@ def _load_days(feeds: Sequence[tuple[str | Path | Feed, dt.date | str | None]]) 
         if day is None:
             date, rule = trend_date(feed)
         else:
-            date, rule = feed.check_date(parse_date(day)), "given with --gtfs PATH=DATE"
+            try:
+                date, rule = feed.check_date(parse_date(day)), "given with --gtfs PATH=DATE"
+            except GTFSError as err:  # the day came with --gtfs PATH=DATE here, not --date
+                first, last = feed.validity()
+                raise GTFSError(f"--gtfs {feed.name}={parse_date(day).isoformat()}: the day is outside the feed's "
+                                f"validity, {first.isoformat()} to {last.isoformat()}. Give a day inside it, or none "
+                                "for the rule's Tuesday.") from err
         return FeedDay(feed=feed, date=date, label=_feed_label(feed), date_rule=rule)
 
     if not feeds:
@@ -219,6 +234,7 @@ def access_trend(
 
     settings = resolve(settings)
     parse_window(window)
+    headline = _headline(minutes)
     days = _load_days(feeds)
     origins = load_origins(population, population_column=population_column, source_crs=source_crs, settings=settings)
     targets = load_centralorter(centralorter, source_crs=source_crs, settings=settings)
@@ -236,7 +252,7 @@ def access_trend(
         table.insert(0, "date", day.date.isoformat())
         table.insert(0, "feed", day.label)
         tables.append(table)
-        summary = summarise_points(result, origins, extra=("best_min", "median_min"))
+        summary = summarise_points(result, origins, threshold_min=headline, extra=("best_min", "median_min"))
         summary.insert(0, "date", day.date.isoformat())
         summary.insert(0, "feed", day.label)
         layers.append(summary)
@@ -248,21 +264,36 @@ def access_trend(
             per_origin[column] = None
     origins_layer = gpd.GeoDataFrame(per_origin[ORIGIN_TREND_COLUMNS], geometry=per_origin.geometry.to_numpy(),
                                      crs=WORK_CRS)
-    kommun_changes = _kommun_changes(table)
-    origin_changes = _origin_changes(origins_layer)
-    route_changes = _route_changes(origin_changes, days, routers, points, targets, window)
+    order = [d.label for d in days]
+    kommun_changes = _in_feed_order(_kommun_changes(table, headline), order)
+    origin_changes = _in_feed_order(_origin_changes(origins_layer), order)
+    route_changes = _in_feed_order(_route_changes(origin_changes, days, routers, points, targets, window), order)
     return TrendResult(table=table, origins=origins_layer, kommun_changes=kommun_changes,
                        origin_changes=origin_changes, route_changes=route_changes, days=days, window=window,
-                       statistic=statistic)
+                       statistic=statistic, minutes=headline, tatorter=population is None)
+
+
+def _headline(minutes: Sequence[float]) -> float:
+    """The threshold the changes are told at: 60 minutes (the RUS indicator) when asked for, else the largest."""
+    values = sorted(float(m) for m in minutes)
+    return 60.0 if 60.0 in values else values[-1]
+
+
+def _in_feed_order(frame: pd.DataFrame, order: list[str]) -> pd.DataFrame:
+    """Rows of consecutive-feed pairs in the order the feeds were given (stable within a pair)."""
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    rank = frame["feed_from"].map({label: i for i, label in enumerate(order)})
+    return frame.iloc[np.argsort(rank.to_numpy(), kind="stable")].reset_index(drop=True)
 
 
 def _pairs(labels: list[str]) -> list[tuple[str, str]]:
     return list(zip(labels[:-1], labels[1:]))
 
 
-def _kommun_changes(table: pd.DataFrame, minutes: float = 60) -> pd.DataFrame:
+def _kommun_changes(table: pd.DataFrame, minutes: float) -> pd.DataFrame:
     """Change of each kommun's (and the county's) share within ``minutes`` between consecutive feeds."""
-    at = table[table["minutes"] == minutes] if (table["minutes"] == minutes).any() else table
+    at = table[table["minutes"].astype(float) == float(minutes)]
     labels = list(dict.fromkeys(table["feed"]))
     rows = []
     for a, b in _pairs(labels):
@@ -297,12 +328,14 @@ def _origin_changes(origins: pd.DataFrame) -> pd.DataFrame:
             "share_to": right.loc[both, "share_within"].to_numpy(dtype=float),
             "best_min_from": left.loc[both, "best_min"].to_numpy(dtype=float),
             "best_min_to": right.loc[both, "best_min"].to_numpy(dtype=float),
+            "time_min_from": left.loc[both, "travel_time_min"].to_numpy(dtype=float),
+            "time_min_to": right.loc[both, "travel_time_min"].to_numpy(dtype=float),
         })
         rows.append(frame)
     if not rows:
         return pd.DataFrame(columns=["feed_from", "feed_to", "origin_id", "name", "kommun_code", "population",
                                      "target", "share_from", "share_to", "best_min_from", "best_min_to",
-                                     "people_change"])
+                                     "time_min_from", "time_min_to", "people_change"])
     out = pd.concat(rows, ignore_index=True)
     out["people_change"] = (out["share_to"] - out["share_from"]) * out["population"]
     order = out["people_change"].abs().to_numpy() + 1e-6 * np.nan_to_num(
@@ -312,8 +345,9 @@ def _origin_changes(origins: pd.DataFrame) -> pd.DataFrame:
 
 def _direct_trips(router, stops_from: np.ndarray, stops_to: np.ndarray, start_s: float,  # noqa: ANN001
                   end_s: float) -> pd.DataFrame:
-    """Per route: the trips of the service day that leave one of ``stops_from`` in [start, end) and later call
-    at one of ``stops_to`` (``trips``), and the earliest such arrival (``first_arrival_s``)."""
+    """Per route (by its label, so a renamed route_id stays one route): the trips of the service day that leave
+    one of ``stops_from`` in [start, end) and later call at one of ``stops_to`` (``trips``), and the earliest such
+    arrival (``first_arrival_s``)."""
     feed = router.feed
     trips = feed.trips_on(router.date)
     st = feed.stop_times
@@ -327,8 +361,21 @@ def _direct_trips(router, stops_from: np.ndarray, stops_to: np.ndarray, start_s:
     if pairs.empty:
         return pd.DataFrame({"trips": pd.Series(dtype=int), "first_arrival_s": pd.Series(dtype=float)})
     pairs = pairs.merge(trips[["trip_id", "route_id"]], on="trip_id")
-    per_trip = pairs.groupby(["route_id", "trip_id"])["arrival_s"].min().reset_index()
-    return per_trip.groupby("route_id").agg(trips=("trip_id", "size"), first_arrival_s=("arrival_s", "min"))
+    pairs["route"] = [_route_label(feed, r) for r in pairs["route_id"]]
+    per_trip = pairs.groupby(["route", "trip_id"])["arrival_s"].min().reset_index()
+    return per_trip.groupby("route").agg(trips=("trip_id", "size"), first_arrival_s=("arrival_s", "min"))
+
+
+def _stop_departures(router, stops: np.ndarray, start_s: float, end_s: float) -> pd.Series:  # noqa: ANN001
+    """Departures in [start, end) on the service day per stop name, for the stops a tätort walks to."""
+    feed = router.feed
+    trips = feed.trips_on(router.date)
+    st = feed.stop_times
+    st = st[st["trip_id"].isin(trips["trip_id"]) & (st["departure_s"] >= start_s) & (st["departure_s"] < end_s)]
+    names = feed.stops.set_index("stop_id")["stop_name"]
+    ids = router.stop_ids[stops] if len(stops) else np.zeros(0, dtype=object)
+    counts = st[st["stop_id"].isin(ids)].groupby("stop_id").size().reindex(ids, fill_value=0)
+    return counts.groupby(names.reindex(counts.index).fillna(pd.Series(counts.index, index=counts.index))).sum()
 
 
 def _route_label(feed: Feed, route_id: str) -> str:
@@ -349,8 +396,8 @@ def _route_changes(origin_changes: pd.DataFrame, days: list[FeedDay], routers: l
 
     start_s, end_s = parse_window(window)
     end_s += WINDOW_HORIZON_S  # a trip leaving soon after the window still carries its travellers
-    columns = ["feed_from", "feed_to", "origin_id", "name", "target", "route", "trips_from", "trips_to", "change",
-               "first_arrival_from", "first_arrival_to"]
+    columns = ["feed_from", "feed_to", "origin_id", "name", "target", "kind", "route", "trips_from", "trips_to",
+               "change", "first_arrival_from", "first_arrival_to"]
     if origin_changes.empty:
         return pd.DataFrame(columns=columns)
     by_label = {d.label: i for i, d in enumerate(days)}
@@ -367,41 +414,53 @@ def _route_changes(origin_changes: pd.DataFrame, days: list[FeedDay], routers: l
                 continue
             j = int(np.flatnonzero(names == row.target)[0])
             mine = xy[(points["origin_id"].astype(str) == str(row.origin_id)).to_numpy()]
-            counts = []
+            counts, departures = [], []
             for label in (a, b):
                 router, _ = routers[by_label[label]]
                 _, on, _ = router.stops_within(mine, router.max_walk_m)
                 _, off, _ = router.stops_within(t_xy[j:j + 1], router.max_walk_m + t_radius[j])
                 counts.append(_direct_trips(router, np.unique(on), np.unique(off), start_s, end_s))
+                departures.append(_stop_departures(router, np.unique(on), start_s, end_s))
+            base = {"feed_from": a, "feed_to": b, "origin_id": row.origin_id, "name": row.name, "target": row.target}
             for route in sorted(set(counts[0].index) | set(counts[1].index), key=str):
                 before = counts[0].loc[route] if route in counts[0].index else None
                 after = counts[1].loc[route] if route in counts[1].index else None
                 trips_from = int(before["trips"]) if before is not None else 0
                 trips_to = int(after["trips"]) if after is not None else 0
-                first_from = float(before["first_arrival_s"]) if before is not None else np.nan
-                first_to = float(after["first_arrival_s"]) if after is not None else np.nan
+                # arrivals compared to the minute, as a timetable shows them
+                first_from = _clock(float(before["first_arrival_s"])) if before is not None else None
+                first_to = _clock(float(after["first_arrival_s"])) if after is not None else None
                 if trips_from == trips_to and first_from == first_to:
                     continue  # this route serves the tätort as before
-                feed = days[by_label[b if after is not None else a]].feed
-                rows.append({"feed_from": a, "feed_to": b, "origin_id": row.origin_id, "name": row.name,
-                             "target": row.target, "route": _route_label(feed, route),
-                             "trips_from": trips_from, "trips_to": trips_to, "change": trips_to - trips_from,
-                             "first_arrival_from": _clock(first_from), "first_arrival_to": _clock(first_to)})
+                rows.append({**base, "kind": "direct trips", "route": route, "trips_from": trips_from,
+                             "trips_to": trips_to, "change": trips_to - trips_from,
+                             "first_arrival_from": first_from, "first_arrival_to": first_to})
+            for stop in sorted(set(departures[0].index) | set(departures[1].index), key=str):
+                before, after = int(departures[0].get(stop, 0)), int(departures[1].get(stop, 0))
+                if before != after:
+                    rows.append({**base, "kind": "departures at stop", "route": stop, "trips_from": before,
+                                 "trips_to": after, "change": after - before, "first_arrival_from": None,
+                                 "first_arrival_to": None})
     return pd.DataFrame(rows, columns=columns)
 
 
 def change_lines(result: TrendResult, *, top: int = 5) -> list[str]:
     """Printable lines: the county per feed, then per pair of feeds the kommuner and tätorter that changed most and why."""
-    from landuse.indicator import COUNTY_CODE
+    from landuse.indicator import COUNTY_CODE, bounds_text, share_bounds
 
+    limit = f"{result.minutes:g}"
     lines = []
-    county = result.table[(result.table["kommun_code"] == COUNTY_CODE) & (result.table["minutes"] == 60)]
-    for day, row in zip(result.days, county.itertuples()):
-        lines.append(f"{day.label} ({day.date.isoformat()}, {day.date_rule}): {row.share_within:.1%} of "
-                     f"{row.population:,.0f} people within 60 min by public transport ({result.statistic} departure "
-                     f"{result.window})")
+    county = result.table[(result.table["kommun_code"] == COUNTY_CODE)
+                          & (result.table["minutes"].astype(float) == result.minutes)]
+    if result.tatorter:
+        county = share_bounds(county)
+    people = "tätort people" if result.tatorter else "people"
+    for day, (_, row) in zip(result.days, county.iterrows()):
+        lines.append(f"{day.label} ({day.date.isoformat()}, {day.date_rule}): {row['share_within']:.1%} of "
+                     f"{row['population']:,.0f} {people} within {limit} min by public transport "
+                     f"({result.statistic} departure {result.window}){bounds_text(row)}")
     for (a, b), group in result.kommun_changes.groupby(["feed_from", "feed_to"], sort=False):
-        lines.append(f"{a} -> {b}:")
+        lines.append(f"{a} -> {b} (within {limit} min):")
         kommuner = group[(group["kommun_code"] != COUNTY_CODE) & (group["people_change"].abs() > 0.5)].head(top)
         for row in kommuner.itertuples():
             lines.append(f"  {row.kommun}: {row.share_from:.1%} -> {row.share_to:.1%} "
@@ -409,21 +468,28 @@ def change_lines(result: TrendResult, *, top: int = 5) -> list[str]:
         origins = result.origin_changes[(result.origin_changes["feed_from"] == a)
                                         & (result.origin_changes["people_change"].abs() > 0.5)].head(top)
         for row in origins.itertuples():
-            lines.append(f"    {row.name}: {row.share_from:.0%} -> {row.share_to:.0%} within 60 min, best "
-                         f"{_minutes(row.best_min_from)} -> {_minutes(row.best_min_to)} to {row.target}")
+            lines.append(f"    {row.name}: {row.share_from:.0%} -> {row.share_to:.0%} of its people, median time "
+                         f"{_minutes(row.time_min_from)} -> {_minutes(row.time_min_to)} ({row.people_change:+,.0f} "
+                         "people)")
             causes = result.route_changes[(result.route_changes["feed_from"] == a)
                                           & (result.route_changes["origin_id"] == row.origin_id)]
-            for cause in causes.head(3).itertuples():
-                lines.append(f"      {cause.route}: {cause.trips_from} -> {cause.trips_to} direct trips to "
-                             f"{cause.target} from the window, first arrival {cause.first_arrival_from or '-'} -> "
-                             f"{cause.first_arrival_to or '-'}")
+            for cause in causes.head(4).itertuples():
+                if cause.kind == "direct trips":
+                    lines.append(f"      {cause.route}: {cause.trips_from} -> {cause.trips_to} direct trips to "
+                                 f"{cause.target} from the window, first arrival {cause.first_arrival_from or '-'} -> "
+                                 f"{cause.first_arrival_to or '-'}")
+                else:
+                    lines.append(f"      stop {cause.route}: {cause.trips_from} -> {cause.trips_to} departures from "
+                                 "the window")
+            if causes.empty:
+                lines.append("      no direct trip or stop departure changed: a transfer or the walk did")
         if kommuner.empty and origins.empty:
             lines.append("  no kommun or tätort changed")
     return lines
 
 
-def _clock(seconds: float) -> str | None:
-    if seconds != seconds:
+def _clock(seconds: float | None) -> str | None:
+    if seconds is None or seconds != seconds:
         return None
     return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
 
@@ -454,12 +520,13 @@ def write_trend(result: TrendResult, out_dir: str | Path) -> list[Path]:
                           out_dir / "access_trend.gpkg",
                           descriptions={"origins": f"Public-transport time per origin and feed ({feeds}); "
                                                    f"{ORIGIN_MODEL}"}),
-               chart_trend(result.table, out_dir / "access_trend.png")]
+               chart_trend(result.table, out_dir / "access_trend.png", minutes=result.minutes,
+                           subtitle=f"{result.statistic} avgång {result.window}")]
     return written
 
 
-def chart_trend(table: pd.DataFrame, path: str | Path, *, minutes: float = 60) -> Path:
-    """PNG: share within ``minutes`` per kommun and the county across feeds (one line each)."""
+def chart_trend(table: pd.DataFrame, path: str | Path, *, minutes: float = 60, subtitle: str = "") -> Path:
+    """PNG: share within ``minutes`` per kommun and the county across feeds (one line each, 14 distinct colours)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -468,21 +535,24 @@ def chart_trend(table: pd.DataFrame, path: str | Path, *, minutes: float = 60) -
 
     at = table[table["minutes"] == minutes]
     feeds = list(dict.fromkeys(at["feed"]))
-    figure = Figure(figsize=(9, 5.5), dpi=110)
+    from matplotlib import colormaps
+
+    figure = Figure(figsize=(11, 5.5), dpi=110)
     FigureCanvasAgg(figure)
     ax = figure.add_subplot(1, 1, 1)
     x = np.arange(len(feeds))
-    for code, rows in at.groupby("kommun_code", sort=True):
+    colours = colormaps["tab20"]
+    for k, (code, rows) in enumerate(at.groupby("kommun_code", sort=True)):
         rows = rows.set_index("feed").reindex(feeds)
         county = code == COUNTY_CODE
         ax.plot(x, 100 * rows["share_within"].to_numpy(dtype=float), marker="o",
-                linewidth=3 if county else 1, color="black" if county else None,
+                linewidth=3 if county else 1.2, color="black" if county else colours(k % 20),
                 label=str(rows["kommun"].dropna().iloc[0]) if rows["kommun"].notna().any() else code)
     ax.set_xticks(x, [f"{f}\n{d}" for f, d in zip(feeds, [at[at["feed"] == f]["date"].iloc[0] for f in feeds])])
     ax.set_ylabel(f"andel inom {minutes:g} min med kollektivtrafik (%)")
-    ax.set_title("Andel av tätortsbefolkningen som når centralort, per tidtabell")
+    ax.set_title("Andel som når centralort, per tidtabell" + (f" ({subtitle})" if subtitle else ""))
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=7, ncol=2, loc="lower left")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)  # beside: hides no line
     figure.tight_layout()
     path = Path(path)
     with atomic_path(path) as tmp:

@@ -188,7 +188,7 @@ def test_non_tabular_files_are_file_resources(demo_package: dict):
 
 def test_schematic_files_are_flagged_from_their_content(demo_package: dict):
     res = resources(demo_package)
-    schematic = {"layers.gpkg", CONFLICT_FILES["gpkg"], CONFLICT_FILES["csv"],
+    schematic = {"layers.gpkg", CONFLICT_FILES["gpkg"], CONFLICT_FILES["csv"], "malkonflikter_per_kommun.xlsx",
                  "strukturbild.html", "rapport.md", "rapport.html", "rapport_malkonflikter.png"}
     for name, resource in res.items():
         assert resource["schematic"] is (name in schematic), name

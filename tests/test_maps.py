@@ -520,3 +520,18 @@ def test_main_roads_of_the_car_engine_on_the_map(tmp_path):
     legend = legend_text(m)
     assert "Huvudvägar (Lantmäteriet)<br>" in legend
     assert "Inom 60 min med bil från centralorten (schematisk)" not in legend
+
+
+def test_partly_reached_tatort_says_how_many_reach(tmp_path):
+    """A tätort whose median point is not reached but part of it is: the tooltip gives the share, not "når ej"."""
+    folder = write_synthetic_outputs(tmp_path / "partly", include=("layers", "transit"))
+    path = folder / "access_transit.gpkg"
+    origins = gpd.read_file(path, layer="origins", engine="pyogrio")
+    origins.loc[0, ["travel_time_min", "share_within"]] = [np.nan, 0.36]
+    origins.loc[1, ["travel_time_min", "share_within"]] = [np.nan, 0.0]
+    layers = {name: gpd.read_file(path, layer=name, engine="pyogrio") for name in ("origin_points", "isochrones")}
+    write_gpkg({"origins": origins, **layers}, path)
+    m = strukturbild_map(**inputs_from_dir(folder), gtfs=False)
+    tips = [f["properties"]["tip"] for f in overlay_features(m, "restid_kollektiv")]
+    assert sum("36\xa0% når inom 60 min med kollektivtrafik" in tip for tip in tips) == 1, tips[:3]
+    assert sum(tip.endswith(": når ej med kollektivtrafik") for tip in tips) >= 1

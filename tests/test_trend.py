@@ -97,8 +97,10 @@ def test_one_trip_less_is_the_hand_computed_change_and_names_its_route(tmp_path:
     changed = result.origin_changes.iloc[0]
     assert changed["origin_id"] == "O1" and changed["people_change"] == pytest.approx(-100)
     causes = result.route_changes[result.route_changes["origin_id"] == "O1"]
-    assert causes[["route", "trips_from", "trips_to"]].values.tolist() == [["linje 100", 1, 0]]
-    assert causes["first_arrival_from"].tolist() == ["07:40"]
+    assert causes[["kind", "route", "trips_from", "trips_to"]].values.tolist() == [
+        ["direct trips", "linje 100", 1, 0],  # the trip feed B lacks, on the tätort's way to its centralort
+        ["departures at stop", "Hållplats SO1", 2, 1]]  # and the stop it leaves from
+    assert causes["first_arrival_from"].tolist()[0] == "07:40"
     # both dates come from the rule: the first normal Tuesday a week into the validity (2024-03-01 -> 03-12)
     assert [d.date for d in result.days] == [dt.date(2024, 3, 12)] * 2
 
@@ -146,7 +148,8 @@ def test_cli_contract_and_bad_dates(tmp_path: Path, places) -> None:
     bad = CliRunner().invoke(cli, ["access", "trend", "--gtfs", f"{feeds[0]}=2024-13-01", "--out", str(out)])
     assert bad.exit_code == 2 and "'2024-13-01' is not a date" in bad.output
     outside = CliRunner().invoke(cli, ["access", "trend", "--gtfs", f"{feeds[0]}=2025-01-01", "--out", str(out)])
-    assert outside.exit_code == 1 and "outside the validity" in outside.output
+    assert outside.exit_code == 1 and "=2025-01-01: the day is outside the feed's validity, 2024-03-01 to 2024-03-31" \
+        in outside.output
 
 
 def test_parse_feed_option_keeps_paths_with_equals_signs() -> None:
@@ -162,3 +165,14 @@ def test_the_same_feed_twice_gets_rows_of_its_own(tmp_path: Path, places) -> Non
     assert [d.label for d in result.days] == ["v 2024-03-12", "v 2024-03-12 #2", "v 2024-03-14"]
     assert result.table.groupby("feed").size().tolist() == [2, 2, 2]  # kommun 2580 and the county, each
     assert (result.kommun_changes["share_change"] == 0).all() and result.route_changes.empty
+
+
+def test_changes_are_told_at_the_largest_threshold_without_60(tmp_path: Path, places) -> None:
+    origins, targets = places
+    feed_a = _feed(tmp_path / "a", TRIPS, version="2024-A")
+    feed_b = _feed(tmp_path / "b", {t: v for t, v in TRIPS.items() if t != "t1"}, version="2024-B")
+    result = access_trend([(feed_b, None), (feed_a, None)], population=origins, centralorter=targets,
+                          minutes=(45, 90))
+    assert result.minutes == 90  # O1 reaches within 90 in both feeds (82 and 42 min): no change at 90
+    assert (result.kommun_changes["minutes"] == 90).all() and (result.kommun_changes["people_change"] == 0).all()
+    assert result.kommun_changes["feed_from"].tolist()[0] == "2024-B"  # pairs in the order given

@@ -79,3 +79,12 @@ def parse_date_option(ctx: click.Context, param: click.Parameter, value: str | N
     except ValueError:
         raise click.BadParameter(f"{value!r} is not a date YYYY-MM-DD, e.g. 2023-03-14.") from None
     return value.strip()
+
+
+xlsx_option = click.option(
+    "--xlsx", is_flag=True,
+    help="Also write the table as an Excel workbook next to the CSV (same name, .xlsx): Swedish headers, number "
+         "formats (km², %, head counts) that Excel with Swedish settings shows right, a frozen header row, the "
+         "bounds over all inhabitants where the origins are the tätorter, and a sheet 'Om data' with sources, "
+         "licences and what is schematic.",
+)

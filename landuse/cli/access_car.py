@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from landuse.cli._options import NON_NEGATIVE, POSITIVE, minutes_option, out_dir_option
+from landuse.cli._options import NON_NEGATIVE, POSITIVE, minutes_option, out_dir_option, xlsx_option
 from landuse.settings import Settings
 
 __all__ = ["car", "source_crs_option"]
@@ -43,17 +43,19 @@ source_crs_option = click.option(
               help="Speed column (km/h) of a line-layer network.")
 @click.option("--oneway-column", default=None, help="One-way column of a line-layer network (1/-1/yes/FT/TF).")
 @source_crs_option
+@xlsx_option
 @out_dir_option
 @click.pass_context
 def car(ctx: click.Context, network_path: Path | None, population_path: Path | None, population_column: str | None,
         centralorter_path: Path | None, minutes: tuple[float, ...], target: str, access_speed_kph: float,
         max_snap_m: float, speed_factor: float, speed_column: str, oneway_column: str | None,
-        source_crs: str | None, out_dir: Path) -> None:
+        source_crs: str | None, xlsx: bool, out_dir: Path) -> None:
     """Share of the population reaching a centralort within N minutes by car.
 
     Writes OUT/access_car.csv (kommun_code, kommun, minutes, population,
     population_within, share_within; county row 25) and OUT/access_car.gpkg
-    (layers origins, origin_points, isochrones and network, EPSG:3006).
+    (layers origins, origin_points, isochrones and network, EPSG:3006); with
+    --xlsx also OUT/access_car.xlsx (a run without it removes an old one).
 
     \b
     $ landuse access car --out out
@@ -61,9 +63,11 @@ def car(ctx: click.Context, network_path: Path | None, population_path: Path | N
     $ landuse access car --network nvdb.gpkg --speed-column HTHAST --population grid.gpkg \\
           --population-column Totalt --speed-factor 1.25 --out out
     $ landuse access car --population rutor.shp --source-crs EPSG:3006 --out out
+    $ landuse access car --xlsx --out out
     """
     from landuse._io import staged_outputs
     from landuse.access import car_accessibility, summary_lines, write_car_outputs
+    from landuse.excel import workbook_from_csv, workbook_name
     from landuse.indicator import load_centralorter, load_origins
     from landuse.network import network_from_file
 
@@ -85,8 +89,11 @@ def car(ctx: click.Context, network_path: Path | None, population_path: Path | N
         population_column=population_column, minutes=minutes, target=target.lower(),
         speed_column=speed_column, oneway_column=oneway_column, settings=settings,
     )
-    with staged_outputs(out_dir, owned=("access_car.csv", "access_car.gpkg")) as stage:
+    with staged_outputs(out_dir, owned=("access_car.csv", "access_car.gpkg", workbook_name("access_car.csv"))) as stage:
         paths = [stage.final(path) for path in write_car_outputs(result, stage.path)]
+        if xlsx:  # the bounds over all inhabitants only where the origins are the tätorter
+            paths.append(stage.final(workbook_from_csv(stage.path / "access_car.csv",
+                                                       bounds=population_path is None, settings=settings)))
     threshold = 60 if 60 in minutes else minutes[0]
     for line in summary_lines(result, threshold=threshold, settings=settings):
         click.echo(line)

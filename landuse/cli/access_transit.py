@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from landuse.cli._options import (
+    xlsx_option,
     NON_NEGATIVE,
     POSITIVE,
     minutes_option,
@@ -41,33 +42,41 @@ from landuse.settings import Settings
               help="Longest walk between two stops for a transfer without a transfers.txt row (0: none).")
 @click.option("--source-crs", default=None, metavar="CRS",
               help="CRS to assume for --population and --centralorter files without one, e.g. EPSG:3006.")
+@xlsx_option
 @out_dir_option
 @click.pass_context
 def transit(ctx: click.Context, gtfs: Path | None, date: str | None, window: str, statistic: str,
             population: Path | None, population_column: str | None, centralorter: Path | None,
             minutes: tuple[float, ...], target: str, walk_speed_kph: float, max_walk_m: float,
-            transfer_max_m: float, source_crs: str | None, out_dir: Path) -> None:
+            transfer_max_m: float, source_crs: str | None, xlsx: bool, out_dir: Path) -> None:
     """Share of the population reaching a centralort within N minutes by public transport.
 
     Writes OUT/access_transit.csv (per kommun and county) and OUT/access_transit.gpkg
-    (layers origins, origin_points and isochrones).
+    (layers origins, origin_points and isochrones); with --xlsx also
+    OUT/access_transit.xlsx (a run without it removes an old one).
 
     \b
     $ landuse access transit --out out
     $ landuse access transit --date 2023-03-14 --statistic median --target own --out out
     $ landuse access transit --population rutor.shp --source-crs EPSG:3006 --out out
+    $ landuse access transit --xlsx --out out
     """
     from landuse._io import staged_outputs
+    from landuse.excel import workbook_from_csv, workbook_name
     from landuse.transit import access_transit
 
     settings = Settings(progress=not (ctx.find_root().obj or {}).get("quiet", False), walk_speed_kph=walk_speed_kph,
                         max_walk_m=max_walk_m, transfer_max_m=transfer_max_m)
-    with staged_outputs(out_dir, owned=("access_transit.csv", "access_transit.gpkg")) as stage:
+    owned = ("access_transit.csv", "access_transit.gpkg", workbook_name("access_transit.csv"))
+    with staged_outputs(out_dir, owned=owned) as stage:
         table, origins, router = access_transit(
             stage.path, gtfs=gtfs, date=date, window=window, statistic=statistic.lower(), population=population,
             population_column=population_column, centralorter=centralorter, minutes=minutes,
             target=target.lower(), source_crs=source_crs, settings=settings,
         )
+        if xlsx:  # the bounds over all inhabitants only where the origins are the tätorter
+            workbook = stage.final(workbook_from_csv(stage.path / "access_transit.csv", bounds=population is None,
+                                                     settings=settings))
     from landuse.indicator import COUNTY_CODE, bounds_text, share_bounds
 
     county = table[table["kommun_code"] == COUNTY_CODE]
@@ -80,3 +89,5 @@ def transit(ctx: click.Context, gtfs: Path | None, date: str | None, window: str
         for _, row in county.iterrows():
             click.echo(f"  {row['share_within']:.1%} {people}within {row['minutes']} min{bounds_text(row)}")
         click.echo(f"wrote {stage.final('access_transit.csv')} and {stage.final('access_transit.gpkg')}")
+        if xlsx:
+            click.echo(f"wrote {workbook}")

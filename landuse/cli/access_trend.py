@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from landuse.cli._options import (
+    xlsx_option,
     NON_NEGATIVE,
     POSITIVE,
     minutes_option,
@@ -53,25 +54,29 @@ def _parse_feeds(ctx: click.Context, param: click.Parameter, values: tuple[str, 
               help="Longest walk between two stops for a transfer without a transfers.txt row (0: none).")
 @click.option("--source-crs", default=None, metavar="CRS",
               help="CRS to assume for --population and --centralorter files without one, e.g. EPSG:3006.")
+@xlsx_option
 @out_dir_option
 @click.pass_context
 def trend(ctx: click.Context, feeds: list, window: str, statistic: str, population: Path | None,
           population_column: str | None, centralorter: Path | None, minutes: tuple[float, ...], target: str,
-          walk_speed_kph: float, max_walk_m: float, transfer_max_m: float, source_crs: str | None,
+          walk_speed_kph: float, max_walk_m: float, transfer_max_m: float, source_crs: str | None, xlsx: bool,
           out_dir: Path) -> None:
     """The share reaching a centralort by public transport on several timetables, and why it changed.
 
     Writes OUT/access_trend.csv (feed, date, kommun_code, kommun, minutes,
     population, population_within, share_within), OUT/access_trend.gpkg (each
     origin's travel time per feed; the changes between consecutive feeds) and
-    OUT/access_trend.png.
+    OUT/access_trend.png; with --xlsx also OUT/access_trend.xlsx (a run without
+    it removes an old one).
 
     \b
     $ landuse access trend --out trend
     $ landuse access trend --gtfs ltnbd_2022.zip --gtfs ltnbd_2023.zip=2023-03-14 --out trend
     $ landuse access trend --gtfs a.zip --gtfs b.zip --statistic median --target own --out trend
+    $ landuse access trend --xlsx --out trend
     """
     from landuse._io import staged_outputs
+    from landuse.excel import workbook_from_csv, workbook_name
     from landuse.trend import access_trend, change_lines, write_trend
 
     settings = Settings(progress=not (ctx.find_root().obj or {}).get("quiet", False), walk_speed_kph=walk_speed_kph,
@@ -85,8 +90,12 @@ def trend(ctx: click.Context, feeds: list, window: str, statistic: str, populati
     result = access_trend(chosen, window=window, statistic=statistic.lower(), population=population,
                           population_column=population_column, centralorter=centralorter, minutes=minutes,
                           target=target.lower(), source_crs=source_crs, settings=settings)
-    with staged_outputs(out_dir, owned=("access_trend.csv", "access_trend.gpkg", "access_trend.png")) as stage:
+    owned = ("access_trend.csv", "access_trend.gpkg", "access_trend.png", workbook_name("access_trend.csv"))
+    with staged_outputs(out_dir, owned=owned) as stage:
         written = [stage.final(path) for path in write_trend(result, stage.path)]
+        if xlsx:  # the bounds over all inhabitants only where the origins are the tätorter
+            written.append(stage.final(workbook_from_csv(stage.path / "access_trend.csv", bounds=population is None,
+                                                         settings=settings)))
     if not (ctx.find_root().obj or {}).get("quiet", False):
         for line in change_lines(result):
             click.echo(line)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from landuse.cli._options import out_dir_option
+from landuse.cli._options import out_dir_option, xlsx_option
 
 
 def _parse_layer(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, Path]:
@@ -58,24 +58,27 @@ def _odd(ctx: click.Context, param: click.Parameter, value: int | None) -> int |
               help="Face score: sum or maximum of the weights of the theme pairs present.")
 @click.option("--source-crs", default=None, help="CRS to assume for --layer files without one, e.g. EPSG:3006.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Rows in the summary.")
+@xlsx_option
 @out_dir_option
 @click.pass_context
 def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], themes: list[str] | None,
             kommuner: tuple[str, ...], mode: str, resolution_m: float | None, oversample: int | None, score: str,
             source_crs: str | None,
-            top: int, out_dir: Path) -> None:
+            top: int, xlsx: bool, out_dir: Path) -> None:
     """Where interests claim the same ground: areas per theme pair and kommun.
 
     Writes OUT/malkonflikter.gpkg (layers faces, pairs_per_kommun),
     OUT/malkonflikter_per_kommun.csv and, with --mode raster,
     OUT/malkonflikter_score.tif; prints a summary.  A vector run removes a
-    malkonflikter_score.tif left in OUT by an earlier raster run.
+    malkonflikter_score.tif left in OUT by an earlier raster run.  --xlsx also
+    writes OUT/malkonflikter_per_kommun.xlsx (a run without it removes an old one).
 
     \b
     $ landuse conflicts --out out
     $ landuse conflicts --layer naturvard=RI_naturvard.gpkg --kommun Kiruna --out out
     $ landuse conflicts --themes rennaring,energi,mineral --mode raster --resolution 100 --out out
     $ landuse conflicts --mode raster --resolution 100 --oversample 3 --out out
+    $ landuse conflicts --xlsx --out out
     """
     from landuse._io import staged_outputs
     from landuse.conflicts import (
@@ -86,6 +89,7 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
         read_conflict_matrix,
         write_conflicts,
     )
+    from landuse.excel import workbook_from_csv, workbook_name
     from landuse.settings import Settings
 
     if resolution_m is not None and mode.lower() != "raster":
@@ -100,8 +104,12 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
     result = conflicts_from_layers(features, matrix, kommuner=zones, score=score.lower(),  # type: ignore[arg-type]
                                    mode=mode.lower(), resolution_m=resolution_m, oversample=oversample,
                                    settings=settings)  # type: ignore[arg-type]
-    with staged_outputs(out_dir, owned=CONFLICT_FILES.values()) as stage:
+    owned = (*CONFLICT_FILES.values(), workbook_name(CONFLICT_FILES["csv"]))
+    with staged_outputs(out_dir, owned=owned) as stage:
         written = [stage.final(path) for path in write_conflicts(result, stage.path)]
+        if xlsx:
+            workbook = workbook_from_csv(stage.path / CONFLICT_FILES["csv"], settings=settings)
+            written.append(stage.final(workbook))
     _print_summary(result, top)
     for path in written:
         click.echo(f"wrote {path}")
