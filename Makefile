@@ -6,7 +6,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 OUT    ?= out
 
-.PHONY: demo test bench chromium clean data lock
+.PHONY: demo test bench chromium qgis clean data lock
 
 # Installs the pinned versions of constraints.txt, so a new release of a dependency cannot
 # turn CI red overnight; `make lock` refreshes the pins on purpose.
@@ -38,7 +38,15 @@ chromium:
 	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null) \
 	  || { echo "could not install chromium: browser tests would be skipped"; [ "$${CI:-}" != "true" ]; }; }
 
-test: $(STAMP) chromium
+# The QGIS tests open the output GeoPackages in Debian's QGIS through its python3 (qgis.core);
+# install qgis + python3-qgis when missing. Locally a failed install only skips them; in CI it fails.
+qgis:
+	@/usr/bin/python3 -c "import qgis.core" >/dev/null 2>&1 || { \
+	  echo "installing Debian qgis + python3-qgis for the QGIS tests"; \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq qgis python3-qgis >/dev/null) \
+	  || { echo "could not install qgis: QGIS tests would be skipped"; [ "$${CI:-}" != "true" ]; }; }
+
+test: $(STAMP) chromium qgis
 	$(BIN)/python -m pytest -q
 
 bench: $(STAMP)

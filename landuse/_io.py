@@ -171,6 +171,21 @@ class OutputStage:
                 )
         stale = [self.out_dir / name for name in self.owned
                  if (self.out_dir / name).is_file() and not (self.path / name).exists()]
+        gpkgs = [p for p in files if p.suffix.lower() == ".gpkg"]
+        if gpkgs:  # QGIS styles inside each GeoPackage (its layer_styles table), before it is described
+            from landuse.errors import ConfigError, LanduseWarning
+            from landuse.maps import load_map_spec
+            from landuse.qgis_styles import style_geopackage
+
+            try:
+                spec = load_map_spec()
+            except ConfigError as err:  # a broken map spec must not cost the run its results
+                import warnings
+
+                warnings.warn(f"GeoPackages written without QGIS styles: {err}", LanduseWarning, stacklevel=3)
+            else:
+                for p in gpkgs:
+                    style_geopackage(p, spec=spec)
         if describe:
             files.append(self._describe(files, stale))
         for p in files:

@@ -86,6 +86,8 @@ def _choose_layer(path: Path, layer: str | None, preferred: str | None) -> str |
             f"`{path.name}` cannot be read as a vector file ({err}). Check that it is a GeoPackage, "
             "Shapefile, GeoJSON or GeoParquet and not truncated."
         ) from err
+    # QGIS keeps the styles of a GeoPackage in the table layer_styles: never a layer to read
+    layers = [name for name in layers if name != "layer_styles"]
     if layer is not None:
         if layer not in layers:
             raise LayerNotFoundError(

@@ -269,7 +269,7 @@ def test_cli_contract(tmp_path, cli_inputs):
     assert at_60.loc["2582", ["population", "population_within"]].tolist() == [75, 50]
     assert at_60.loc["2582", "share_within"] == pytest.approx(50 / 75)
     assert [name for name, _ in pyogrio.list_layers(out / "access_car.gpkg")] == [
-        "origins", "origin_points", "isochrones", "network"]
+        "origins", "origin_points", "isochrones", "network", "layer_styles"]
     origins = gpd.read_file(out / "access_car.gpkg", layer="origins")
     assert list(origins.columns) == ORIGIN_COLUMNS + ["name", "share_within", "radius_m", "access_m", "access_min",
                                                       "geometry"]

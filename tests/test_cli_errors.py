@@ -208,3 +208,16 @@ def test_layers_check_says_when_nothing_lies_in_the_county(tmp_path) -> None:
         gpd.GeoDataFrame({"id": list(range(len(geoms)))}, geometry=geoms, crs="EPSG:3006").to_file(tmp_path / name)
         result = CliRunner().invoke(cli, ["layers", "check", str(tmp_path / name), "--theme", "naturvard"])
         assert result.exit_code == 0 and expected in result.output, result.output
+
+
+def test_a_styled_geopackage_still_has_one_layer_to_read(tmp_path) -> None:
+    """QGIS keeps styles in the table layer_styles; a one-layer file saved with its style needs no --layer."""
+    from landuse.layers import load_layer
+    from landuse.qgis_styles import style_geopackage
+
+    path = tmp_path / "mitt_omrade.gpkg"
+    gpd.GeoDataFrame({"id": [1], "namn": ["Ett"]}, geometry=[shapely.box(X0, Y0, X0 + 500, Y0 + 500)],
+                     crs="EPSG:3006").to_file(path, layer="omrade")
+    assert style_geopackage(path) >= 1
+    assert {name for name, _ in pyogrio.list_layers(path)} == {"omrade", "layer_styles"}
+    assert len(load_layer(path, theme="naturvard")) == 1

@@ -41,7 +41,8 @@ def test_default_run_writes_the_contract(runner, tmp_path):
     assert table["kommun_code"].nunique() == 14 and (table["theme_a"] < table["theme_b"]).all()
     assert (table["area_km2"] > 0).all() and table["weight"].between(0, 3).all()
     gpkg = tmp_path / "malkonflikter.gpkg"
-    assert {name for name, _ in pyogrio.list_layers(gpkg)} == {"faces", "pairs_per_kommun"}
+    assert {name for name, _ in pyogrio.list_layers(gpkg)} == {"faces", "pairs_per_kommun",
+                                                                "layer_styles"}  # + QGIS styles
     faces = gpd.read_file(gpkg, layer="faces")
     assert list(faces.columns) == FACE_COLUMNS + ["geometry"]
     assert faces.crs.to_epsg() == 3006 and set(faces.geom_type) <= {"Polygon", "MultiPolygon"}

@@ -125,6 +125,6 @@ def test_op_check_cli_on_embedded_layers(tmp_path):
     assert list(table.columns) == OP_COLUMNS
     assert "mineral" in set(table["theme"]) and (table["plan_id"] == "A").all()
     assert table["schematic"].all() and "schematisk" in result.output
-    assert {n for n, _ in pyogrio.list_layers(tmp_path / "out" / "op_check.gpkg")} == {"op_check"}
+    assert {n for n, _ in pyogrio.list_layers(tmp_path / "out" / "op_check.gpkg")} == {"op_check", "layer_styles"}  # + QGIS styles
     bad = CliRunner().invoke(cli, ["op-check", str(path), "--use-column", "saknas", "--out", str(tmp_path)])
     assert bad.exit_code == 1 and "saknas" in bad.output

@@ -58,7 +58,7 @@ def test_contract_on_the_tiny_feed(tmp_path, inputs):
     assert county.loc[20, "population_within"] == 300 and county.loc[30, "share_within"] == pytest.approx(0.75)
     assert set(table["kommun_code"]) == {"2580", "2581", "25"}
     assert [name for name, _ in pyogrio.list_layers(out / "access_transit.gpkg")] == ["origins", "origin_points",
-                                                                                     "isochrones"]
+                                                                                     "isochrones", "layer_styles"]
     layer = gpd.read_file(out / "access_transit.gpkg", layer="origins")
     assert list(layer.columns) == ORIGIN_LAYER_COLUMNS + ["geometry"]
     assert layer.crs.to_epsg() == 3006

@@ -143,7 +143,7 @@ def test_cli_contract_and_bad_dates(tmp_path: Path, places) -> None:
     assert list(table.columns) == TREND_COLUMNS
     assert table.groupby("feed")["date"].first().to_dict() == {"v1": "2024-03-12", "v2": "2024-03-14"}
     assert [name for name, _ in pyogrio.list_layers(out / "access_trend.gpkg")] == [
-        "origins", "kommun_changes", "origin_changes", "route_changes"]
+        "origins", "kommun_changes", "origin_changes", "route_changes", "layer_styles"]
     assert (out / "access_trend.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     bad = CliRunner().invoke(cli, ["access", "trend", "--gtfs", f"{feeds[0]}=2024-13-01", "--out", str(out)])
     assert bad.exit_code == 2 and "'2024-13-01' is not a date" in bad.output
