@@ -231,7 +231,7 @@ def map_file_names(plan_ids: Iterable[str]) -> dict[str, str]:
 
 def _theme_colours(settings: Settings) -> dict[str, str]:
     """Theme fill colours from the strukturbild map spec, so the report matches the map."""
-    from landuse.maps import load_map_spec
+    from landuse.map_spec import load_map_spec
 
     spec = load_map_spec(settings=settings)
     return {parse_theme(o.theme).value: o.colour for o in spec.overlays if o.kind == "theme" and o.theme}

@@ -92,7 +92,7 @@ _MODE_LABELS = {"car": "bil", "transit": "kollektivtrafik"}
 #: Theme of a layers.gpkg layer -> the map overlay kind that colours it (theme overlays by their theme).
 _NODE_KINDS = {"kommun": "kommuner", "lan": "kommuner", "tatort": "tatorter", "centralort": "centralorter",
                "hallplats": "strak"}
-#: Marker fills of the node layers: landuse.maps draws them with these fills, the spec colours the outline.
+#: Marker fills of the node layers: landuse.map_overlays draws them with these fills, the spec colours the outline.
 _NODE_FILLS = {"tatort": "#ffffff", "centralort": "#ffd92f"}
 #: Marker sizes in mm (QGIS draws markers in mm; the map sizes them by population in pixels).
 _NODE_SIZES_MM = {"tatort": 2.0, "centralort": 3.6, "hallplats": 1.2}
@@ -556,7 +556,7 @@ def style_geopackage(path: str | Path, *, spec=None, settings: Settings | None =
     path : str or Path
         A GeoPackage written by landuse (EPSG:3006).
     spec : MapSpec, optional
-        The map spec whose colours and classes are used; default :func:`landuse.maps.load_map_spec`.
+        The map spec whose colours and classes are used; default :func:`landuse.map_spec.load_map_spec`.
     settings : Settings, optional
         Where the map spec and the layer catalogue are read from.
 
@@ -581,7 +581,7 @@ def style_geopackage(path: str | Path, *, spec=None, settings: Settings | None =
     >>> style_geopackage(path)
     1
     """
-    from landuse.maps import load_map_spec
+    from landuse.map_spec import load_map_spec
 
     path = Path(path)
     spec = spec if spec is not None else load_map_spec(settings=settings)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from landuse._io import atomic_path, write_text
-from landuse.maps import _num, _theme_label
+from landuse.map_format import num as _num, theme_label as _theme_label
 from landuse.settings import Settings, resolve
 
 __all__ = ["ReportInputs", "report_markdown", "write_report", "demo_step",
