@@ -25,6 +25,7 @@ import shapely
 from landuse._io import atomic_path, write_text
 from landuse.conflicts import ConflictMatrix, read_conflict_matrix
 from landuse.errors import LanduseError
+from landuse.html_page import html_page
 from landuse.opcheck import OP_MAP_PREFIX, OP_REPORT_FILES
 from landuse.settings import WORK_CRS, Settings, resolve
 from landuse.themes import THEME_LABELS, parse_theme
@@ -515,25 +516,11 @@ def op_report_markdown(
     return "\n".join(lines).rstrip() + "\n"
 
 
-_HTML = """<!DOCTYPE html>
-<html lang="sv">
-<head>
-<meta charset="utf-8">
-<title>{title}</title>
-<style>
-body{{font:15px/1.5 sans-serif;max-width:1150px;margin:2em auto;padding:0 1em;color:#222}}
-table{{border-collapse:collapse;margin:.5em 0;font-size:13px}}
-th,td{{border:1px solid #ccc;padding:2px 6px;text-align:left;vertical-align:top}}
-th{{background:#f0f0f0}} td[style*=right]{{white-space:nowrap}}
-img{{max-width:100%;width:500px;border:1px solid #ddd}} code{{background:#f4f4f4}}
-h3{{margin-top:2em;border-top:1px solid #ddd;padding-top:.8em}}
-</style>
-</head>
-<body>
-{body}
-</body>
-</html>
-"""
+#: Tables with maps: wider text, cells aligned to the top, images at a fixed width.
+_EXTRA_CSS = ("th,td{vertical-align:top} td[style*=right]{white-space:nowrap} "
+              "img{width:500px;border:1px solid #ddd} h3{margin-top:2em;border-top:1px solid #ddd;padding-top:.8em}")
+
+
 
 
 def _markdown_to_html(text: str) -> str:
@@ -611,5 +598,6 @@ def write_op_report(
                               settings=settings)
     title = html.escape(text.splitlines()[0].lstrip("# "))
     md_path = write_text(text, out_dir / OP_REPORT_FILES["md"])
-    html_path = write_text(_HTML.format(title=title, body=_markdown_to_html(text)), out_dir / OP_REPORT_FILES["html"])
+    html_path = write_text(html_page(title, _markdown_to_html(text), max_width_px=1150, extra_css=_EXTRA_CSS),
+                           out_dir / OP_REPORT_FILES["html"])
     return [md_path, html_path, *written]

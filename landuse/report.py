@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from landuse._io import atomic_path, write_text
+from landuse.html_page import html_page
 from landuse.map_format import num as _num, theme_label as _theme_label
 from landuse.settings import Settings, resolve
 
@@ -693,23 +694,6 @@ def report_markdown(found: ReportInputs, *, charts: dict[str, str] | None = None
     return "\n".join(lines).rstrip() + "\n"
 
 
-_HTML = """<!DOCTYPE html>
-<html lang="sv">
-<head>
-<meta charset="utf-8">
-<title>{title}</title>
-<style>
-body{{font:15px/1.5 sans-serif;max-width:960px;margin:2em auto;padding:0 1em;color:#222}}
-table{{border-collapse:collapse;margin:.5em 0;font-size:13px}}
-th,td{{border:1px solid #ccc;padding:2px 6px;text-align:left}}
-th{{background:#f0f0f0}} img{{max-width:100%}} code{{background:#f4f4f4}}
-</style>
-</head>
-<body>
-{body}
-</body>
-</html>
-"""
 
 
 def _markdown_to_html(text: str) -> str:
@@ -752,7 +736,7 @@ def write_report(folder: str | Path, *, settings: Settings | None = None) -> tup
     written.insert(0, write_text(text, folder / "rapport.md"))
     body = _markdown_to_html(text)
     title = html.escape(text.splitlines()[0].lstrip("# "))
-    written.insert(1, write_text(_HTML.format(title=title, body=body), folder / "rapport.html"))
+    written.insert(1, write_text(html_page(title, body), folder / "rapport.html"))
     return written, found
 
 

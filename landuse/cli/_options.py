@@ -88,3 +88,41 @@ xlsx_option = click.option(
          "bounds over all inhabitants where the origins are the tätorter, and a sheet 'Om data' with sources, "
          "licences and what is schematic.",
 )
+
+
+def transit_options(func):  # noqa: ANN001, ANN201 - a click decorator
+    """The options `access transit` and `access trend` share, defaults from ``Settings()``.
+
+    ``--window --statistic --population --population-column --centralorter --minutes
+    --target --walk-speed-kph --max-walk-m --transfer-max-m --source-crs``.
+    """
+    from pathlib import Path
+
+    from landuse.settings import Settings
+
+    defaults = Settings()
+    options = [
+        click.option("--window", default="06:00-09:00", show_default=True, metavar="HH:MM-HH:MM",
+                     callback=parse_window_option, help="Departure window [start, end), one departure per minute."),
+        click.option("--statistic", type=click.Choice(["best", "median"], case_sensitive=False), default="best",
+                     show_default=True, help="Travel time over the window that the indicator uses."),
+        click.option("--population", type=click.Path(path_type=Path), default=None,
+                     help="Origins with a population column [default: SCB tätorter 2020 as areas]."),
+        click.option("--population-column", default=None, help="Population column of --population."),
+        click.option("--centralorter", type=click.Path(path_type=Path), default=None,
+                     help="Target points or polygons [default: the 14 centralorter as areas]."),
+        minutes_option,
+        click.option("--target", type=click.Choice(["any", "own"], case_sensitive=False), default="any",
+                     show_default=True, help="Any centralort, or the one of the origin's own kommun."),
+        click.option("--walk-speed-kph", type=POSITIVE, default=defaults.walk_speed_kph, show_default=True,
+                     help="Walking speed, km/h."),
+        click.option("--max-walk-m", type=NON_NEGATIVE, default=defaults.max_walk_m, show_default=True,
+                     help="Longest walk to or from a stop, metres (inclusive)."),
+        click.option("--transfer-max-m", type=NON_NEGATIVE, default=defaults.transfer_max_m, show_default=True,
+                     help="Longest walk between two stops for a transfer without a transfers.txt row (0: none)."),
+        click.option("--source-crs", default=None, metavar="CRS",
+                     help="CRS to assume for --population and --centralorter files without one, e.g. EPSG:3006."),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func

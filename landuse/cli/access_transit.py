@@ -6,15 +6,7 @@ from pathlib import Path
 
 import click
 
-from landuse.cli._options import (
-    xlsx_option,
-    NON_NEGATIVE,
-    POSITIVE,
-    minutes_option,
-    out_dir_option,
-    parse_date_option,
-    parse_window_option,
-)
+from landuse.cli._options import out_dir_option, parse_date_option, transit_options, xlsx_option
 from landuse.settings import Settings
 
 
@@ -23,25 +15,7 @@ from landuse.settings import Settings
               help="GTFS zip or folder [default: the embedded Länstrafiken Norrbotten feed].")
 @click.option("--date", default=None, metavar="YYYY-MM-DD", callback=parse_date_option,
               help="Service date inside the feed's validity [default: a typical Tuesday].")
-@click.option("--window", default="06:00-09:00", show_default=True, metavar="HH:MM-HH:MM", callback=parse_window_option,
-              help="Departure window [start, end), one departure per minute.")
-@click.option("--statistic", type=click.Choice(["best", "median"], case_sensitive=False), default="best",
-              show_default=True, help="Travel time over the window that the indicator uses.")
-@click.option("--population", type=click.Path(path_type=Path), default=None,
-              help="Origins with a population column [default: SCB tätorter 2020].")
-@click.option("--population-column", default=None, help="Population column of --population.")
-@click.option("--centralorter", type=click.Path(path_type=Path), default=None,
-              help="Target points [default: the 14 centralorter].")
-@minutes_option
-@click.option("--target", type=click.Choice(["any", "own"], case_sensitive=False), default="any", show_default=True,
-              help="Any centralort, or the one of the origin's own kommun.")
-@click.option("--walk-speed-kph", type=POSITIVE, default=5.0, show_default=True, help="Walking speed, km/h.")
-@click.option("--max-walk-m", type=NON_NEGATIVE, default=1000.0, show_default=True,
-              help="Longest walk to or from a stop, metres (inclusive).")
-@click.option("--transfer-max-m", type=NON_NEGATIVE, default=300.0, show_default=True,
-              help="Longest walk between two stops for a transfer without a transfers.txt row (0: none).")
-@click.option("--source-crs", default=None, metavar="CRS",
-              help="CRS to assume for --population and --centralorter files without one, e.g. EPSG:3006.")
+@transit_options
 @xlsx_option
 @out_dir_option
 @click.pass_context

@@ -6,17 +6,9 @@ from pathlib import Path
 
 import click
 
-from landuse.cli._options import (
-    xlsx_option,
-    NON_NEGATIVE,
-    POSITIVE,
-    minutes_option,
-    out_dir_option,
-    parse_window_option,
-)
+from landuse.cli._options import out_dir_option, transit_options, xlsx_option
 from landuse.settings import Settings
 
-_DEFAULTS = Settings()
 
 
 def _parse_feeds(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list:
@@ -34,26 +26,7 @@ def _parse_feeds(ctx: click.Context, param: click.Parameter, values: tuple[str, 
               help="A timetable version (GTFS zip or folder), optionally with its service day; repeatable, in "
                    "time order. Without a date: the first normal Tuesday a week into its validity. Default: the "
                    "three embedded Länstrafiken feeds.")
-@click.option("--window", default="06:00-09:00", show_default=True, metavar="HH:MM-HH:MM", callback=parse_window_option,
-              help="Departure window [start, end), one departure per minute.")
-@click.option("--statistic", type=click.Choice(["best", "median"], case_sensitive=False), default="best",
-              show_default=True, help="Travel time over the window that the indicator uses.")
-@click.option("--population", type=click.Path(path_type=Path), default=None,
-              help="Origins with a population column [default: SCB tätorter 2020 as areas].")
-@click.option("--population-column", default=None, help="Population column of --population.")
-@click.option("--centralorter", type=click.Path(path_type=Path), default=None,
-              help="Target points [default: the 14 centralorter as areas].")
-@minutes_option
-@click.option("--target", type=click.Choice(["any", "own"], case_sensitive=False), default="any", show_default=True,
-              help="Any centralort, or the one of the origin's own kommun.")
-@click.option("--walk-speed-kph", type=POSITIVE, default=_DEFAULTS.walk_speed_kph, show_default=True,
-              help="Walking speed, km/h.")
-@click.option("--max-walk-m", type=NON_NEGATIVE, default=_DEFAULTS.max_walk_m, show_default=True,
-              help="Longest walk to or from a stop, metres (inclusive).")
-@click.option("--transfer-max-m", type=NON_NEGATIVE, default=_DEFAULTS.transfer_max_m, show_default=True,
-              help="Longest walk between two stops for a transfer without a transfers.txt row (0: none).")
-@click.option("--source-crs", default=None, metavar="CRS",
-              help="CRS to assume for --population and --centralorter files without one, e.g. EPSG:3006.")
+@transit_options
 @xlsx_option
 @out_dir_option
 @click.pass_context
