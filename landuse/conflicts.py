@@ -410,7 +410,8 @@ def load_interest_layers(
                 specs = [s for s in layers_for_theme(theme, settings) if s.source is not None]
                 if not specs and explicit:
                     raise LayerNotFoundError(
-                        f"Theme {theme!r} has no embedded layer. Pass your file with --layer {theme}=PATH."
+                        f"Theme {theme!r} has no embedded layer. Pass your file for it: --layer {theme}=PATH in "
+                        f"`landuse conflicts`, --interest {theme}=PATH in `landuse op-check`."
                     )
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", LanduseWarning)

@@ -541,8 +541,13 @@ def feature_ids(column: pd.Series, *, display: str,
     return column.astype(str)
 
 
+#: Features within this distance (metres) of the embedded län polygon count as in the county: SCB's generalised
+#: boundaries leave out the archipelago (Luleå skärgård, Seskarö), as the origins' 10 km rule does.
+COUNTY_TOLERANCE_M = 10_000.0
+
+
 def share_in_county(geoms: gpd.GeoSeries, settings: Settings | None = None) -> float:
-    """Share (0-1) of the features that touch Norrbotten (the embedded län polygon, EPSG:3006).
+    """Share (0-1) of the features within :data:`COUNTY_TOLERANCE_M` of Norrbotten (EPSG:3006).
 
     A layer in the right CRS but the wrong place (another county, or local SWEREF 99
     zone coordinates labelled EPSG:3006) scores 0.
@@ -554,7 +559,7 @@ def share_in_county(geoms: gpd.GeoSeries, settings: Settings | None = None) -> f
     values = np.asarray(geoms.values, dtype=object)
     if len(values) == 0:
         return 0.0
-    return float(np.mean(shapely.intersects(values, county)))
+    return float(np.mean(shapely.dwithin(values, county, COUNTY_TOLERANCE_M)))
 
 
 def _feature_count(spec: LayerSpec, settings: Settings) -> int | None:
@@ -608,7 +613,7 @@ class LayerReport:
             f"area:      {area} (union, EPSG:3006)",
         ]
         out += [f"repair:    {r}" for r in self.repairs] or ["repairs:   none"]
-        out.append(f"in county: {self.share_in_county:.0%} of the features touch Norrbotten"
+        out.append(f"in county: {self.share_in_county:.0%} of the features lie in Norrbotten (or within 10 km)"
                    + ("" if self.share_in_county > 0 else
                       " - nothing to analyse here: is it another county's file, or is its CRS wrong (a local "
                       "SWEREF 99 zone labelled EPSG:3006)?"))

@@ -148,7 +148,8 @@ def load_plan(
     inside = share_in_county(out.geometry, settings)
     if inside < 1:
         warnings.warn(
-            f"{display}: {1 - inside:.0%} of the planned areas lie outside Norrbotten, where the embedded interest "
+            f"{display}: {1 - inside:.0%} of the planned areas lie more than 10 km outside Norrbotten, where the "
+            "embedded interest "
             "layers end; their overlaps are not found. If the plan is in Norrbotten its CRS is wrong (a local "
             "SWEREF 99 zone labelled EPSG:3006?): fix it or pass --source-crs.",
             PartialLossWarning, stacklevel=2,

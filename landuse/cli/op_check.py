@@ -32,7 +32,7 @@ def _parse_op_themes(ctx: click.Context, param: click.Parameter, value: str | No
         elif theme.value not in themes:
             themes.append(theme.value)
     if problems or not themes:
-        found = f"{', '.join(problems)} {'is' if len(problems) == 1 else 'are'} not interest themes. " if problems else ""
+        found = f"{', '.join(problems)} {'is not an interest theme' if len(problems) == 1 else 'are not interest themes'}. " if problems else ""
         raise click.BadParameter(f"{found}Name one or more of {', '.join(t.value for t in INTEREST_THEMES)}, "
                                  "comma-separated, e.g. naturvard,rennaring.")
     return themes
@@ -106,7 +106,8 @@ def command(ctx: click.Context, plan: Path, use_column: str, id_column: str | No
                                      settings=settings)
         written = [stage.final(path) for path in paths]
     n_plans = result["plan_id"].nunique()
-    click.echo(f"{len(planned)} planned areas, {n_plans} overlap interests: {len(result)} overlaps, "
+    areas = "1 planned area" if len(planned) == 1 else f"{len(planned)} planned areas"
+    click.echo(f"{areas}, {n_plans} overlap interests: {len(result)} overlaps, "
                f"{int((result['weight'] >= 2).sum())} with weight 2 or 3"
                + (" (schematisk: some interest data is schematic)" if result["schematic"].any() else ""))
     if len(result):
