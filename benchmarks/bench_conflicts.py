@@ -381,7 +381,7 @@ def main() -> None:
             runs[method] = res
             workers = res.get("worker_peak_mb", 0.0)
             print(f"  {method:<8} {res['seconds']:9.1f} s wall {res['cpu_s']:9.1f} s CPU   peak RSS {res['peak_mb']:8.0f} MB "
-                  + (f"(the CLI process)" if method == "cli" else f"(after generating data {res['rss_after_data_mb']:.0f} MB")
+                  + ("(the CLI process)" if method == "cli" else f"(after generating data {res['rss_after_data_mb']:.0f} MB")
                   + (f"; largest tile worker {workers:.0f} MB, shares pages with the parent" if workers else "")
                   + (")" if method != "cli" else "")
                   + f"   vertices {res['vertices']:,}"
