@@ -57,6 +57,7 @@ __all__ = [
     "load_feed",
     "parse_date",
     "parse_gtfs_time",
+    "format_clock",
     "read_stops",
     "strak",
 ]
@@ -103,6 +104,11 @@ def default_feed_path(settings: Settings | None = None) -> Path:
 def _pass_another(option: str | None) -> str:
     """The end of a broken-feed message: the option the feed came through, or neutral words."""
     return f"Fix the feed or pass another {option}." if option else "Fix the feed or pass a complete GTFS zip or folder."
+
+
+def format_clock(seconds: float) -> str:
+    """``HH:MM`` of seconds since the start of the service day (hours may pass 24, as in GTFS)."""
+    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
 
 
 def parse_gtfs_time(values: pd.Series, *, what: str) -> np.ndarray:

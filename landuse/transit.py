@@ -101,7 +101,7 @@ from scipy.spatial import cKDTree
 from landuse._csa import earliest_arrivals, profile_scan
 from landuse._io import write_csv, write_gpkg
 from landuse.errors import GTFSError, InvalidSettingError, PartialLossWarning
-from landuse.gtfs import Feed, load_feed, parse_date
+from landuse.gtfs import Feed, format_clock, load_feed, parse_date
 from landuse.settings import WORK_CRS, Settings, resolve
 
 __all__ = [
@@ -486,10 +486,6 @@ def _xy(frame: gpd.GeoDataFrame) -> np.ndarray:
 WINDOW_HORIZON_S = 2 * 3600.0
 
 
-def _clock(seconds: float) -> str:
-    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
-
-
 def _check_window_has_departures(router: TransitRouter, window: str | tuple[str, str]) -> None:
     """Refuse a window in which no vehicle departs: its figures would be walking only."""
     start, end = parse_window(window)
@@ -500,12 +496,12 @@ def _check_window_has_departures(router: TransitRouter, window: str | tuple[str,
     horizon = end + WINDOW_HORIZON_S
     if boarding.size and ((boarding >= start) & (boarding < horizon)).any():
         return
-    span = (f"the day's departures run {_clock(boarding.min())}-{_clock(boarding.max())}" if boarding.size
-            else "no trip runs that day")
+    span = (f"the day's departures run {format_clock(boarding.min())}-{format_clock(boarding.max())}"
+            if boarding.size else "no trip runs that day")
     raise GTFSError(
         f"--window {window if isinstance(window, str) else '-'.join(window)}: no trip of `{router.feed.name}` departs "
-        f"between {_clock(start)} and {_clock(horizon)} on {router.date.isoformat()} ({span}); the figures would "
-        "count walking only. "
+        f"between {format_clock(start)} and {format_clock(horizon)} on {router.date.isoformat()} ({span}); "
+        "the figures would count walking only. "
         "Choose a window inside the service day, e.g. 06:00-09:00."
     )
 

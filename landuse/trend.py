@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from landuse.errors import GTFSError, InvalidSettingError, PartialLossWarning
-from landuse.gtfs import Feed, load_feed, parse_date
+from landuse.gtfs import Feed, format_clock, load_feed, parse_date
 from landuse.settings import WORK_CRS, Settings, resolve
 
 __all__ = [
@@ -428,8 +428,8 @@ def _route_changes(origin_changes: pd.DataFrame, days: list[FeedDay], routers: l
                 trips_from = int(before["trips"]) if before is not None else 0
                 trips_to = int(after["trips"]) if after is not None else 0
                 # arrivals compared to the minute, as a timetable shows them
-                first_from = _clock(float(before["first_arrival_s"])) if before is not None else None
-                first_to = _clock(float(after["first_arrival_s"])) if after is not None else None
+                first_from = format_clock(float(before["first_arrival_s"])) if before is not None else None
+                first_to = format_clock(float(after["first_arrival_s"])) if after is not None else None
                 if trips_from == trips_to and first_from == first_to:
                     continue  # this route serves the tätort as before
                 rows.append({**base, "kind": "direct trips", "route": route, "trips_from": trips_from,
@@ -486,12 +486,6 @@ def change_lines(result: TrendResult, *, top: int = 5) -> list[str]:
         if kommuner.empty and origins.empty:
             lines.append("  no kommun or tätort changed")
     return lines
-
-
-def _clock(seconds: float | None) -> str | None:
-    if seconds is None or seconds != seconds:
-        return None
-    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
 
 
 def _minutes(value: float) -> str:
