@@ -1,137 +1,36 @@
-"""Atomic faces of N polygon layers: node every boundary, polygonize, find what covers each face.
+"""Exact overlay of themes: dissolve each theme, then the faces of one theme set per zone.
 
-Private plumbing of :mod:`landuse.conflicts`.  Everything is vectorised shapely 2;
-there is no Python loop over pairs of features.  Large inputs are cut into tiles
-that run as a dask graph (forked processes locally; a dask.distributed cluster when
-one is the default scheduler); faces cut by a tile edge are joined again.
+Private plumbing of :mod:`landuse.conflicts` (vector mode).  Overlaps inside one
+theme are no conflict, so each theme is dissolved first (``shapely.union_all`` of
+its features); the boundaries of the theme unions and of the zones (kommuner) are
+noded together and polygonized into faces, each wholly inside or outside every
+theme union.  One interior point per face gives its theme bit mask.
+
+Large inputs are cut into square tiles that run as independent tasks
+(:func:`landuse._parallel.parallel_map`: forked processes locally, a
+dask.distributed cluster when one is in use); faces cut by a tile edge are joined
+again.  Which source features lie under each kept face is found afterwards by an
+STRtree query of the features against the faces, so within-theme overlaps are
+never noded.  Everything is vectorised shapely 2.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
-import multiprocessing
-import os
-import threading
 from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
 import shapely
 
-__all__ = ["Arrangement", "atomic_faces", "parallel_map", "is_valid", "merge_seams"]
+from landuse._parallel import parallel_map
 
-#: Above this many vertices the plane is cut into tiles that are noded separately.
-TILE_VERTICES = 100_000
-#: Inputs of the running process-based parallel_map calls, by call token; forked workers
-#: inherit the registry copy-on-write and look their call's inputs up by its token, so
-#: concurrent calls (two threads, a notebook and a web service) never see each other's.
-_FORK_INPUTS: dict[int, dict] = {}
-_FORK_INPUTS_LOCK = threading.Lock()
-_CALL_TOKENS = itertools.count()
+__all__ = ["Arrangement", "theme_faces", "is_valid", "merge_seams", "parallel_map"]
 
-
-def _run_on_shared(func: Callable[[dict, object], object], token: int, item: object) -> object:
-    return func(_FORK_INPUTS[token], item)
-
-
-def _distributed_client_active() -> bool:
-    """True when a dask.distributed client is the default scheduler of this thread."""
-    try:
-        from distributed import default_client
-    except ImportError:
-        return False
-    try:
-        default_client()
-    except ValueError:  # no client
-        return False
-    import dask
-
-    scheduler = dask.config.get("scheduler", None)
-    return scheduler in (None, "dask.distributed", "distributed")
-
-
-def parallel_map(func: Callable[[dict, object], object], items: list, shared: dict, *, workers: int | None = None,
-                 processes: bool = False, on_done: Callable[[int, int], None] | None = None) -> list:
-    """``[func(shared, item) for item in items]`` as a dask graph, in parallel.
-
-    Parameters
-    ----------
-    func : callable
-        ``func(shared, item)``; a module-level function.
-    items : list
-        One task per item.
-    shared : dict
-        Read-only inputs of every task.
-    workers : int, optional
-        Threads or processes of the local scheduler; default the CPU count.
-    processes : bool
-        Run the tasks on dask's multiprocessing scheduler with forked workers, which
-        inherit ``shared`` copy-on-write instead of receiving a pickled copy; only
-        items and results are pickled.  For tasks that hold the GIL part of the time
-        (shapely's Python-level glue around GEOS).  Otherwise dask's threaded
-        scheduler runs them: shapely 2 releases the GIL inside GEOS.
-    on_done : callable, optional
-        ``on_done(done, total)`` after each finished task (progress bars).
-
-    Notes
-    -----
-    When a ``dask.distributed`` client is the default scheduler, the graph runs on
-    its cluster instead (``shared`` is one node of the graph, shipped to each worker
-    once): the way to scale past one machine.
-
-    Thread safety: calls from several threads at once are safe.  Each call keeps its
-    inputs under its own token, and forked workers are started only from the main
-    thread (forking while other threads run can copy a lock held by one of them);
-    from any other thread ``processes=True`` runs on threads instead.
-    """
-    if not items:
-        return []
-    if len(items) == 1 or workers == 1:
-        results = []
-        for done, item in enumerate(items, start=1):
-            results.append(func(shared, item))
-            if on_done:
-                on_done(done, len(items))
-        return results
-    import dask
-    from dask.callbacks import Callback
-
-    distributed = _distributed_client_active()
-    use_fork = (processes and not distributed and "fork" in multiprocessing.get_all_start_methods()
-                and threading.current_thread() is threading.main_thread())
-    token = next(_CALL_TOKENS)
-    if use_fork:
-        tasks = [dask.delayed(_run_on_shared, pure=False)(func, token, item) for item in items]
-    else:
-        shared_node = dask.delayed(shared, traverse=False, name="landuse-shared")
-        tasks = [dask.delayed(func, pure=False)(shared_node, item) for item in items]
-    task_keys = {task.key for task in tasks}
-    finished = [0]
-
-    class _Progress(Callback):
-        def _posttask(self, key, result, dsk, state, worker_id):  # noqa: ANN001 - dask's signature
-            if key in task_keys and on_done is not None:
-                finished[0] += 1
-                on_done(finished[0], len(items))
-
-    options: dict = {"num_workers": workers or os.cpu_count() or 1}
-    if not distributed:
-        options["scheduler"] = "processes" if use_fork else "threads"
-    if use_fork:
-        # dask's multiprocessing scheduler hands out tasks in batches of 6 by default: with
-        # a few long tasks (one per theme) one worker would run 6 of 8 while the other idles
-        options["chunksize"] = 1
-    if use_fork:
-        with _FORK_INPUTS_LOCK:
-            _FORK_INPUTS[token] = shared
-    try:
-        with _Progress(), dask.config.set({"multiprocessing.context": "fork"}):
-            return list(dask.compute(*tasks, **options))
-    finally:
-        if use_fork:
-            with _FORK_INPUTS_LOCK:
-                _FORK_INPUTS.pop(token, None)
+#: Above this many vertices the plane is cut into tiles that are overlaid separately.
+TILE_VERTICES = 60_000
+#: Bits of the theme masks (int64; the conflict engine allows 16 themes).
+MAX_THEMES = 16
 
 
 def _valid_chunk(shared: dict, span: tuple[int, int]) -> np.ndarray:
@@ -146,7 +45,7 @@ def is_valid(geoms: np.ndarray, *, workers: int | None = None, chunk_vertices: i
         return shapely.is_valid(geoms)
     edges = np.linspace(0, len(geoms), n_chunks + 1).astype(int)
     spans = list(zip(edges[:-1].tolist(), edges[1:].tolist()))
-    return np.concatenate(parallel_map(_valid_chunk, spans, {"geoms": geoms}, workers=workers))
+    return np.concatenate(parallel_map(_valid_chunk, spans, {"geoms": geoms}, workers=workers, processes=True))
 
 
 def merge_seams(polys: np.ndarray, group: np.ndarray, candidate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -198,49 +97,51 @@ def merge_seams(polys: np.ndarray, group: np.ndarray, candidate: np.ndarray) -> 
     return np.concatenate([polys[kept], *joined]), np.concatenate([kept, *source])
 
 
-def _tile_job(shared: dict, rect: tuple[float, float, float, float] | None) -> tuple:
-    faces, *rest = _faces_in(shared["geoms"], shared["zones"], rect, shared["tree"], shared["zone_tree"])
-    # one WKB buffer per face pickles far faster than shapely objects one by one
-    return (shapely.to_wkb(faces), *rest)
-
-
 @dataclass
 class Arrangement:
-    """Atomic faces and what covers them.
+    """Faces of one theme set per zone, and what lies under the kept ones.
 
     Attributes
     ----------
+    zone, mask, area_m2 : numpy.ndarray
+        One record per face covered by a theme inside a zone: the zone index, the
+        theme bit mask (bit t = theme code t) and the area in m².  Faces cut by
+        tile edges appear as several records; their areas add up exactly.
     faces : numpy.ndarray of shapely.Polygon
-        Faces covered by at least one feature (and inside a zone when zones are given).
-    area_m2 : numpy.ndarray of float
-        Area of each face in m² (planar, in the CRS of the input).
+        The kept faces (those with at least ``min_themes`` themes): maximal
+        connected regions of one zone and one theme set.
+    face_zone, face_mask : numpy.ndarray of int
+        Zone index and theme mask of each kept face.
     face_index, feature_index : numpy.ndarray of int
-        Cover relation: feature ``feature_index[k]`` covers face ``face_index[k]``;
-        sorted by face.
-    zone : numpy.ndarray of int
-        Index of the zone holding each face (``-1`` when no zones were given).
+        Features under the kept faces: feature ``feature_index[k]`` (of a theme the
+        face holds) intersects face ``face_index[k]``; sorted by face, then feature.
     outside_m2 : float
-        Area in m² covered by some feature but outside every zone (0 without zones).
+        Area in m² covered by some theme but outside every zone.
     """
 
-    faces: np.ndarray
+    zone: np.ndarray
+    mask: np.ndarray
     area_m2: np.ndarray
+    faces: np.ndarray
+    face_zone: np.ndarray
+    face_mask: np.ndarray
     face_index: np.ndarray
     feature_index: np.ndarray
-    zone: np.ndarray
     outside_m2: float = 0.0
 
 
-_EMPTY = (np.empty(0, dtype=object), np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64),
-          np.empty(0, dtype=np.int64), 0.0)
+def _popcount(values: np.ndarray) -> np.ndarray:
+    values = values.astype(np.int64)
+    out = np.zeros(len(values), dtype=np.int64)
+    for bit in range(MAX_THEMES):
+        out += (values >> bit) & 1
+    return out
 
 
-def _tiles(geoms: np.ndarray, zones: np.ndarray | None) -> list[tuple[float, float, float, float] | None]:
-    """Square tiles over the data, so that each tile holds about TILE_VERTICES vertices."""
-    n_vertices = int(shapely.get_num_coordinates(geoms).sum())
-    if zones is not None:
-        n_vertices += int(shapely.get_num_coordinates(zones).sum())
-    if n_vertices <= TILE_VERTICES:
+def _tiles(geoms: np.ndarray, zones: np.ndarray) -> list[tuple[float, float, float, float] | None]:
+    """Square tiles over the data, so that each holds about TILE_VERTICES vertices (None: one tile)."""
+    n_vertices = int(shapely.get_num_coordinates(geoms).sum()) + int(shapely.get_num_coordinates(zones).sum())
+    if n_vertices <= TILE_VERTICES or len(geoms) == 0:
         return [None]
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
     n = math.ceil(math.sqrt(n_vertices / TILE_VERTICES))
@@ -253,142 +154,230 @@ def _tiles(geoms: np.ndarray, zones: np.ndarray | None) -> list[tuple[float, flo
             for i in range(nx) for j in range(ny)]
 
 
-def _faces_in(geoms: np.ndarray, zones: np.ndarray | None, rect: tuple[float, float, float, float] | None,
-              tree: shapely.STRtree, zone_tree: shapely.STRtree | None) -> tuple:
-    """Faces of the arrangement inside ``rect`` (everything when None) with their covers."""
-    if rect is None:
-        idx = np.arange(len(geoms))
-        parts = geoms
-        zone_idx = np.arange(len(zones)) if zones is not None else np.empty(0, dtype=np.int64)
-        zone_parts = zones
-    else:
-        box = shapely.box(*rect)
-        idx = tree.query(box, predicate="intersects")
-        if len(idx) == 0:
-            return _EMPTY
-        parts = shapely.clip_by_rect(geoms[idx], *rect)
-        zone_idx = zone_tree.query(box, predicate="intersects") if zone_tree is not None else np.empty(0, dtype=np.int64)
-        zone_parts = shapely.clip_by_rect(zones[zone_idx], *rect) if zones is not None else None
-    lines = shapely.boundary(parts)
-    if zone_parts is not None and len(zone_parts):
-        lines = np.concatenate([lines, shapely.boundary(zone_parts)])
-    lines = lines[~shapely.is_empty(lines) & ~shapely.is_missing(lines)]
-    # union of linework nodes it: every crossing becomes a vertex of both lines
-    noded = shapely.union_all(lines)
+def _empty_tile() -> tuple:
+    ints = np.empty(0, dtype=np.int64)
+    return ints, ints, np.empty(0), 0.0, [], ints, ints, ints, ints
+
+
+def _tile_job(shared: dict, item: tuple) -> tuple:
+    """Faces of one tile: records of every face, kept faces as WKB, and their features.
+
+    ``item`` is ``(rect, feature_idx, zone_idx)``: the tile rectangle (None = no
+    clipping) and the features and zones whose bounding boxes meet it.
+    """
+    rect, idx, zone_idx = item
+    if len(idx) == 0 or len(zone_idx) == 0:
+        return _empty_tile()
+    geoms, zones = shared["geoms"][idx], shared["zones"][zone_idx]
+    code = shared["theme"][idx]
+    if rect is not None:
+        geoms = shapely.clip_by_rect(geoms, *rect)
+        zones = shapely.clip_by_rect(zones, *rect)
+        present = ~shapely.is_empty(geoms)
+        geoms, code, idx = geoms[present], code[present], idx[present]
+        inside = ~shapely.is_empty(zones)
+        zones, zone_idx = zones[inside], zone_idx[inside]
+        if len(geoms) == 0 or len(zones) == 0:
+            return _empty_tile()
+    themes = np.unique(code)
+    # dissolve first: overlaps inside one theme are no conflict and need no noding
+    unions = np.array([shapely.union_all(geoms[code == t]) for t in themes.tolist()], dtype=object)
+    lines = np.concatenate([shapely.boundary(unions), shapely.boundary(zones)])
+    lines = lines[~shapely.is_empty(lines)]
+    noded = shapely.union_all(lines)  # a union of linework nodes it: every crossing becomes a vertex
     faces = shapely.get_parts(shapely.polygonize(np.array([noded], dtype=object)))
     if len(faces) == 0:
-        return _EMPTY
-    # an interior point decides membership: no boundary crosses a face's interior
-    points = shapely.point_on_surface(faces)
-    # polygons as the query side get prepared once each: far faster than points against raw polygons
-    point_tree = shapely.STRtree(points)
-    local_j, face_i = point_tree.query(parts, predicate="intersects")
-    if zones is not None:
-        zone_of = np.full(len(faces), -1, dtype=np.int64)
-        if len(zone_idx):
-            zj, zf = point_tree.query(zone_parts, predicate="intersects")
-            zone_of[zf[::-1]] = zone_idx[zj[::-1]]  # first zone wins where zones overlap
-    else:
-        zone_of = np.full(len(faces), -1, dtype=np.int64)
-    covered = np.zeros(len(faces), dtype=bool)
-    covered[face_i] = True
-    keep = covered & ((zone_of >= 0) if zones is not None else True)
-    outside_m2 = float(shapely.area(faces[covered & ~keep]).sum())
-    new_id = np.cumsum(keep) - 1
-    sel = keep[face_i]
-    face_new, feature = new_id[face_i[sel]], idx[local_j[sel]]
-    order = np.lexsort((feature, face_new))  # by face, then input order: deterministic labels
-    return faces[keep], face_new[order], feature[order], zone_of[keep], outside_m2
+        return _empty_tile()
+    # no boundary crosses a face's interior: one interior point decides every membership
+    xy = shapely.get_coordinates(shapely.point_on_surface(faces))
+    mask = np.zeros(len(faces), dtype=np.int64)
+    for t, union in zip(themes.tolist(), unions):
+        shapely.prepare(union)
+        mask |= shapely.contains_xy(union, xy[:, 0], xy[:, 1]).astype(np.int64) << t
+    zone_of = np.full(len(faces), -1, dtype=np.int64)
+    for z, part in zip(zone_idx.tolist()[::-1], zones[::-1]):  # the first zone wins where zones overlap
+        shapely.prepare(part)
+        zone_of[shapely.contains_xy(part, xy[:, 0], xy[:, 1])] = z
+    area = shapely.area(faces)
+    covered = mask != 0
+    inside = covered & (zone_of >= 0)
+    outside_m2 = float(area[covered & ~inside].sum())
+    keep = inside & (_popcount(mask) >= shared["min_themes"]) if shared["min_themes"] else np.zeros(len(faces), bool)
+    kept = faces[keep]
+    face_i = feature_j = np.empty(0, dtype=np.int64)
+    if len(kept) and shared["labels"]:
+        face_i, feature_j = _features_under(kept, mask[keep], xy[keep], geoms, code)
+        feature_j = idx[feature_j]
+    return (zone_of[inside], mask[inside], area[inside], outside_m2, shapely.to_wkb(kept),
+            zone_of[keep], mask[keep], face_i, feature_j)
 
 
-def atomic_faces(geoms: np.ndarray, zones: np.ndarray | None = None, *,
-                 on_tile: Callable[[int, int], None] | None = None,
-                 workers: int | None = None) -> Arrangement:
-    """Overlay polygons into atomic faces, optionally split by zones.
+def _features_under(faces: np.ndarray, face_mask: np.ndarray, face_xy: np.ndarray, geoms: np.ndarray,
+                    code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(face, feature) pairs where a feature of one of the face's themes intersects the face.
+
+    Exact, in three steps from cheap to dear.  Candidates are the features of the
+    face's themes whose bounding box meets the face's.  A face lies inside the union
+    of each of its themes, so some candidate of each theme intersects it: a theme
+    with a single candidate needs no test.  A candidate holding the face's interior
+    point intersects it (a prepared point-in-polygon test).  Only the rest get the
+    full ``shapely.intersects``.
+    """
+    feature, face = shapely.STRtree(faces).query(geoms)
+    theme = code[feature]
+    wanted = ((face_mask[face] >> theme) & 1).astype(bool)
+    face, feature, theme = face[wanted], feature[wanted], theme[wanted]
+    _, group, counts = np.unique(face.astype(np.int64) * MAX_THEMES + theme, return_inverse=True, return_counts=True)
+    hit = counts[group] == 1
+    test = np.flatnonzero(~hit)
+    if len(test):
+        shapely.prepare(geoms)
+        inside = shapely.contains_xy(geoms[feature[test]], face_xy[face[test], 0], face_xy[face[test], 1])
+        hit[test[inside]] = True
+        test = test[~inside]
+        hit[test] = shapely.intersects(geoms[feature[test]], faces[face[test]])
+    return face[hit].astype(np.int64), feature[hit].astype(np.int64)
+
+
+def _tile_items(geoms: np.ndarray, zones: np.ndarray, tiles: list) -> list[tuple]:
+    """``(rect, feature_idx, zone_idx)`` per tile with something in it: the inputs each task clips."""
+    if tiles == [None]:
+        return [(None, np.arange(len(geoms)), np.arange(len(zones)))]
+    boxes = shapely.box(*np.array(tiles, dtype=float).T)
+    tile_f, feature = shapely.STRtree(geoms).query(boxes)
+    tile_z, zone = shapely.STRtree(zones).query(boxes)
+    items = []
+    for t, rect in enumerate(tiles):
+        f = np.sort(feature[tile_f == t])
+        z = np.sort(zone[tile_z == t])
+        if len(f) and len(z):
+            items.append((rect, f, z))
+    return items
+
+
+def theme_faces(geoms: np.ndarray, theme: np.ndarray, zones: np.ndarray, *, min_themes: int = 2,
+                labels: bool = True, on_tile: Callable[[int, int], None] | None = None,
+                workers: int | None = None) -> Arrangement:
+    """Overlay polygons of several themes into faces of one theme set per zone.
 
     Parameters
     ----------
     geoms : numpy.ndarray of shapely geometry
-        Valid (Multi)Polygons in a projected CRS (metres).
-    zones : numpy.ndarray of shapely geometry, optional
-        Valid zone polygons (kommuner); faces are split by their boundaries and
-        faces outside every zone are dropped.
+        Valid (Multi)Polygons in a projected CRS (metres; EPSG:3006 here).
+    theme : numpy.ndarray of int
+        Theme code of each polygon, 0 .. 15 (bit of the masks).
+    zones : numpy.ndarray of shapely geometry
+        Valid zone polygons (kommuner), same CRS; faces are split by their
+        boundaries and area outside every zone is left out (``outside_m2``).
+    min_themes : int
+        Keep the geometry of faces with at least this many themes (2: conflict
+        faces; 1: every covered face; 0: none, for areas only).
+    labels : bool
+        Find the features under the kept faces (``face_index``/``feature_index``).
     on_tile : callable, optional
-        Called as ``on_tile(done, total)`` after each tile (progress bars).
+        ``on_tile(done, total)`` after each tile (progress bars).
     workers : int, optional
-        Worker processes for tiles; default the number of CPUs (1 = no pool).
+        Local worker processes for tiles; default the CPU count (1 = serial).
 
     Returns
     -------
     Arrangement
+        Records (zone, mask, m²) of every covered face, and the kept faces.
 
     Notes
     -----
-    The faces are those of the planar arrangement of all boundaries: the linework
-    is noded by a unary union and polygonized; a face lies wholly inside or wholly
-    outside each input, so one interior point per face, queried against an STRtree
-    of the inputs, gives the set of features covering it.  Large inputs are cut
-    into square tiles (clip by rectangle) that are noded independently as tasks of
-    a dask graph; faces cut by a tile edge are joined again afterwards
-    (:func:`merge_seams`).
+    Areas are exact (planar, in the input CRS): the faces partition the union of
+    the themes inside the zones, and the area of theme pair (a, b) in a zone is the
+    summed area of the faces whose mask holds both.  A feature is listed under a
+    kept face when it belongs to one of the face's themes and intersects the face.
     """
     geoms = np.asarray(geoms, dtype=object)
+    zones = np.asarray(zones, dtype=object)
     tiles = _tiles(geoms, zones)
-    tree = shapely.STRtree(geoms)
-    zone_tree = shapely.STRtree(zones) if zones is not None else None
-    if len(tiles) == 1:
-        results = [_faces_in(geoms, zones, tiles[0], tree, zone_tree)]
-        if on_tile:
-            on_tile(1, 1)
-    else:
-        shared = {"geoms": geoms, "zones": zones, "tree": tree, "zone_tree": zone_tree}
-        results = [(shapely.from_wkb(wkb), *rest) for wkb, *rest in
-                   parallel_map(_tile_job, tiles, shared, workers=workers, processes=True, on_done=on_tile)]
-    faces, face_index, feature_index, zone = [], [], [], []
-    offset = 0
-    outside_m2 = 0.0
-    for f, fi, gj, z, out in results:
+    items = _tile_items(geoms, zones, tiles)
+    shared = {"geoms": geoms, "theme": np.asarray(theme, dtype=np.int64), "zones": zones,
+              "min_themes": int(min_themes), "labels": bool(labels)}
+    results = parallel_map(_tile_job, items, shared, workers=workers, processes=True, on_done=on_tile)
+    if on_tile is not None and not items:
+        on_tile(1, 1)
+    zone, mask, area, faces, face_zone, face_mask, face_index, feature_index = [], [], [], [], [], [], [], []
+    outside_m2, offset = 0.0, 0
+    for z, m, a, out, wkb, fz, fm, fi, gj in results:
+        zone.append(z)
+        mask.append(m)
+        area.append(a)
         outside_m2 += out
-        faces.append(f)
+        kept = shapely.from_wkb(wkb) if len(wkb) else np.empty(0, dtype=object)
+        faces.append(kept)
+        face_zone.append(fz)
+        face_mask.append(fm)
         face_index.append(fi + offset)
         feature_index.append(gj)
-        zone.append(z)
-        offset += len(f)
-    faces_arr = np.concatenate(faces) if faces else np.empty(0, dtype=object)
-    face_arr = np.concatenate(face_index).astype(np.int64)
-    feature_arr = np.concatenate(feature_index).astype(np.int64)
-    zone_arr = np.concatenate(zone).astype(np.int64)
-    if len(tiles) > 1 and len(faces_arr):
-        faces_arr, face_arr, feature_arr, zone_arr = _join_tiles(faces_arr, face_arr, feature_arr, zone_arr, tiles)
-    return Arrangement(
-        faces=faces_arr,
-        area_m2=shapely.area(faces_arr),
-        face_index=face_arr,
-        feature_index=feature_arr,
-        zone=zone_arr,
-        outside_m2=outside_m2,
-    )
+        offset += len(kept)
+
+    def cat(parts: list, dtype: type = np.int64) -> np.ndarray:
+        return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype=dtype)
+
+    out = Arrangement(zone=cat(zone), mask=cat(mask), area_m2=cat(area, np.float64),
+                      faces=cat(faces, object), face_zone=cat(face_zone), face_mask=cat(face_mask),
+                      face_index=cat(face_index), feature_index=cat(feature_index), outside_m2=outside_m2)
+    if len(items) > 1 and len(out.faces):
+        out = _join_tiles(out, tiles)
+    order = np.lexsort((out.feature_index, out.face_index))
+    out.face_index, out.feature_index = out.face_index[order], out.feature_index[order]
+    return out
 
 
-def _join_tiles(faces: np.ndarray, face_index: np.ndarray, feature_index: np.ndarray, zone: np.ndarray,
-                tiles: list) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Join faces cut by internal tile edges that have the same zone and the same covering features."""
+def _join_tiles(arr: Arrangement, tiles: list) -> Arrangement:
+    """Join kept faces cut by internal tile edges that have the same zone and theme set.
+
+    The pieces of a (zone, theme set) group that touch a tile edge are unioned and
+    split into connected parts again; each piece then belongs to the part holding
+    its interior point, and the features under a joined face are those under any of
+    its pieces.
+    """
     xs = sorted({rect[0] for rect in tiles})[1:]
     ys = sorted({rect[1] for rect in tiles})[1:]
-    bounds = shapely.bounds(faces)
+    bounds = shapely.bounds(arr.faces)
     # clip_by_rect puts cut vertices exactly on the (whole-metre) tile edges
     candidate = (np.isin(bounds[:, 0], xs) | np.isin(bounds[:, 2], xs)
                  | np.isin(bounds[:, 1], ys) | np.isin(bounds[:, 3], ys))
-    n = len(faces)
-    starts = np.searchsorted(face_index, np.arange(n + 1))
-    group = np.arange(n, dtype=np.int64) + (1 << 40)  # not a candidate: a group of its own
-    keys: dict[tuple[int, bytes], int] = {}
-    for f in np.flatnonzero(candidate).tolist():
-        key = (int(zone[f]), feature_index[starts[f]:starts[f + 1]].tobytes())
-        group[f] = keys.setdefault(key, len(keys))
-    new_faces, source = merge_seams(faces, group, candidate)
-    counts = np.diff(starts)[source]
-    first = starts[source]
-    offsets = np.repeat(first - np.concatenate([[0], np.cumsum(counts)[:-1]]), counts) + np.arange(counts.sum())
-    return (new_faces, np.repeat(np.arange(len(new_faces), dtype=np.int64), counts), feature_index[offsets],
-            zone[source])
+    group = arr.face_zone * (1 << MAX_THEMES) + arr.face_mask
+    face_of_piece = np.arange(len(arr.faces), dtype=np.int64)
+    idx = np.flatnonzero(candidate)
+    idx = idx[np.argsort(group[idx], kind="stable")]
+    cut = np.flatnonzero(np.diff(group[idx])) + 1
+    new_faces: list = []
+    new_source: list[int] = []
+    keep = np.ones(len(arr.faces), dtype=bool)
+    for members in np.split(idx, cut):
+        if len(members) < 2:
+            continue
+        keep[members] = False
+        parts = shapely.get_parts(shapely.union_all(arr.faces[members]))
+        first = len(arr.faces) + len(new_faces)
+        if len(parts) == 1:
+            face_of_piece[members] = first
+        else:
+            xy = shapely.get_coordinates(shapely.point_on_surface(arr.faces[members]))
+            for k, part in enumerate(parts):
+                shapely.prepare(part)
+                face_of_piece[members[shapely.contains_xy(part, xy[:, 0], xy[:, 1])]] = first + k
+        new_faces.extend(parts)
+        new_source.extend([int(members[0])] * len(parts))
+    if not new_faces:
+        return arr
+    # renumber: unchanged pieces first, then the joined faces
+    kept = np.flatnonzero(keep)
+    renumber = np.full(len(arr.faces) + len(new_faces), -1, dtype=np.int64)
+    renumber[kept] = np.arange(len(kept))
+    renumber[len(arr.faces):] = len(kept) + np.arange(len(new_faces))
+    source = np.concatenate([kept, np.array(new_source, dtype=np.int64)])
+    faces = np.concatenate([arr.faces[kept], np.array(new_faces, dtype=object)])
+    # one int64 key per (face, feature): a 1-d unique is far faster than unique rows
+    n_features = int(arr.feature_index.max()) + 1 if len(arr.feature_index) else 1
+    pairs = np.unique(renumber[face_of_piece[arr.face_index]] * n_features + arr.feature_index)
+    return Arrangement(zone=arr.zone, mask=arr.mask, area_m2=arr.area_m2, faces=faces,
+                       face_zone=arr.face_zone[source], face_mask=arr.face_mask[source],
+                       face_index=pairs // n_features, feature_index=pairs % n_features,
+                       outside_m2=arr.outside_m2)

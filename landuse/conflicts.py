@@ -60,6 +60,9 @@ __all__ = [
 
 ScoreMethod = Literal["sum", "max"]
 Mode = Literal["vector", "raster"]
+FacesChoice = Literal["none", "conflicts", "all"]
+#: Faces written per --faces choice: the least number of themes a kept face holds (0: none kept).
+_FACES_MIN_THEMES = {"none": 0, "conflicts": 2, "all": 1}
 
 #: Columns of ``malkonflikter_per_kommun.csv`` and of the ``pairs_per_kommun`` layer, in order.
 PAIR_COLUMNS = ["kommun_code", "kommun", "theme_a", "theme_b", "weight", "area_km2", "share_of_kommun"]
@@ -776,29 +779,23 @@ def _join_labels(face_index: np.ndarray, labels: np.ndarray, n_faces: int) -> np
 
 
 def _vector(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[str], weights: np.ndarray,
-            method: ScoreMethod, settings: Settings) -> tuple[Any, ...]:
-    from landuse._overlay import atomic_faces
+            method: ScoreMethod, settings: Settings, faces: FacesChoice) -> tuple[Any, ...]:
+    from landuse._overlay import theme_faces
 
     geoms = np.asarray(features.geometry.values, dtype=object)
     code = pd.Categorical(features["theme"], categories=themes).codes.astype(np.int64)
-    with _progress(settings, "overlaying faces") as update:
-        arr = atomic_faces(geoms, np.asarray(zones.geometry.values, dtype=object), on_tile=update)
-    n_faces = len(arr.faces)
-    starts = np.searchsorted(arr.face_index, np.arange(n_faces))
-    mask = np.bitwise_or.reduceat(np.left_shift(1, code[arr.feature_index]), starts) if n_faces else np.zeros(0, np.int64)
+    min_themes = _FACES_MIN_THEMES[faces]
+    with _progress(settings, "overlaying dissolved themes") as update:
+        arr = theme_faces(geoms, code, np.asarray(zones.geometry.values, dtype=object), min_themes=min_themes,
+                          labels=min_themes > 0, on_tile=update)
     schem = features["schematic"].to_numpy(dtype=bool)
-    face_schematic = (np.maximum.reduceat(schem[arr.feature_index].astype(np.int8), starts).astype(bool)
-                      if n_faces else np.zeros(0, bool))
-    multi = _popcount(mask) >= 2
-    score = _score_of_masks(mask, weights, method)
+    face_schematic = np.zeros(len(arr.faces), dtype=bool)
+    face_schematic[arr.face_index[schem[arr.feature_index]]] = True
     labels = (features["layer"].astype(str) + ":" + features["feature_id"].astype(str)).to_numpy(dtype=object)
-    keep_pairs = multi[arr.face_index]
-    new_id = np.cumsum(multi) - 1
-    feature_ids = _join_labels(new_id[arr.face_index[keep_pairs]], labels[arr.feature_index[keep_pairs]],
-                               int(multi.sum()))
-    faces = _faces_frame(arr.faces[multi], arr.zone[multi], mask[multi], score[multi], face_schematic[multi],
-                         feature_ids, themes, zones)
-    return arr.zone, mask, arr.area_m2, faces, arr.outside_m2 / 1e6, None, None, None
+    feature_ids = _join_labels(arr.face_index, labels[arr.feature_index], len(arr.faces))
+    score = _score_of_masks(arr.face_mask, weights, method)
+    out = _faces_frame(arr.faces, arr.face_zone, arr.face_mask, score, face_schematic, feature_ids, themes, zones)
+    return arr.zone, arr.mask, arr.area_m2, out, arr.outside_m2 / 1e6, None, None, None
 
 
 def _intersects_chunk(shared: dict, span: tuple[int, int]) -> np.ndarray:
@@ -926,9 +923,9 @@ def default_oversample(bounds: tuple[float, float, float, float], resolution_m: 
     """Sample points per cell side raster mode uses when none is given.
 
     The largest of 5, 3 and 1 for which ``cells * k**2`` stays within
-    ``Settings.raster_sample_budget``: county-sized grids get 3 x 3 samples (areas
-    within 1 % of the vector engine per theme pair on the demo data at 100 m), a
-    national grid one sample per cell (its time and memory stay those of the grid).
+    ``Settings.raster_sample_budget``: a county-sized grid at 100 m gets one sample
+    per cell (fast; pair areas within 0.1 % of the exact ones on dense layers), a
+    kommun or a coarser grid 3 x 3 or 5 x 5 (small inputs can afford them).
 
     Parameters
     ----------
@@ -940,6 +937,8 @@ def default_oversample(bounds: tuple[float, float, float, float], resolution_m: 
     Examples
     --------
     >>> default_oversample((0, 0, 400_000, 440_000), 100)   # 17.6 million cells, about the county
+    1
+    >>> default_oversample((0, 0, 400_000, 440_000), 250)   # 2.8 million cells
     3
     >>> default_oversample((0, 0, 700_000, 700_000), 100)   # 49 million cells
     1
@@ -960,8 +959,8 @@ def _oversample_bytes(n_themes: int, oversample: int) -> float:
 
 
 def _raster(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[str], weights: np.ndarray,
-            method: ScoreMethod, resolution_m: float, settings: Settings, oversample: int | None = None
-            ) -> tuple[Any, ...]:
+            method: ScoreMethod, resolution_m: float, settings: Settings, oversample: int | None = None,
+            faces: FacesChoice = "none") -> tuple[Any, ...]:
 
     from landuse._rasterize import rasterize_themes, regions
 
@@ -996,10 +995,14 @@ def _raster(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[st
     area_m2 = counts[z_idx, m_idx] * planes.sample_area_m2
     outside_km2 = float(planes.outside_count() * planes.sample_area_m2 / 1e6)
     lut = _score_of_masks(np.arange(1 << n_bits), weights, method)
-    score_grid = lut[planes.mask].astype(np.float32)
+    score_grid = lut.astype(np.float32)[planes.mask]
     score_grid[planes.zone < 0] = -1.0
-    # faces: connected cells with one kommun and one theme set of at least two themes
-    multi_lut = _popcount(np.arange(1 << n_bits)) >= 2
+    if faces == "none":
+        empty = _faces_frame(np.empty(0, dtype=object), *(np.zeros(0, dtype=np.int64),) * 2, np.zeros(0),
+                             np.zeros(0, dtype=bool), np.empty(0, dtype=object), themes, zones)
+        return z_idx, m_idx, area_m2, empty, outside_km2, score_grid, planes.transform, planes.oversample
+    # faces: connected cells with one kommun and one theme set (of at least two themes unless --faces all)
+    multi_lut = _popcount(np.arange(1 << n_bits)) >= _FACES_MIN_THEMES[faces]
     inside = (planes.zone >= 0) & multi_lut[planes.mask]
     key = (planes.zone.astype(np.int32) * (1 << n_bits) + planes.mask.astype(np.int32))
     face_geoms, keys = regions(key, inside, planes.transform)
@@ -1027,6 +1030,7 @@ def conflicts_from_layers(
     mode: Mode = "vector",
     resolution_m: float | None = None,
     oversample: int | None = None,
+    faces: FacesChoice | None = None,
     settings: Settings | None = None,
 ) -> ConflictResult:
     """Overlay interest layers and measure where their themes conflict, per kommun.
@@ -1055,9 +1059,16 @@ def conflicts_from_layers(
         ``(resolution_m / k)**2``; faces and the score grid stay at ``resolution_m``
         (the centre sample is the cell centre, so they equal those of k = 1).
         Default: the largest of 5, 3 and 1 whose samples fit
-        ``Settings.raster_sample_budget`` (:func:`default_oversample`) — 3 for the
+        ``Settings.raster_sample_budget`` (:func:`default_oversample`) — 1 for the
         county at 100 m; ``ConflictResult.oversample`` tells which was used.
+    faces : {"conflicts", "all", "none"}, optional
+        Which faces ``ConflictResult.faces`` holds: those with two or more themes
+        (``"conflicts"``, the vector default), every covered face (``"all"``), or
+        none (``"none"``, the raster default: the score grid is the map).  Areas
+        are the same whatever the choice.
     settings : Settings, optional
+        ``Settings.scheduler`` (a dask scheduler address) runs the tile and theme
+        tasks on that dask.distributed cluster.
 
     Returns
     -------
@@ -1125,23 +1136,29 @@ def conflicts_from_layers(
             f"oversample={oversample!r} must be an odd positive integer (1, 3, 5): the centre sample of each "
             "cell then lies on the cell centre. Use 1 for one sample per cell or 3 for 3 x 3."
         )
+    faces_choice = str(faces if faces is not None else ("conflicts" if mode_name == "vector" else "none")).lower()
+    if faces_choice not in _FACES_MIN_THEMES:
+        raise InvalidSettingError(f"faces={faces!r} is not a faces choice. Use 'conflicts', 'all' or 'none'.")
     matrix = matrix if matrix is not None else read_conflict_matrix(settings=settings)
     features = _prepare(layers, matrix)
     zones = load_kommuner(settings=settings) if kommuner is None else _zones(kommuner)
     themes = sorted(set(features["theme"]))
     weights = matrix.weight_array(themes)
     schematic_themes = tuple(sorted(set(features.loc[features["schematic"], "theme"])))
-    with _no_gc():
+    from landuse._parallel import use_scheduler
+
+    with _no_gc(), use_scheduler(settings.scheduler):
         if mode_name == "vector":
-            zone, mask, area_m2, faces, outside_km2, grid, transform, samples = _vector(
-                features, zones, themes, weights, method, settings)  # type: ignore[arg-type]
+            zone, mask, area_m2, face_frame, outside_km2, grid, transform, samples = _vector(
+                features, zones, themes, weights, method, settings, faces_choice)  # type: ignore[arg-type]
         else:
-            zone, mask, area_m2, faces, outside_km2, grid, transform, samples = _raster(
-                features, zones, themes, weights, method, resolution, settings, oversample)  # type: ignore[arg-type]
+            zone, mask, area_m2, face_frame, outside_km2, grid, transform, samples = _raster(
+                features, zones, themes, weights, method, resolution, settings, oversample,
+                faces_choice)  # type: ignore[arg-type]
     per_kommun, county, theme_area, kommun_area = _aggregate(zone, mask, area_m2, themes, weights, zones,
                                                              set(schematic_themes))
     _warn_empty_themes(features, theme_area, mode_name, resolution)
-    return ConflictResult(faces=faces, pairs_per_kommun=per_kommun, pairs=county, theme_area=theme_area,
+    return ConflictResult(faces=face_frame, pairs_per_kommun=per_kommun, pairs=county, theme_area=theme_area,
                           kommun_area=kommun_area, themes=tuple(themes), mode=mode_name,  # type: ignore[arg-type]
                           score_method=method, resolution_m=resolution if mode_name == "raster" else None,  # type: ignore[arg-type]
                           schematic_themes=schematic_themes, outside_km2=outside_km2, score_grid=grid,
@@ -1215,7 +1232,16 @@ def write_conflicts(result: ConflictResult, out_dir: str | Path) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     table = result.pairs_per_kommun[PAIR_COLUMNS]
     faces = result.faces[FACE_COLUMNS + ["geometry"]]
-    written = [write_gpkg({"faces": faces, "pairs_per_kommun": table}, out_dir / CONFLICT_FILES["gpkg"]),
+    run = (f"{result.mode} run" + (f" at {result.resolution_m:g} m" if result.resolution_m else "")
+           + f", score={result.score_method}, themes {', '.join(result.themes)}")
+    if result.schematic:
+        # the mark travels with the run even when no face is written (--faces none)
+        run += (f"; themes {', '.join(result.schematic_themes)} rest on SCHEMATIC demo data, so the figures are "
+                "illustrative only (schematisk)")
+    descriptions = {"faces": f"Målkonflikt faces of one kommun and theme set; {run}",
+                    "pairs_per_kommun": f"Overlap area (km²) per kommun and theme pair; {run}"}
+    written = [write_gpkg({"faces": faces, "pairs_per_kommun": table}, out_dir / CONFLICT_FILES["gpkg"],
+                          descriptions=descriptions),
                write_csv(table, out_dir / CONFLICT_FILES["csv"])]
     tif = out_dir / CONFLICT_FILES["tif"]
     if result.score_grid is not None:

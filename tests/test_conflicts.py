@@ -180,8 +180,13 @@ def test_overlap_within_a_theme_counted_once(matrix, zone):
     assert dict(zip(result.theme_area["theme"], result.theme_area["area_km2"]))["rennaring"] == pytest.approx(6)
     assert result.faces["area_km2"].sum() == pytest.approx(3)
     assert (result.faces["n_themes"] == 2).all()
-    middle = result.faces[result.faces["feature_ids"].str.count(";") == 2]
-    assert middle["area_km2"].sum() == pytest.approx(1)
+    # dissolve first: the two overlapping rennäring boxes add no face boundary, so the strip
+    # under energi is one face of 3 km² listing all three features (not three faces of 1 km²)
+    assert len(result.faces) == 1
+    assert result.faces["area_km2"].iat[0] == pytest.approx(3)
+    assert sorted(result.faces["feature_ids"].iat[0].split(";")) == ["energi:energi2", "rennaring:rennaring0",
+                                                                     "rennaring:rennaring1"]
+    assert result.faces.geometry.iat[0].equals(box(0, 0, 3, 1))
     # a theme with itself is never a conflict, however the features overlap
     alone = run([("rennaring", box(0, 0, 2, 2)), ("rennaring", box(1, 0, 3, 2)), ("energi", box(9, 9, 10, 10))],
                 matrix, zone)
@@ -329,11 +334,17 @@ def _relative_pair_errors(raster, vector) -> pd.Series:
 
 
 def test_vector_and_raster_agree_on_demo_data(demo_layers, demo_vector):
-    # issue 3: raster mode at 100 m agrees with the vector engine within 1 % per pair on the demo data
+    # issue 11: the default raster run at 100 m (one sample per cell for a county-sized grid,
+    # 17.5 million cells) agrees with the exact areas within 0.5 % for county pairs of 10 km² or
+    # more and within 2 % for every pair; issue 3's 1 % for every pair holds with --oversample 3
     raster = conflicts_from_layers(demo_layers, mode="raster", resolution_m=100, settings=_settings())
-    assert raster.oversample == 3  # the default for a county-sized grid (17.5 million cells)
+    assert raster.oversample == 1
     rel = _relative_pair_errors(raster, demo_vector)
-    assert len(rel) >= 20 and (rel <= 0.01).all(), rel.sort_values().tail()
+    big = demo_vector.pairs.set_index(["theme_a", "theme_b"])["area_km2"] >= 10
+    assert len(rel) >= 20 and (rel[big] <= 0.005).all() and (rel <= 0.02).all(), rel.sort_values().tail()
+    finer = conflicts_from_layers(demo_layers, mode="raster", resolution_m=100, oversample=3, settings=_settings())
+    rel3 = _relative_pair_errors(finer, demo_vector)
+    assert (rel3 <= 0.01).all(), rel3.sort_values().tail()
     theme = raster.theme_area.set_index("theme")["area_km2"]
     assert theme.to_numpy() == pytest.approx(demo_vector.theme_area.set_index("theme")["area_km2"]
                                              .reindex(theme.index).to_numpy(), rel=0.01)
@@ -341,7 +352,8 @@ def test_vector_and_raster_agree_on_demo_data(demo_layers, demo_vector):
     assert raster.score_grid.max() == pytest.approx(demo_vector.faces["score"].max())
     assert list(raster.faces.columns) == FACE_COLUMNS + ["geometry"]
     assert raster.pairs_per_kommun["kommun_code"].nunique() == 14
-    assert "raster 100 m, 3 x 3 samples per cell" in raster.summary_lines()[0]
+    assert "raster 100 m, 1 sample per cell (its centre)" in raster.summary_lines()[0]
+    assert "raster 100 m, 3 x 3 samples per cell" in finer.summary_lines()[0]
 
 
 def test_default_oversample_steps_down_when_memory_is_short(matrix, zone, monkeypatch):
@@ -379,8 +391,9 @@ def test_default_oversample_follows_the_sample_budget(matrix, zone):
     from landuse.settings import Settings
 
     county = (517_000.0, 7_232_000.0, 917_300.0, 7_669_900.0)  # 4 003 x 4 379 cells at 100 m
-    assert default_oversample(county, 100) == 3
-    assert default_oversample(county, 250) == 5
+    assert default_oversample(county, 100) == 1
+    assert default_oversample(county, 250) == 3
+    assert default_oversample(county, 500) == 5
     assert default_oversample(county, 50) == 1
     assert default_oversample(county, 100, settings=Settings(raster_sample_budget=10**9)) == 5
     assert default_oversample(county, 100, settings=Settings(raster_sample_budget=1)) == 1
@@ -458,7 +471,7 @@ def test_tiled_overlay_matches_one_tile(monkeypatch, demo_layers, demo_vector):
 def test_raster_on_grid_aligned_squares_is_exact(matrix, zone):
     items = [("rennaring", box(0, 0, 2, 2)), ("energi", box(1, 0, 3, 2)), ("mineral", box(0, 1, 2, 3))]
     vector = run(items, matrix, zone)
-    raster = run(items, matrix, zone, mode="raster", resolution_m=100)
+    raster = run(items, matrix, zone, mode="raster", resolution_m=100, faces="conflicts")
     assert pair_areas(raster) == pytest.approx(pair_areas(vector), rel=1e-12)
     assert raster.theme_area["area_km2"].tolist() == pytest.approx(vector.theme_area["area_km2"].tolist())
     faces = raster.faces.set_index("themes")
@@ -487,7 +500,8 @@ def test_raster_regions_in_strips_keep_areas(monkeypatch, demo_layers):
 def test_raster_face_features_equal_an_exact_intersects_query(demo_layers):
     from landuse.conflicts import _raster_face_features
 
-    result = conflicts_from_layers(demo_layers, mode="raster", resolution_m=1000, settings=_settings())
+    result = conflicts_from_layers(demo_layers, mode="raster", resolution_m=1000, faces="conflicts",
+                                   settings=_settings())
     features = demo_layers.reset_index(drop=True)
     themes = sorted(set(features["theme"]))
     code = np.array([themes.index(t) for t in features["theme"]], dtype=np.int64)
@@ -645,3 +659,60 @@ def test_available_memory_without_proc_falls_back_to_sysconf_then_none(monkeypat
 
     monkeypatch.setattr(os, "sysconf", no_sysconf)
     assert rasterize.available_memory_bytes() is None
+
+
+# --------------------------------------------------------------------------- dissolve first (issue 11)
+
+
+def _stars(seed: int, n: int, themes: tuple[str, ...]) -> list[tuple[str, shapely.Geometry]]:
+    """n irregular star polygons (12-40 vertices, radius 0.3-2 km) over a 12 x 12 km square."""
+    rng = np.random.default_rng(seed)
+    out = []
+    for i in range(n):
+        k = int(rng.integers(12, 41))
+        angle = np.sort(rng.uniform(0, 2 * np.pi, k))
+        radius = rng.uniform(300, 2000) * rng.uniform(0.5, 1.0, k)
+        cx, cy = X0 + rng.uniform(0, 12_000), Y0 + rng.uniform(0, 12_000)
+        ring = np.column_stack([cx + radius * np.cos(angle), cy + radius * np.sin(angle)])
+        out.append((themes[i % len(themes)], shapely.make_valid(shapely.Polygon(ring))))
+    return out
+
+
+def test_faces_are_maximal_and_list_every_feature_under_them(monkeypatch, matrix):
+    import landuse._overlay as overlay
+
+    monkeypatch.setattr(overlay, "TILE_VERTICES", 1_500)  # many tiles, faces joined across seams
+    zones = gpd.GeoDataFrame({"kommun_code": ["9901", "9902"], "kommun": ["Väst", "Öst"]},
+                             geometry=[shapely.box(X0 - 3000, Y0 - 3000, X0 + 6000, Y0 + 15_000),
+                                       shapely.box(X0 + 6000, Y0 - 3000, X0 + 15_000, Y0 + 15_000)], crs="EPSG:3006")
+    items = _stars(5, 120, ("rennaring", "energi", "mineral", "naturvard"))
+    layers = frame(*items)
+    result = conflicts_from_layers(layers, matrix, kommuner=zones, settings=_settings())
+    faces = result.faces
+    assert len(faces) > 50 and (faces["n_themes"] >= 2).all()
+    geoms = np.asarray(layers.geometry.values)
+    labels = (layers["layer"] + ":" + layers["feature_id"]).to_numpy()
+    themes = layers["theme"].to_numpy()
+    for row in faces.itertuples():
+        # brute force: every feature of the face's themes against the face
+        of_themes = np.isin(themes, row.themes.split(","))
+        expected = set(labels[of_themes & shapely.intersects(geoms, row.geometry)])
+        assert set(row.feature_ids.split(";")) == expected, row.face_id
+    # maximal: faces of one kommun and theme set never share an edge (the tile seams are gone)
+    for _, group in faces.groupby(["kommun_code", "themes"]):
+        if len(group) > 1:
+            parts = shapely.get_parts(shapely.union_all(np.asarray(group.geometry.values)))
+            assert len(parts) == len(group)
+    # the faces choice changes what is written, never the areas
+    every = conflicts_from_layers(layers, matrix, kommuner=zones, faces="all", settings=_settings())
+    none = conflicts_from_layers(layers, matrix, kommuner=zones, faces="none", settings=_settings())
+    assert none.faces.empty and list(none.faces.columns) == FACE_COLUMNS + ["geometry"]
+    assert (every.faces["n_themes"] == 1).any() and len(every.faces) > len(faces)
+    assert every.faces.loc[every.faces["n_themes"] >= 2, "area_km2"].sum() == pytest.approx(faces["area_km2"].sum())
+    # every covered face inside the kommuner: their area is the union of all themes there
+    covered = shapely.intersection(shapely.union_all(geoms), shapely.union_all(np.asarray(zones.geometry.values)))
+    assert every.faces["area_km2"].sum() == pytest.approx(covered.area / 1e6, rel=1e-9)
+    for other in (every, none):
+        pd.testing.assert_frame_equal(other.pairs_per_kommun, result.pairs_per_kommun)
+    with pytest.raises(InvalidSettingError, match="faces"):
+        conflicts_from_layers(layers, matrix, kommuner=zones, faces="some", settings=_settings())

@@ -56,6 +56,13 @@ def _odd(ctx: click.Context, param: click.Parameter, value: int | None) -> int |
                    "(3 for the county at 100 m).")
 @click.option("--score", type=click.Choice(["sum", "max"], case_sensitive=False), default="sum", show_default=True,
               help="Face score: sum or maximum of the weights of the theme pairs present.")
+@click.option("--faces", type=click.Choice(["conflicts", "all", "none"], case_sensitive=False), default=None,
+              help="Faces written to malkonflikter.gpkg: those with two or more themes (conflicts, the vector "
+                   "default), every covered face (all), or none (the raster default: the score GeoTIFF is the map). "
+                   "Areas are the same.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run the tile and theme tasks on this dask.distributed scheduler (tcp://host:8786); "
+                   "default DASK_SCHEDULER_ADDRESS, else locally.")
 @click.option("--source-crs", default=None, help="CRS to assume for --layer files without one, e.g. EPSG:3006.")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Rows in the summary.")
 @xlsx_option
@@ -63,7 +70,7 @@ def _odd(ctx: click.Context, param: click.Parameter, value: int | None) -> int |
 @click.pass_context
 def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], themes: list[str] | None,
             kommuner: tuple[str, ...], mode: str, resolution_m: float | None, oversample: int | None, score: str,
-            source_crs: str | None,
+            faces: str | None, scheduler: str | None, source_crs: str | None,
             top: int, xlsx: bool, out_dir: Path) -> None:
     """Where interests claim the same ground: areas per theme pair and kommun.
 
@@ -79,8 +86,10 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
     $ landuse conflicts --themes rennaring,energi,mineral --mode raster --resolution 100 --out out
     $ landuse conflicts --mode raster --resolution 100 --oversample 3 --out out
     $ landuse conflicts --xlsx --out out
+    $ landuse conflicts --faces all --scheduler tcp://10.0.0.5:8786 --out out
     """
     from landuse._io import staged_outputs
+    from landuse._parallel import scheduler_address
     from landuse.conflicts import (
         CONFLICT_FILES,
         conflicts_from_layers,
@@ -97,13 +106,13 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
     if oversample is not None and mode.lower() != "raster":
         raise click.UsageError("--oversample applies to --mode raster only; add --mode raster or drop --oversample.")
     quiet = bool(ctx.obj.get("quiet", False)) if ctx.obj else False
-    settings = Settings(progress=not quiet)
+    settings = Settings(progress=not quiet, scheduler=scheduler_address(scheduler))
     matrix = read_conflict_matrix(config, settings=settings)
     features = load_interest_layers(themes, layers=layers, matrix=matrix, source_crs=source_crs, settings=settings)
     zones = load_kommuner(list(kommuner) or None, settings=settings)
     result = conflicts_from_layers(features, matrix, kommuner=zones, score=score.lower(),  # type: ignore[arg-type]
                                    mode=mode.lower(), resolution_m=resolution_m, oversample=oversample,
-                                   settings=settings)  # type: ignore[arg-type]
+                                   faces=faces.lower() if faces else None, settings=settings)  # type: ignore[arg-type]
     owned = (*CONFLICT_FILES.values(), workbook_name(CONFLICT_FILES["csv"]))
     with staged_outputs(out_dir, owned=owned) as stage:
         written = [stage.final(path) for path in write_conflicts(result, stage.path)]
