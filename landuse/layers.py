@@ -8,12 +8,10 @@ are, and returns the standard columns ``layer, theme, feature_id, name, schemati
 
 from __future__ import annotations
 
-import tomllib
+import unicodedata
 import warnings
-from dataclasses import dataclass, field
-from functools import lru_cache
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
 
 import geopandas as gpd
 import numpy as np
@@ -27,16 +25,18 @@ from landuse.errors import (
     BufferedGeometryWarning,
     ColumnFallbackWarning,
     ColumnNotFoundError,
-    ConfigError,
     CRSMismatchError,
     DuplicateIdError,
     EmptyLayerError,
     GeometryRepairWarning,
     GeometryTypeError,
+    InvalidSettingError,
     InvalidValueError,
+    LanduseWarning,
     LayerNotFoundError,
     MissingCRSError,
 )
+from landuse.catalogue import LayerSpec, catalogue, get_spec, layers_for_theme, list_layers
 from landuse.settings import WORK_CRS, Settings, resolve
 from landuse.themes import AREA_THEMES, Theme, parse_theme
 
@@ -52,163 +52,15 @@ __all__ = [
     "layers_for_theme",
     "LayerReport",
     "check_layer",
+    "load_kommuner",
 ]
 
 STANDARD_COLUMNS = ["layer", "theme", "feature_id", "name", "schematic"]
-GeometryKind = Literal["polygon", "line", "point"]
 
 #: Column names that carry ids or names in Swedish authorities' downloads, tried in order.
 GENERIC_ID_COLUMNS = ["id", "ID", "Id", "objekt_id", "OBJEKT_ID", "OBJECTID", "objectid", "fid_1", "RI_ID", "ri_id",
                       "code", "kod", "KOD", "Ruta", "rut_id", "rutid"]
 GENERIC_NAME_COLUMNS = ["name", "namn", "NAMN", "Namn", "NAME", "Name", "OMRADESNAMN", "omradesnamn", "benamning", "BENAMNING"]
-
-_SPEC_KEYS = {
-    "name", "title", "theme", "legal_basis", "authority", "download", "licence", "attribution",
-    "geometry", "source", "source_layer", "format", "schematic", "id_columns", "name_columns",
-    "renames", "buffer_m", "source_crs", "description",
-}
-
-
-@dataclass(frozen=True)
-class LayerSpec:
-    """A declarative description of one source layer (one ``layers/*.toml`` file).
-
-    Attributes
-    ----------
-    name : str
-        Catalogue name, e.g. ``"naturvard"``.
-    title : str
-        Human title in Swedish.
-    theme : Theme
-        Theme of every feature.
-    legal_basis : str
-        e.g. ``"MB 3 kap 6 §"``; empty for reference layers.
-    authority : str
-        Responsible authority (Sametinget, Försvarsmakten, SGU ...).
-    download : str
-        Where a planner downloads the official file.
-    licence : str
-        Licence of the official data (and of the embedded copy).
-    geometry : {"polygon", "line", "point"}
-        Expected geometry type of the source.
-    source : str or None
-        Embedded file, relative to ``Settings.data_dir``; None if nothing ships.
-    source_layer : str or None
-        Layer inside ``source``.
-    format : {"vector", "gtfs_stops"}
-        How to read ``source``.
-    schematic : bool
-        True when the embedded file is a schematic stand-in, never official data.
-    id_columns, name_columns : list of str
-        Candidate columns, tried in order (field names differ between years).
-    renames : dict
-        Source column -> output column.
-    buffer_m : float
-        Half-width in metres used to turn line or point objects into polygons.
-    source_crs : str or None
-        CRS to assume when the embedded file declares none.
-    """
-
-    name: str
-    title: str
-    theme: Theme
-    legal_basis: str = ""
-    authority: str = ""
-    download: str = ""
-    licence: str = ""
-    attribution: str = ""
-    description: str = ""
-    geometry: GeometryKind = "polygon"
-    source: str | None = None
-    source_layer: str | None = None
-    format: Literal["vector", "gtfs_stops"] = "vector"
-    schematic: bool = False
-    id_columns: tuple[str, ...] = ()
-    name_columns: tuple[str, ...] = ()
-    renames: dict[str, str] = field(default_factory=dict)
-    buffer_m: float = 0.0
-    source_crs: str | None = None
-
-    @classmethod
-    def from_toml(cls, path: Path) -> "LayerSpec":
-        """Read and validate one spec file."""
-        try:
-            data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (OSError, tomllib.TOMLDecodeError) as err:
-            raise ConfigError(f"Layer spec `{path.name}` cannot be read: {err}. Fix the TOML syntax.") from err
-        unknown = sorted(set(data) - _SPEC_KEYS)
-        missing = [k for k in ("name", "title", "theme") if k not in data]
-        problems = []
-        if unknown:
-            problems.append(f"unknown keys {', '.join(unknown)}")
-        if missing:
-            problems.append(f"missing keys {', '.join(missing)}")
-        if data.get("geometry", "polygon") not in ("polygon", "line", "point"):
-            problems.append("geometry must be polygon, line or point")
-        if problems:
-            raise ConfigError(f"Layer spec `{path.name}`: {'; '.join(problems)}. Valid keys: {', '.join(sorted(_SPEC_KEYS))}.")
-        data["theme"] = parse_theme(data["theme"])
-        data["id_columns"] = tuple(data.get("id_columns", ()))
-        data["name_columns"] = tuple(data.get("name_columns", ()))
-        data["buffer_m"] = float(data.get("buffer_m", 0.0))
-        return cls(**data)
-
-    def to_record(self) -> dict[str, Any]:
-        """A flat, JSON-ready description."""
-        return {
-            "name": self.name,
-            "title": self.title,
-            "theme": self.theme.value,
-            "legal_basis": self.legal_basis,
-            "authority": self.authority,
-            "licence": self.licence,
-            "download": self.download,
-            "geometry": self.geometry,
-            "schematic": self.schematic,
-            "source": self.source,
-        }
-
-
-@lru_cache(maxsize=8)
-def _read_catalogue(folder: Path) -> dict[str, LayerSpec]:
-    if not folder.is_dir():
-        raise ConfigError(f"The layer catalogue folder `{folder}` does not exist. Set Settings.catalogue_dir.")
-    specs: dict[str, LayerSpec] = {}
-    for path in sorted(folder.glob("*.toml")):
-        spec = LayerSpec.from_toml(path)
-        if spec.name in specs:
-            raise ConfigError(f"Layer name {spec.name!r} is declared twice in `{folder}`. Rename one spec.")
-        specs[spec.name] = spec
-    return specs
-
-
-def catalogue(settings: Settings | None = None) -> dict[str, LayerSpec]:
-    """Return every layer spec in the catalogue, by name."""
-    return dict(_read_catalogue(resolve(settings).catalogue_dir))
-
-
-def get_spec(name: str, settings: Settings | None = None) -> LayerSpec:
-    """Return the spec of catalogue layer ``name``.
-
-    Raises
-    ------
-    LayerNotFoundError
-        If no spec has that name; the message lists the names that exist.
-    """
-    specs = catalogue(settings)
-    try:
-        return specs[name]
-    except KeyError:
-        raise LayerNotFoundError(
-            f"No catalogue layer named {name!r}. Known layers: {', '.join(sorted(specs))}."
-        ) from None
-
-
-def layers_for_theme(theme: str | Theme, settings: Settings | None = None) -> list[LayerSpec]:
-    """All catalogue specs of ``theme``, in catalogue order."""
-    theme = parse_theme(theme)
-    return [spec for spec in catalogue(settings).values() if spec.theme is theme]
-
 
 def _spec_for_user_file(theme: Theme, settings: Settings) -> LayerSpec:
     """A spec for a user's file of ``theme``: the catalogue's candidates and widths, no CRS default."""
@@ -562,34 +414,6 @@ def share_in_county(geoms: gpd.GeoSeries, settings: Settings | None = None) -> f
     return float(np.mean(shapely.dwithin(values, county, COUNTY_TOLERANCE_M)))
 
 
-def _feature_count(spec: LayerSpec, settings: Settings) -> int | None:
-    if spec.source is None:
-        return None
-    path = settings.data_dir / spec.source
-    if spec.format == "gtfs_stops":
-        return len(read_gtfs_stops(path))
-    info = pyogrio.read_info(path, layer=spec.source_layer)
-    return int(info["features"])
-
-
-def list_layers(settings: Settings | None = None) -> pd.DataFrame:
-    """Describe every catalogue layer.
-
-    Returns
-    -------
-    pandas.DataFrame
-        Columns ``name, title, theme, legal_basis, authority, licence, download,
-        geometry, schematic, source, feature_count`` (features in the embedded file).
-    """
-    settings = resolve(settings)
-    rows = []
-    for spec in catalogue(settings).values():
-        record = spec.to_record()
-        record["feature_count"] = _feature_count(spec, settings)
-        rows.append(record)
-    return pd.DataFrame(rows)
-
-
 @dataclass
 class LayerReport:
     """What :func:`check_layer` found in a user's file."""
@@ -667,3 +491,59 @@ def check_layer(
         repairs=repairs,
         share_in_county=share_in_county(frame.geometry, settings),
     )
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode()
+    text = " ".join(text.casefold().split())
+    return text.removesuffix(" kommun")
+
+
+def load_kommuner(select: list[str] | tuple[str, ...] | None = None, *,
+                  settings: Settings | None = None) -> gpd.GeoDataFrame:
+    """The embedded kommun boundaries (SCB), optionally only some of them.
+
+    Parameters
+    ----------
+    select : list of str, optional
+        Kommun names (``"Luleå"``, ``"lulea"``, ``"Luleå kommun"``) or codes (``"2580"``).
+    settings : Settings, optional
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:3006; columns ``kommun_code`` (str), ``kommun`` (str), ``geometry``;
+        sorted by code.
+
+    Raises
+    ------
+    InvalidSettingError
+        If a name or code matches no kommun; the message lists them all.
+
+    Examples
+    --------
+    >>> load_kommuner(["Kiruna", "2580"])["kommun"].tolist()
+    ['Luleå', 'Kiruna']
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", LanduseWarning)
+        frame = load_layer("kommuner", settings=settings)
+    frame = gpd.GeoDataFrame({"kommun_code": frame["kommun_code"].astype(str), "kommun": frame["name"].astype(str)},
+                             geometry=frame.geometry.values, crs=WORK_CRS)
+    frame = frame.sort_values("kommun_code", ignore_index=True)
+    if not select:
+        return frame
+    wanted: list[int] = []
+    unknown: list[str] = []
+    folded = [_fold(n) for n in frame["kommun"]]
+    for item in select:
+        text = str(item).strip()
+        hits = [i for i, (code, name) in enumerate(zip(frame["kommun_code"], folded)) if text == code or _fold(text) == name]
+        if hits:
+            wanted += [h for h in hits if h not in wanted]
+        else:
+            unknown.append(text)
+    if unknown:
+        known = ", ".join(f"{n} ({c})" for c, n in zip(frame["kommun_code"], frame["kommun"]))
+        raise InvalidSettingError(f"--kommun {', '.join(map(repr, unknown))} matches no kommun. Kommuner: {known}.")
+    return frame.iloc[sorted(wanted)].reset_index(drop=True)

@@ -18,7 +18,7 @@ from pyproj import CRS
 
 from landuse._io import write_csv, write_gpkg
 from landuse._readers import parse_crs, read_vector
-from landuse.conflicts import ConflictMatrix, _prepare, read_conflict_matrix
+from landuse.conflicts import ConflictMatrix, prepare_layers, read_conflict_matrix
 from landuse.errors import (
     ColumnNotFoundError,
     ConfigError,
@@ -237,7 +237,7 @@ def op_check(
     """
     settings = resolve(settings)
     matrix = matrix if matrix is not None else read_conflict_matrix(settings=settings)
-    features = _prepare(interests, matrix, min_themes=1)
+    features = prepare_layers(interests, matrix, min_themes=1)
     mapped = _map_uses(plan["use"], matrix, display)
     # weight of each (use, theme) combination: max over the themes the use stands for
     table = {(use, theme): max((matrix.weight(t, theme) for t in use_themes), default=0)

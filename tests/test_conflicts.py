@@ -498,7 +498,7 @@ def test_raster_regions_in_strips_keep_areas(monkeypatch, demo_layers):
 
 
 def test_raster_face_features_equal_an_exact_intersects_query(demo_layers):
-    from landuse.conflicts import _raster_face_features
+    from landuse.conflict_raster import raster_face_features as _raster_face_features
 
     result = conflicts_from_layers(demo_layers, mode="raster", resolution_m=1000, faces="conflicts",
                                    settings=_settings())

@@ -52,8 +52,8 @@ def _odd(ctx: click.Context, param: click.Parameter, value: int | None) -> int |
               help="Raster cell side in metres, EPSG:3006 (raster mode; default 100).")
 @click.option("--oversample", type=click.IntRange(min=1), default=None, metavar="K", callback=_odd,
               help="Raster mode: K x K sample points per cell (odd K) for the areas; faces and the score "
-                   "GeoTIFF stay at --resolution. Default: 5, 3 or 1, the largest within 250 million samples "
-                   "(3 for the county at 100 m).")
+                   "GeoTIFF stay at --resolution. Default: 5, 3 or 1, the largest within 40 million samples "
+                   "(1 for the county at 100 m).")
 @click.option("--score", type=click.Choice(["sum", "max"], case_sensitive=False), default="sum", show_default=True,
               help="Face score: sum or maximum of the weights of the theme pairs present.")
 @click.option("--faces", type=click.Choice(["conflicts", "all", "none"], case_sensitive=False), default=None,
@@ -74,7 +74,8 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
             top: int, xlsx: bool, out_dir: Path) -> None:
     """Where interests claim the same ground: areas per theme pair and kommun.
 
-    Writes OUT/malkonflikter.gpkg (layers faces, pairs_per_kommun),
+    Each theme is dissolved first; faces are the largest regions of one kommun
+    and theme set.  Writes OUT/malkonflikter.gpkg (layers faces, pairs_per_kommun),
     OUT/malkonflikter_per_kommun.csv and, with --mode raster,
     OUT/malkonflikter_score.tif; prints a summary.  A vector run removes a
     malkonflikter_score.tif left in OUT by an earlier raster run.  --xlsx also
@@ -99,6 +100,7 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
         write_conflicts,
     )
     from landuse.excel import workbook_from_csv, workbook_name
+    from landuse.progress import progress_bar
     from landuse.settings import Settings
 
     if resolution_m is not None and mode.lower() != "raster":
@@ -114,7 +116,7 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
                                    mode=mode.lower(), resolution_m=resolution_m, oversample=oversample,
                                    faces=faces.lower() if faces else None, settings=settings)  # type: ignore[arg-type]
     owned = (*CONFLICT_FILES.values(), workbook_name(CONFLICT_FILES["csv"]))
-    with staged_outputs(out_dir, owned=owned) as stage:
+    with staged_outputs(out_dir, owned=owned) as stage, progress_bar(settings, "writing outputs"):
         written = [stage.final(path) for path in write_conflicts(result, stage.path)]
         if xlsx:
             workbook = workbook_from_csv(stage.path / CONFLICT_FILES["csv"], settings=settings)
@@ -137,9 +139,9 @@ def _print_summary(result, top: int) -> None:  # noqa: ANN001 - ConflictResult, 
     for column, justify in (("theme pair", "left"), ("weight", "right"), ("area km²", "right"),
                             ("share", "right"), ("kommuner", "right"), ("data", "left")):
         table.add_column(column, justify=justify)  # type: ignore[arg-type]
-    pairs = result.pairs.assign(weighted=result.pairs["weight"] * result.pairs["area_km2"])
+    pairs = result.ranked_pairs()
     counts = result.pairs_per_kommun.groupby(["theme_a", "theme_b"]).size()
-    for row in pairs.sort_values(["weighted", "area_km2"], ascending=False).head(top).itertuples():
+    for row in pairs.head(top).itertuples():
         table.add_row(f"{row.theme_a} × {row.theme_b}", str(row.weight), f"{row.area_km2:,.1f}",
                       f"{row.share_of_area:.2%}", str(int(counts.get((row.theme_a, row.theme_b), 0))),
                       "schematisk" if row.schematic else "")
