@@ -185,3 +185,32 @@ def test_raster_oversample_option(runner, tmp_path):
     assert len(one) == len(three) == 1 and one["area_km2"].iat[0] != three["area_km2"].iat[0]
     with rasterio.open(tmp_path / "three" / "malkonflikter_score.tif") as src:
         assert src.res == (1000.0, 1000.0)
+
+
+@pytest.mark.parametrize("choice", ["none", "all", "CONFLICTS"])
+def test_faces_option_chooses_the_faces_written_never_the_areas(runner, tmp_path, choice):
+    args = ["-q", "conflicts", "--themes", "rennaring,naturvard,friluftsliv", "--kommun", "Kiruna"]
+    assert runner.invoke(cli, [*args, "--out", str(tmp_path / "default")]).exit_code == 0
+    result = runner.invoke(cli, [*args, "--faces", choice, "--out", str(tmp_path / "chosen")])
+    assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(read_csv(tmp_path / "chosen" / "malkonflikter_per_kommun.csv"),
+                                  read_csv(tmp_path / "default" / "malkonflikter_per_kommun.csv"))
+    default = gpd.read_file(tmp_path / "default" / "malkonflikter.gpkg", layer="faces")
+    chosen = gpd.read_file(tmp_path / "chosen" / "malkonflikter.gpkg", layer="faces")
+    assert list(chosen.columns) == FACE_COLUMNS + ["geometry"]
+    assert len(default) > 0 and (default["n_themes"] >= 2).all()
+    if choice == "none":
+        assert chosen.empty
+    elif choice == "all":
+        assert (chosen["n_themes"] == 1).any()
+        assert chosen.loc[chosen["n_themes"] >= 2, "area_km2"].sum() == pytest.approx(default["area_km2"].sum())
+    else:
+        assert len(chosen) == len(default)
+
+
+def test_raster_default_writes_the_score_grid_and_no_faces(runner, tmp_path):
+    result = runner.invoke(cli, ["-q", "conflicts", "--mode", "raster", "--resolution", "500", "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert gpd.read_file(tmp_path / "malkonflikter.gpkg", layer="faces").empty
+    with rasterio.open(tmp_path / "malkonflikter_score.tif") as grid:
+        assert grid.res == (500.0, 500.0) and grid.read(1).max() > 0
