@@ -142,7 +142,7 @@ def stop_coverage_problem(router: TransitRouter, origins: gpd.GeoDataFrame, o_xy
     labels = origins["name"].astype(str).to_numpy() if "name" in origins.columns else np.full(n, "", dtype=object)
     ids = origins["origin_id"].astype(str).to_numpy() if "origin_id" in origins.columns else np.arange(n).astype(str)
     labels = np.where(pd.Series(labels).str.strip().isin(["", "None", "nan"]), ids, labels)
-    # points spread over tätort areas (landuse.indicator.origin_points) are counted per tätort too
+    # points spread over tätort areas (landuse.access.indicator.origin_points) are counted per tätort too
     spread = "radius_m" in origins.columns and bool((pd.to_numeric(origins["radius_m"], errors="coerce") > 0).any())
 
     def distance(metres: float) -> str:
