@@ -3,7 +3,7 @@
 Compares, on synthetic road-like graphs (a jittered grid with missing links, one-way
 streets and mixed speeds) of 100k and 1M nodes:
 
-* landuse.access.travel_times end to end after the graph is built (snapping 100k
+* landuse.access.car.travel_times end to end after the graph is built (snapping 100k
   origins and 14 targets to the largest strongly connected component, one
   multi-source Dijkstra on the reversed graph), with cold caches (first call: SCC,
   KD-tree and reversed graph computed) and warm (second call on the same network);
@@ -98,8 +98,8 @@ def peak_mb() -> float:
 def worker_ours(n_nodes: int) -> dict:
     from scipy.sparse.csgraph import dijkstra
 
-    from landuse.access import snap, travel_times
-    from landuse.network import RoadNetwork
+    from landuse.access.car import travel_times
+    from landuse.network import RoadNetwork, snap
 
     net, origins, targets, build_s = inputs(n_nodes)
     before = peak_mb()
@@ -109,12 +109,12 @@ def worker_ours(n_nodes: int) -> dict:
     for attempt in range(REPEAT_COLD):
         fresh = net if attempt == 0 else RoadNetwork(net.x_m, net.y_m, net.minutes, net.source)
         start = time.perf_counter()
-        cold = travel_times(fresh, origins, targets, settings=bench_settings())
+        cold = travel_times(origins, targets, source=fresh, settings=bench_settings())
         cold_s = min(cold_s, time.perf_counter() - start)
     warm_s = np.inf
     for _ in range(REPEAT):
         start = time.perf_counter()
-        warm = travel_times(net, origins, targets, settings=bench_settings())
+        warm = travel_times(origins, targets, source=net, settings=bench_settings())
         warm_s = min(warm_s, time.perf_counter() - start)
     # the limit: the bare multi-source call on the already reversed graph
     t_node, _ = snap(net, np.column_stack([targets.geometry.x, targets.geometry.y]), max_snap_m=5000)
@@ -137,7 +137,8 @@ def worker_ours(n_nodes: int) -> dict:
 def worker_networkx(n_nodes: int, sample: int) -> dict:
     import networkx as nx
 
-    from landuse.access import snap, travel_times
+    from landuse.access.car import travel_times
+    from landuse.network import snap
 
     net, origins, targets, _ = inputs(n_nodes)
     coo = net.minutes.tocoo()
@@ -157,7 +158,7 @@ def worker_networkx(n_nodes: int, sample: int) -> dict:
         lengths = nx.single_source_dijkstra_path_length(graph, int(node), weight="travel_time")
         result.append(dist / speed + min(lengths[int(t)] + e / speed for t, e in zip(t_node, t_dist)))
     loop_s = time.perf_counter() - start
-    ours = travel_times(net, sample_origins, targets, settings=bench_settings())["travel_time_min"].to_numpy()
+    ours = travel_times(sample_origins, targets, source=net, settings=bench_settings())["travel_time_min"].to_numpy()
     assert np.allclose(ours, result, equal_nan=True, rtol=1e-9), "networkx and landuse disagree"
     return {"size": n_nodes, "sample": sample, "loop_sample_s": loop_s,
             "loop_extrapolated_s": loop_s / sample * N_ORIGINS, "peak_mb": peak_mb()}

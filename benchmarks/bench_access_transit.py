@@ -210,9 +210,10 @@ def main() -> None:
 
     sys.path.insert(0, str(HERE.parent))
     from landuse.gtfs import load_feed
-    from landuse.indicator import load_centralorter, load_origins
+    from landuse.access.indicator import load_centralorter, load_origins
     from landuse.settings import Settings
-    from landuse.transit import TransitRouter, travel_times
+    from landuse.access.transit import travel_times
+    from landuse.access.transit_router import TransitRouter
 
     settings = Settings(progress=False)
     origins = load_origins(settings=settings)
@@ -227,7 +228,7 @@ def main() -> None:
         feed = load_feed()
         router = TransitRouter(feed, settings=settings)
         built = time.perf_counter()
-        result = travel_times(origins, targets, router=router, settings=settings)
+        result = travel_times(origins, targets, source=router, settings=settings)
         done = time.perf_counter()
         timings.append((built - start, done - built, done - start))
         label = "cold" if i == 0 else f"warm {i}"
@@ -242,7 +243,7 @@ def main() -> None:
     if python is None:
         print("pyraptor not run: no venv")
         return
-    from landuse.transit import parse_window
+    from landuse.access.transit_router import parse_window
 
     departures = [int(parse_window(f"{t}-23:59")[0]) for t in args.times.split(",")]
     o_xy = np.column_stack([origins.geometry.x, origins.geometry.y])[: args.origins]

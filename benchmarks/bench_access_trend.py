@@ -2,8 +2,8 @@
 
 ``landuse.trend.access_trend`` loads the feeds in parallel threads and the origins once;
 the baseline is what a careful user writes with the same library: a loop calling
-``landuse.transit.access_transit`` once per feed (each call loads its feed and the
-origins).  Both run in this process, on the same 10 feeds (the three embedded
+``landuse.access.transit.accessibility`` and ``write_outputs`` once per feed (each call
+loads its feed and the origins).  Both run in this process, on the same 10 feeds (the three embedded
 Länstrafiken versions, repeated), with the same window (06:00-09:00, every minute) and
 the default origins (SCB tätorter as areas, 3 517 points).  The county shares must agree.
 
@@ -29,7 +29,8 @@ def main() -> None:
     from landuse.errors import PartialLossWarning
     from landuse.gtfs import EMBEDDED_FEEDS
     from landuse.settings import DATA_DIR, Settings
-    from landuse.transit import access_transit
+    from landuse.access import transit
+    from landuse.access.transit_router import TransitRouter
     from landuse.trend import access_trend
 
     warnings.simplefilter("ignore", PartialLossWarning)
@@ -48,7 +49,10 @@ def main() -> None:
         start = time.perf_counter()
         with tempfile.TemporaryDirectory() as tmp:
             for day in trend.days:
-                table, _, _ = access_transit(Path(tmp), gtfs=day.feed.path, date=day.date, settings=settings)
+                result = transit.accessibility(source=TransitRouter(day.feed.path, day.date, settings=settings),
+                                               settings=settings)
+                table = result.table
+                transit.write_outputs(result, Path(tmp))
                 county = table[(table["kommun_code"] == "25") & (table["minutes"] == 60)]
                 shares.append(float(county["share_within"].iloc[0]))
         loop_s = min(loop_s, time.perf_counter() - start)
@@ -59,7 +63,7 @@ def main() -> None:
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{args.feeds} feeds of the embedded size, window 06:00-09:00 every minute, 3 517 origin points; 2 cores")
     print(f"  landuse access_trend (feeds loaded in parallel)    {ours_s:7.1f} s   (target < 20 s)")
-    print(f"  loop of access_transit, one call per feed          {loop_s:7.1f} s")
+    print(f"  loop of transit.accessibility, one call per feed   {loop_s:7.1f} s")
     print(f"  ratio loop / access_trend                          {loop_s / ours_s:7.2f}x")
     print(f"  largest difference of the county share             {diff:.2e}")
     print(f"  peak memory (max RSS)                              {peak:7.0f} MB")

@@ -20,7 +20,8 @@ try:
 except PackageNotFoundError:  # pragma: no cover - only a bare source tree without an install
     __version__ = "0+unknown"
 
-#: public name -> module that defines it
+#: public name -> module that defines it (a name equal to its module's last part is the module itself:
+#: ``landuse.access.car.accessibility``, ``landuse.access.transit.accessibility``)
 _API: dict[str, str] = {
     "Settings": "landuse.settings",
     "LanduseError": "landuse.errors",
@@ -37,17 +38,17 @@ _API: dict[str, str] = {
     "load_plan": "landuse.opcheck",
     "op_check": "landuse.opcheck",
     "write_op_check": "landuse.opcheck",
-    "load_origins": "landuse.indicator",
-    "load_centralorter": "landuse.indicator",
-    "indicator_table": "landuse.indicator",
-    "coverage_table": "landuse.indicator",
+    "access": "landuse.access",
+    "load_origins": "landuse.access.indicator",
+    "load_centralorter": "landuse.access.indicator",
+    "indicator_table": "landuse.access.indicator",
+    "coverage_table": "landuse.access.indicator",
     "network_from_file": "landuse.network",
     "network_from_osm": "landuse.network",
     "network_from_lines": "landuse.network",
     "network_from_gtfs": "landuse.network",
-    "car_accessibility": "landuse.access",
-    "write_car_outputs": "landuse.access",
-    "access_transit": "landuse.transit",
+    "network_from_main_roads": "landuse.network",
+    "TransitRouter": "landuse.access.transit_router",
     "load_feed": "landuse.gtfs",
     "load_map_spec": "landuse.maps",
     "strukturbild_map": "landuse.maps",
@@ -59,7 +60,9 @@ _API: dict[str, str] = {
 __all__ = ["__version__", *_API]
 
 if TYPE_CHECKING:  # for type checkers and IDEs only; nothing is imported at run time
-    from landuse.access import car_accessibility, write_car_outputs
+    from landuse import access
+    from landuse.access.indicator import coverage_table, indicator_table, load_centralorter, load_origins
+    from landuse.access.transit_router import TransitRouter
     from landuse.conflicts import (
         conflicts_from_layers,
         load_interest_layers,
@@ -70,21 +73,26 @@ if TYPE_CHECKING:  # for type checkers and IDEs only; nothing is imported at run
     from landuse.demo import run_demo
     from landuse.errors import LanduseError, LanduseWarning
     from landuse.gtfs import load_feed
-    from landuse.indicator import coverage_table, indicator_table, load_centralorter, load_origins
     from landuse.layers import catalogue, check_layer, list_layers, load_layer
     from landuse.maps import load_map_spec, strukturbild_map, write_map
-    from landuse.network import network_from_file, network_from_gtfs, network_from_lines, network_from_osm
+    from landuse.network import (
+        network_from_file,
+        network_from_gtfs,
+        network_from_lines,
+        network_from_main_roads,
+        network_from_osm,
+    )
     from landuse.opcheck import load_plan, op_check, write_op_check
     from landuse.report import write_report
     from landuse.settings import Settings
-    from landuse.transit import access_transit
 
 
 def __getattr__(name: str) -> Any:
     module = _API.get(name)
     if module is None:
         raise AttributeError(f"module 'landuse' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    imported = importlib.import_module(module)
+    value = imported if module.rsplit(".", 1)[-1] == name else getattr(imported, name)
     globals()[name] = value  # later look-ups skip this function
     return value
 

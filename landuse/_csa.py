@@ -1,6 +1,6 @@
 """Compiled kernels of the transit router: a reverse profile connection scan and its lookup.
 
-Plumbing for :mod:`landuse.transit`; the semantics are documented there.  All times are
+Plumbing for :mod:`landuse.access.transit_router`; the semantics are documented there.  All times are
 float64 seconds of the service day; ``inf`` means unreachable.
 
 Profiles are stored per stop in one flat array (CSR): the entries of stop ``s`` sit at

@@ -162,7 +162,7 @@ class _Contract:
 def _csv_contracts() -> dict[str, _Contract]:
     """The CSV outputs landuse writes, by file name, with the engines' column constants."""
     from landuse.conflicts import CONFLICT_FILES, PAIR_COLUMNS
-    from landuse.indicator import INDICATOR_COLUMNS
+    from landuse.access.indicator import INDICATOR_COLUMNS
     from landuse.opcheck import OP_COLUMNS, OP_FILES
     from landuse.trend import TREND_COLUMNS
 
@@ -330,7 +330,7 @@ def _coverage(path: Path, settings: Any = None) -> dict[str, Any] | None:
     """
     import pandas as pd
 
-    from landuse.indicator import INDICATOR_COLUMNS, share_bounds
+    from landuse.access.indicator import INDICATOR_COLUMNS, share_bounds
 
     try:
         table = pd.read_csv(path, dtype={"kommun_code": str})

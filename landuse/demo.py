@@ -24,8 +24,8 @@ __all__ = ["DEMO_STEPS", "DEMO_FILES", "run_demo", "write_layers"]
 DEMO_STEPS: list[tuple[str, str]] = [
     ("Embedded layers -> layers.gpkg", "landuse.demo:demo_step"),
     ("Målkonflikter", "landuse.conflicts:demo_step"),
-    ("Accessibility by car", "landuse.access:demo_step"),
-    ("Accessibility by public transport", "landuse.transit:demo_step"),
+    ("Accessibility by car", "landuse.access.car:demo_step"),
+    ("Accessibility by public transport", "landuse.access.transit:demo_step"),
     ("Accessibility by public transport over three timetables", "landuse.trend:demo_step"),
     ("Excel workbooks of the tables", "landuse.excel:demo_step"),
     ("Strukturbild map", "landuse.maps:demo_step"),

@@ -446,7 +446,7 @@ def workbook_from_csv(csv_path: str | os.PathLike[str], *, bounds: bool = False,
         package = describe_folder(csv_path.parent, settings=settings)
     shown, coverage = table, ""
     if spec.indicator and bounds:
-        from landuse.indicator import COUNTY_CODE, share_bounds
+        from landuse.access.indicator import COUNTY_CODE, share_bounds
 
         shown = share_bounds(table, settings)
         county = shown[(shown["kommun_code"] == COUNTY_CODE) & (shown["population_total"] > 0)]

@@ -1,24 +1,20 @@
-"""GTFS feeds: the one GTFS reader.  Load and validate a timetable (zip or folder), answer calendar questions.
+"""GTFS feeds: the one GTFS reader.  Load and validate a timetable (zip or folder).
 
 :func:`load_feed` reads the files every engine needs, checks every required file and
 column at once and raises one :class:`~landuse.errors.GTFSError` line listing all
-problems.  :class:`Feed` knows which services run on a date (``calendar.txt`` and
-``calendar_dates.txt`` together), the feed's validity range and a default weekday;
-:func:`strak` counts departures per stop-to-stop segment of a day.  :func:`read_stops`
-reads only ``stops.txt`` (the ``hallplatser`` layer) and :func:`is_feed` tells a feed
-from another zip, through the same member lookup: a feed zipped inside a top folder
-works everywhere.
+problems.  :func:`read_stops` reads only ``stops.txt`` (the ``hallplatser`` layer) and
+:func:`is_feed` tells a feed from another zip, through the same member lookup: a feed
+zipped inside a top folder works everywhere.  The questions asked of a loaded
+:class:`Feed` (which services run on a date, a typical weekday, stations, stråk) live in
+:mod:`landuse.timetable`, mixed into :class:`Feed`: reading here, the service day there.
 
 Notes
 -----
 - Times are seconds after midnight of the service day ("noon minus 12 h"; the DST
   shift on two Sundays a year is ignored) and may pass 24:00:00: a trip at
   ``24:30:00`` belongs to the service day it starts on.
-- A service runs on a date when ``calendar.txt`` has a row whose ``start_date`` to
-  ``end_date`` covers the date with the weekday flag 1, unless ``calendar_dates.txt``
-  removes the date (``exception_type`` 2); ``exception_type`` 1 adds a date whatever
-  ``calendar.txt`` says.  A feed may have either file or both (the Länstrafiken
-  Norrbotten feed has all weekday flags 0 and lists every day in ``calendar_dates.txt``).
+- ``calendar.txt`` and ``calendar_dates.txt`` are both read; how they combine into the
+  services of a date is told in :mod:`landuse.timetable`.
 - The validity range is ``feed_info.txt``'s ``feed_start_date``..``feed_end_date``
   when both are set, else the span of ``calendar.txt``'s date ranges and
   ``calendar_dates.txt``'s dates.
@@ -36,31 +32,16 @@ import io
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from landuse.errors import GTFSError, InputFileNotFoundError
-from landuse.settings import WORK_CRS, Settings, resolve
+from landuse.settings import Settings, resolve
+from landuse.timetable import Timetable, parse_date
 
-if TYPE_CHECKING:
-    import geopandas as gpd
-
-__all__ = [
-    "DEFAULT_FEED",
-    "EMBEDDED_FEEDS",
-    "REQUIRED_COLUMNS",
-    "Feed",
-    "default_feed_path",
-    "is_feed",
-    "load_feed",
-    "parse_date",
-    "parse_gtfs_time",
-    "format_clock",
-    "read_stops",
-    "strak",
-]
+__all__ = ["DEFAULT_FEED", "EMBEDDED_FEEDS", "REQUIRED_COLUMNS", "Feed", "default_feed_path", "is_feed", "load_feed",
+           "parse_gtfs_time", "read_stops"]
 
 #: The embedded Länstrafiken Norrbotten feeds (Samtrafiken GTFS Regional ``SE-norrbotten``,
 #: CC0), oldest first, relative to ``Settings.data_dir``: feed_version 2022-05-05 (valid
@@ -90,14 +71,18 @@ OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "transfers.txt": ("from_stop_id", "to_stop_id", "transfer_type"),
     "feed_info.txt": (),
 }
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: File names that mark a GTFS feed (any one of them is enough: a broken feed may lack the others).
 FEED_FILES = frozenset({"agency.txt", "stops.txt", "routes.txt", "trips.txt", "stop_times.txt", "calendar.txt",
                         "calendar_dates.txt"})
 
 
 def default_feed_path(settings: Settings | None = None) -> Path:
-    """The default embedded feed (:data:`DEFAULT_FEED`) under ``Settings.data_dir``."""
+    """The default embedded feed (:data:`DEFAULT_FEED`) under ``Settings.data_dir`` (``settings``: optional).
+
+    Returns
+    -------
+    Path
+    """
     return resolve(settings).data_dir / DEFAULT_FEED
 
 
@@ -106,13 +91,20 @@ def _pass_another(option: str | None) -> str:
     return f"Fix the feed or pass another {option}." if option else "Fix the feed or pass a complete GTFS zip or folder."
 
 
-def format_clock(seconds: float) -> str:
-    """``HH:MM`` of seconds since the start of the service day (hours may pass 24, as in GTFS)."""
-    return f"{int(seconds // 3600):02d}:{int(seconds % 3600 // 60):02d}"
-
-
 def parse_gtfs_time(values: pd.Series, *, what: str) -> np.ndarray:
     """Parse ``H:MM:SS`` strings (hours may exceed 23) into float seconds; blank -> NaN.
+
+    Parameters
+    ----------
+    values : pandas.Series of str
+        The times as read.
+    what : str
+        ``"<feed>: <file> <column>"``, named in the error.
+
+    Returns
+    -------
+    numpy.ndarray of float
+        Seconds after midnight of the service day.
 
     Raises
     ------
@@ -135,20 +127,6 @@ def parse_gtfs_time(values: pd.Series, *, what: str) -> np.ndarray:
     seconds[blank.to_numpy()] = np.nan
     return seconds
 
-
-def parse_date(value: str | dt.date) -> dt.date:
-    """Parse ``YYYY-MM-DD`` or GTFS ``YYYYMMDD`` into a date."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    text = str(value).strip()
-    for fmt in ("%Y-%m-%d", "%Y%m%d"):
-        try:
-            return dt.datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise GTFSError(f"Date {value!r} is not a date YYYY-MM-DD (e.g. 2023-03-14).")
 
 
 def _gtfs_dates(values: pd.Series, *, what: str) -> pd.Series:
@@ -206,6 +184,14 @@ def is_feed(path: str | Path) -> bool:
     one at any depth (also a truncated zip: its member names are still readable), or an
     unreadable zip named like a feed (``*gtfs*.zip``), so that it gets the GTFS reader's
     message rather than a Shapefile reader's.
+
+    Parameters
+    ----------
+    path : str or Path
+
+    Returns
+    -------
+    bool
     """
     path = Path(path)
     if path.is_dir():
@@ -263,8 +249,12 @@ class _Source:
 
 
 @dataclass
-class Feed:
+class Feed(Timetable):
     """A loaded GTFS feed; frames hold strings except the parsed columns named below.
+
+    The service-day questions (:meth:`services_on`, :meth:`trips_on`,
+    :meth:`default_date`, :meth:`check_date`, :meth:`stations`) come from
+    :class:`landuse.timetable.Timetable`.
 
     Attributes
     ----------
@@ -293,10 +283,12 @@ class Feed:
     transfers: pd.DataFrame | None = None
     feed_info: pd.DataFrame | None = None
     routes: pd.DataFrame | None = None
+    #: Service ids per date, filled by :meth:`services_on`.
     _service_cache: dict = field(default_factory=dict, repr=False)
 
     @property
     def name(self) -> str:
+        """The file or folder name of the feed, as messages name it."""
         return self.path.name
 
     @property
@@ -307,35 +299,13 @@ class Feed:
             return None
         return str(info["feed_version"].iloc[0]).strip() or None
 
-    def station_ids(self) -> pd.Series:
-        """The station of every stop, indexed by ``stop_id``.
-
-        A stop's ``parent_station`` when stops.txt holds that id, else the stop itself:
-        platforms merge into their station, a lone stop is its own station.
-        """
-        stops = self.stops
-        parent = stops["parent_station"]
-        own = parent.eq("") | ~parent.isin(set(stops["stop_id"]))
-        return pd.Series(stops["stop_id"].where(own, parent).to_numpy(), index=stops["stop_id"].to_numpy(),
-                         name="station_id")
-
-    def stations(self) -> pd.DataFrame:
-        """One row per station id (see :meth:`station_ids`), sorted by id.
-
-        Columns ``stop_name`` and ``stop_lon``, ``stop_lat`` (WGS84): the station's own
-        position when stops.txt gives it, else the mean of its platforms (NaN when none has one).
-        """
-        keys = self.station_ids()
-        stops = self.stops.set_index("stop_id")
-        coords = stops[["stop_lon", "stop_lat"]]
-        members = coords.groupby(keys.reindex(coords.index).to_numpy()).mean()
-        index = pd.Index(sorted(set(keys)), name="station_id")
-        out = coords.reindex(index).fillna(members.reindex(index))
-        out.insert(0, "stop_name", stops["stop_name"].reindex(index).to_numpy())
-        return out
-
     def validity(self) -> tuple[dt.date, dt.date]:
-        """First and last date of the feed's validity (see the module notes)."""
+        """First and last date of the feed's validity (see the module notes).
+
+        Returns
+        -------
+        (first, last) : tuple of datetime.date
+        """
         info = self.feed_info
         if info is not None and len(info) and {"feed_start_date", "feed_end_date"} <= set(info.columns):
             start, end = info["feed_start_date"].iloc[0].strip(), info["feed_end_date"].iloc[0].strip()
@@ -351,58 +321,6 @@ class Feed:
         if not firsts:
             raise GTFSError(f"GTFS feed `{self.name}` has no service dates in calendar.txt or calendar_dates.txt.")
         return min(firsts), max(lasts)
-
-    def check_date(self, date: dt.date | str) -> dt.date:
-        """Return ``date`` parsed, or raise :class:`GTFSError` naming the valid range."""
-        day = parse_date(date)
-        first, last = self.validity()
-        if not first <= day <= last:
-            raise GTFSError(
-                f"Date {day.isoformat()} is outside the validity of GTFS feed `{self.name}`: "
-                f"valid {first.isoformat()} to {last.isoformat()}. Pass --date inside that range."
-            )
-        return day
-
-    def services_on(self, date: dt.date | str) -> set[str]:
-        """Service ids running on ``date`` (calendar.txt and calendar_dates.txt together)."""
-        day = parse_date(date)
-        if day in self._service_cache:
-            return self._service_cache[day]
-        active: set[str] = set()
-        if self.calendar is not None and len(self.calendar):
-            cal = self.calendar
-            flag = cal[WEEKDAYS[day.weekday()]].astype(str).str.strip() == "1"
-            inside = (cal["start_date"] <= day) & (cal["end_date"] >= day)
-            active.update(cal.loc[flag & inside, "service_id"])
-        if self.calendar_dates is not None and len(self.calendar_dates):
-            cd = self.calendar_dates[self.calendar_dates["date"] == day]
-            active.difference_update(cd.loc[cd["exception_type"] == 2, "service_id"])
-            active.update(cd.loc[cd["exception_type"] == 1, "service_id"])
-        self._service_cache[day] = active
-        return active
-
-    def trips_on(self, date: dt.date | str) -> pd.DataFrame:
-        """Trips whose service runs on ``date``."""
-        return self.trips[self.trips["service_id"].isin(self.services_on(date))]
-
-    def default_date(self, weekday: int = 1) -> dt.date:
-        """A typical ``weekday`` (0 = Monday; default Tuesday) inside the validity.
-
-        The most common set of running services among those weekdays wins (ties go to
-        the earliest pattern), and its first date is returned.  This skips holidays and
-        school breaks, which have unusual service sets, without a holiday calendar.
-        """
-        first, last = self.validity()
-        day = first + dt.timedelta(days=(weekday - first.weekday()) % 7)
-        patterns: dict[frozenset[str], list[dt.date]] = {}
-        while day <= last:
-            patterns.setdefault(frozenset(self.services_on(day)), []).append(day)
-            day += dt.timedelta(days=7)
-        patterns.pop(frozenset(), None)
-        if not patterns:
-            raise GTFSError(f"GTFS feed `{self.name}` has no {WEEKDAYS[weekday]} with service inside its "
-                            f"validity {first} to {last}. Pass --date.")
-        return max(patterns.values(), key=lambda days: (len(days), -days[0].toordinal()))[0]
 
 
 def _check_columns(frame: pd.DataFrame, name: str, columns: tuple[str, ...], problems: list[str]) -> bool:
@@ -708,82 +626,3 @@ def _load(source: _Source, option: str | None) -> Feed:
         feed_info=frames.get("feed_info.txt"),
         routes=routes,
     )
-
-
-def strak(feed: Feed, date: dt.date | str, *,
-          exclude_route_types: tuple[int, ...] | list[int] = (1501,)) -> gpd.GeoDataFrame:
-    """Public-transport stråk: departures on a service day between consecutive stations.
-
-    Platforms are merged into their station (:meth:`Feed.station_ids`); each pair of
-    consecutive stations of a trip is one segment, both directions counted together.
-
-    Parameters
-    ----------
-    feed : Feed
-        From :func:`load_feed`.
-    date : str or datetime.date
-        Service day (``YYYY-MM-DD``); services come from ``calendar.txt`` and
-        ``calendar_dates.txt`` together (:meth:`Feed.services_on`).
-    exclude_route_types : sequence of int
-        Route types left out; default 1501 (demand-responsive, no fixed departures).
-
-    Returns
-    -------
-    geopandas.GeoDataFrame
-        EPSG:3006 straight lines between station positions (:meth:`Feed.stations`) with
-        ``from_stop_id`` < ``to_stop_id`` (station ids), ``from_name``, ``to_name`` and
-        ``departures`` (trips on ``date`` over the segment, both directions; a trip of
-        ``frequencies.txt`` counts once per headway), sorted by ``departures``, then ids.
-
-    Raises
-    ------
-    GTFSError
-        If no trip (of the kept route types) runs on ``date``.
-
-    Examples
-    --------
-    >>> lines = strak(load_feed(), "2023-01-17")
-    >>> lines.crs.to_epsg(), bool(lines["departures"].max() > 100)
-    (3006, True)
-    """
-    import geopandas as gpd
-    import shapely
-
-    day = parse_date(date)
-    trips = feed.trips_on(day)
-    if feed.routes is not None and len(exclude_route_types):
-        types = {int(t) for t in exclude_route_types}
-        excluded = feed.routes.loc[feed.routes["route_type"].isin(types), "route_id"]
-        trips = trips[~trips["route_id"].isin(set(excluded))]
-    if trips.empty:
-        try:
-            first, last = feed.validity()
-            valid = f" (valid {first.isoformat()} to {last.isoformat()})"
-        except GTFSError:
-            valid = ""
-        raise GTFSError(f"GTFS feed `{feed.name}` has no trips on {day.isoformat()}{valid}. "
-                        "Choose a day inside the feed's validity.")
-    st = feed.stop_times[feed.stop_times["trip_id"].isin(set(trips["trip_id"]))]  # sorted by trip, sequence
-    station = st["stop_id"].map(feed.station_ids()).to_numpy()
-    trip = st["trip_id"].to_numpy()
-    same = (trip[1:] == trip[:-1]) & (station[1:] != station[:-1])
-    a, b = station[:-1][same], station[1:][same]
-    counts = (pd.DataFrame({"from_stop_id": np.where(a < b, a, b), "to_stop_id": np.where(a < b, b, a)})
-              .value_counts().rename("departures").reset_index()
-              .sort_values(["departures", "from_stop_id", "to_stop_id"], kind="stable"))
-    where = feed.stations()
-    start = where.loc[counts["from_stop_id"]]
-    end = where.loc[counts["to_stop_id"]]
-    coords = np.stack([start[["stop_lon", "stop_lat"]].to_numpy(), end[["stop_lon", "stop_lat"]].to_numpy()], axis=1)
-    lines = shapely.linestrings(coords) if len(counts) else np.array([], dtype=object)
-    return gpd.GeoDataFrame(
-        {
-            "from_stop_id": counts["from_stop_id"].to_numpy(),
-            "to_stop_id": counts["to_stop_id"].to_numpy(),
-            "from_name": start["stop_name"].to_numpy(),
-            "to_name": end["stop_name"].to_numpy(),
-            "departures": counts["departures"].to_numpy(dtype=int),
-        },
-        geometry=lines,
-        crs="EPSG:4326",
-    ).to_crs(WORK_CRS).reset_index(drop=True)

@@ -180,7 +180,7 @@ class MapInputs:
                 _require(loaded, "access_table", f"{mode} accessibility table")
                 loaded = loaded.assign(kommun_code=loaded["kommun_code"].astype(str))
                 if {"population", "population_within"} <= set(loaded.columns):
-                    from landuse.indicator import share_bounds
+                    from landuse.access.indicator import share_bounds
 
                     loaded = share_bounds(loaded, settings)  # the bounds over the whole population
                 self.access_tables[mode] = loaded

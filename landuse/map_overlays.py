@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from markupsafe import Markup
 
-from landuse.gtfs import strak
+from landuse.timetable import strak
 from landuse.map_format import (
     MODE_LABELS,
     bin_index,

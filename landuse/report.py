@@ -94,7 +94,7 @@ class ReportInputs:
         """Read the landuse outputs present in ``folder``."""
         import pyogrio
 
-        from landuse.indicator import share_bounds
+        from landuse.access.indicator import share_bounds
         from landuse.layers import catalogue
         from landuse.themes import INTEREST_THEMES
 
@@ -179,7 +179,7 @@ def _access_dominated_people(points: pd.DataFrame) -> float | None:
 
     Older files without the flag get the engine's own rule (:func:`landuse.access.access_dominated`).
     """
-    from landuse.access import access_dominated
+    from landuse.access.car import access_dominated
 
     if "approximate" in points.columns:
         dominated = points["approximate"].fillna(False).astype(bool).to_numpy()
@@ -374,7 +374,7 @@ def _area_model(found: ReportInputs) -> list[str]:
     """Two sentences on tätorter and centralorter as areas, when the origins layers say they are."""
     if not found.origins_as_areas:
         return []
-    from landuse.indicator import ORIGIN_CELL_M
+    from landuse.access.indicator import ORIGIN_CELL_M
 
     points = max(found.origins_as_areas.values())
     return [

@@ -1,7 +1,7 @@
 """The RUS transit indicator over several timetable versions: the same origins, each feed's service day, what changed.
 
 Region Norrbotten follows "andel som når centralort inom 60 minuter med kollektivtrafik"
-every year.  :func:`access_trend` runs :func:`landuse.transit.travel_times` on each feed
+every year.  :func:`access_trend` runs :func:`landuse.access.transit.travel_times` on each feed
 with the same origins and targets, so only the timetable changes, and explains the change
 between consecutive feeds by the direct trips between each tätort's stops and its
 centralort, per route.
@@ -14,15 +14,17 @@ import warnings
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Sequence
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from landuse.choices import Statistic, Target
 from landuse.errors import GTFSError, InvalidSettingError, PartialLossWarning
-from landuse.gtfs import Feed, format_clock, load_feed, parse_date
+from landuse.gtfs import Feed, load_feed
 from landuse.settings import WORK_CRS, Settings, resolve
+from landuse.timetable import format_clock, parse_date
 
 __all__ = [
     "TREND_COLUMNS",
@@ -198,12 +200,12 @@ def access_trend(
     feeds: Sequence[tuple[str | Path | Feed, dt.date | str | None]],
     *,
     window: str = "06:00-09:00",
-    statistic: Literal["best", "median"] = "best",
+    statistic: str = Statistic.BEST,
     population: str | Path | None = None,
     population_column: str | None = None,
     centralorter: str | Path | None = None,
     minutes: Sequence[float] = (45, 60, 90),
-    target: Literal["any", "own"] = "any",
+    target: str = Target.ANY,
     source_crs: str | None = None,
     settings: Settings | None = None,
 ) -> TrendResult:
@@ -215,7 +217,9 @@ def access_trend(
         Each feed with its service day (None: :func:`trend_date`).  Order is kept:
         changes are between consecutive feeds.
     window, statistic, population, population_column, centralorter, minutes, target, source_crs
-        As :func:`landuse.transit.access_transit`.
+        As :func:`landuse.access.transit.accessibility` and
+        :class:`~landuse.access.transit_router.TransitRouter` (``window``, ``statistic``);
+        ``population`` and ``centralorter`` are the ``origins`` and ``targets`` files.
     settings : Settings, optional
         ``walk_speed_kph``, ``max_walk_m``, ``transfer_max_m``.
 
@@ -229,11 +233,15 @@ def access_trend(
     origins, spread over their areas, and the same targets), so a single feed with its
     date gives the figures of ``access transit --gtfs FEED --date DATE``.
     """
-    from landuse.indicator import indicator_table, load_centralorter, load_origins, origin_points, summarise_points
-    from landuse.transit import TransitRouter, parse_window, travel_times
+    from landuse.access.indicator import indicator_table, load_centralorter, load_origins, origin_points, \
+        summarise_points
+    from landuse.access.transit import travel_times
+    from landuse.access.transit_router import TransitRouter, parse_window
 
     settings = resolve(settings)
     parse_window(window)
+    statistic = Statistic.parse(statistic)
+    target = Target.parse(target)
     headline = _headline(minutes)
     days = _load_days(feeds)
     origins = load_origins(population, population_column=population_column, source_crs=source_crs, settings=settings)
@@ -241,11 +249,10 @@ def access_trend(
     points = origin_points(origins)
     tables, layers, routers = [], [], []
     for day in days:
-        router = TransitRouter(day.feed, day.date, settings=settings)
+        router = TransitRouter(day.feed, day.date, window=window, statistic=statistic, settings=settings)
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", PartialLossWarning)
-            result = travel_times(points, targets, window=window, statistic=statistic, target=target,
-                                  router=router, settings=settings)
+            result = travel_times(points, targets, source=router, target=target, settings=settings)
         for w in caught:  # the same origins lack a stop in every feed: say it once per feed, with its name
             warnings.warn(f"{day.label}: {w.message}", w.category, stacklevel=2)
         table = indicator_table(result, minutes, settings=settings)
@@ -270,7 +277,7 @@ def access_trend(
     route_changes = _in_feed_order(_route_changes(origin_changes, days, routers, points, targets, window), order)
     return TrendResult(table=table, origins=origins_layer, kommun_changes=kommun_changes,
                        origin_changes=origin_changes, route_changes=route_changes, days=days, window=window,
-                       statistic=statistic, minutes=headline, tatorter=population is None)
+                       statistic=statistic.value, minutes=headline, tatorter=population is None)
 
 
 def _headline(minutes: Sequence[float]) -> float:
@@ -392,7 +399,8 @@ def _route_label(feed: Feed, route_id: str) -> str:
 def _route_changes(origin_changes: pd.DataFrame, days: list[FeedDay], routers: list, points: gpd.GeoDataFrame,
                    targets: gpd.GeoDataFrame, window: str, top: int = 10) -> pd.DataFrame:
     """For the origins that changed most: direct trips per route to their centralort in each feed, and the change."""
-    from landuse.transit import WINDOW_HORIZON_S, parse_window
+    from landuse.access.common import radii_m
+    from landuse.access.transit_router import WINDOW_HORIZON_S, parse_window
 
     start_s, end_s = parse_window(window)
     end_s += WINDOW_HORIZON_S  # a trip leaving soon after the window still carries its travellers
@@ -404,8 +412,7 @@ def _route_changes(origin_changes: pd.DataFrame, days: list[FeedDay], routers: l
     rows = []
     xy = np.column_stack([points.geometry.x, points.geometry.y])
     t_xy = np.column_stack([targets.geometry.x, targets.geometry.y])
-    t_radius = (targets["radius_m"].fillna(0).to_numpy(dtype=float) if "radius_m" in targets.columns
-                else np.zeros(len(targets)))
+    t_radius = radii_m(targets)
     names = targets["name"].astype(str).to_numpy()
     changed = origin_changes[origin_changes["people_change"].abs() > 0.5]
     for (a, b), group in changed.groupby(["feed_from", "feed_to"], sort=False):
@@ -446,7 +453,7 @@ def _route_changes(origin_changes: pd.DataFrame, days: list[FeedDay], routers: l
 
 def change_lines(result: TrendResult, *, top: int = 5) -> list[str]:
     """Printable lines: the county per feed, then per pair of feeds the kommuner and tätorter that changed most and why."""
-    from landuse.indicator import COUNTY_CODE, bounds_text, share_bounds
+    from landuse.access.indicator import COUNTY_CODE, bounds_text, share_bounds
 
     limit = f"{result.minutes:g}"
     lines = []
@@ -503,7 +510,7 @@ def write_trend(result: TrendResult, out_dir: str | Path) -> list[Path]:
     list of Path
     """
     from landuse._io import write_csv, write_gpkg
-    from landuse.indicator import ORIGIN_MODEL
+    from landuse.access.indicator import ORIGIN_MODEL
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -525,7 +532,7 @@ def chart_trend(table: pd.DataFrame, path: str | Path, *, minutes: float = 60, s
     from matplotlib.figure import Figure
 
     from landuse._io import atomic_path
-    from landuse.indicator import COUNTY_CODE
+    from landuse.access.indicator import COUNTY_CODE
 
     at = table[table["minutes"] == minutes]
     feeds = list(dict.fromkeys(at["feed"]))

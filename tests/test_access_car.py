@@ -16,10 +16,10 @@ import shapely
 from click.testing import CliRunner
 from pyproj import Transformer
 
-from landuse.access import (
+from landuse.access.car import (
     ISOCHRONE_COLUMNS,
     ORIGIN_COLUMNS,
-    car_accessibility,
+    accessibility,
     demo_step,
     isochrones,
     travel_times,
@@ -27,7 +27,7 @@ from landuse.access import (
 from landuse.cli import cli
 from landuse.errors import InvalidSettingError, NetworkError, PartialLossWarning
 from landuse.gtfs import DEFAULT_FEED
-from landuse.indicator import INDICATOR_COLUMNS
+from landuse.access.indicator import INDICATOR_COLUMNS
 from landuse.network import RoadNetwork, network_from_edges, network_from_osm
 from landuse.settings import DATA_DIR, Settings
 
@@ -68,18 +68,18 @@ def test_travel_times_by_hand_one_way_and_speed_factor(osm_net):
     c_north = (XY["C"][0], XY["C"][1] + 100)
     origins = points([{"origin_id": "o1"}], [c_north])
     target_a = points([{"name": "A"}], [XY["A"]])
-    got = travel_times(osm_net, origins, target_a)
+    got = travel_times(origins, target_a, source=osm_net)
     # C -> A cannot use the one-way Storgatan (B -> C only): C-D-B on Bakgatan (40), B-A (70)
     by_hand = 100 / ACCESS_M_PER_MIN + gc_min("C", "D", 40) + gc_min("D", "B", 40) + gc_min("B", "A", 70)
     assert got["travel_time_min"].iloc[0] == pytest.approx(by_hand, rel=1e-9)
     assert got["target"].iloc[0] == "A"
     assert got["snap_dist_m"].iloc[0] == pytest.approx(100, abs=1e-6)
     # A -> C may use the one-way street
-    forward = travel_times(osm_net, points([{"origin_id": "o"}], [XY["A"]]), points([{"name": "C"}], [c_north]))
+    forward = travel_times(points([{"origin_id": "o"}], [XY["A"]]), points([{"name": "C"}], [c_north]), source=osm_net)
     assert forward["travel_time_min"].iloc[0] == pytest.approx(
         gc_min("A", "B", 70) + gc_min("B", "C", 50) + 100 / ACCESS_M_PER_MIN, rel=1e-9)
     # speed factor scales the network part only; access speed the straight legs
-    slow = travel_times(osm_net, origins, target_a,
+    slow = travel_times(origins, target_a, source=osm_net,
                         settings=Settings(speed_factor=1.5, access_speed_kph=60))
     assert slow["travel_time_min"].iloc[0] == pytest.approx(100 * DETOUR / 1000 + 1.5 * (by_hand - 100 / ACCESS_M_PER_MIN))
 
@@ -87,8 +87,8 @@ def test_travel_times_by_hand_one_way_and_speed_factor(osm_net):
 def test_own_against_any(osm_net):
     origins = points([{"origin_id": "d", "kommun_code": "2580", "population": 10.0},
                       {"origin_id": "b", "kommun_code": "2582", "population": 5.0}], [XY["D"], XY["B"]])
-    any_ = travel_times(osm_net, origins, centralorter_ae(), target="any")
-    own = travel_times(osm_net, origins, centralorter_ae(), target="OWN")
+    any_ = travel_times(origins, centralorter_ae(), source=osm_net, target="any")
+    own = travel_times(origins, centralorter_ae(), source=osm_net, target="OWN")
     # D is 0.92 min from Boden's E but 2.56 min from Luleå's A
     assert any_["target"].tolist() == ["Boden", "Luleå"]
     assert any_["travel_time_min"].iloc[0] == pytest.approx(gc_min("D", "E", 70), rel=1e-9)
@@ -97,7 +97,7 @@ def test_own_against_any(osm_net):
     assert own["travel_time_min"].iloc[1] == pytest.approx(gc_min("B", "D", 40) + gc_min("D", "E", 70), rel=1e-9)
     assert (own["travel_time_min"] >= any_["travel_time_min"] - 1e-12).all()
     with pytest.raises(InvalidSettingError, match="'any'"):
-        travel_times(osm_net, origins, centralorter_ae(), target="nearest")
+        travel_times(origins, centralorter_ae(), source=osm_net, target="nearest")
 
 
 def test_origin_beyond_max_snap_is_kept_unreachable(osm_net):
@@ -106,16 +106,16 @@ def test_origin_beyond_max_snap_is_kept_unreachable(osm_net):
     origins = points([{"origin_id": i} for i in "abc"], [XY["B"], far, near_far])
     five_km = Settings(max_snap_m=5000)
     with pytest.warns(PartialLossWarning, match="1 of 3 origins are farther than 5000 m"):
-        got = travel_times(osm_net, origins, centralorter_ae(), settings=five_km)
+        got = travel_times(origins, centralorter_ae(), source=osm_net, settings=five_km)
     assert np.isnan(got["travel_time_min"].iloc[1]) and pd.isna(got["target"].iloc[1])
     assert got["travel_time_min"].iloc[2] == pytest.approx(1500 / ACCESS_M_PER_MIN, rel=1e-6)
     # --max-snap-m 1000: the third is now out too
     with pytest.warns(PartialLossWarning, match="2 of 3 origins"):
-        tight = travel_times(osm_net, origins, centralorter_ae(), settings=Settings(max_snap_m=1000))
+        tight = travel_times(origins, centralorter_ae(), source=osm_net, settings=Settings(max_snap_m=1000))
     assert tight["travel_time_min"].isna().tolist() == [False, True, True]
     # total loss raises
     with pytest.raises(NetworkError, match="None of the 1 origins"):
-        travel_times(osm_net, points([{"origin_id": "x"}], [far]), centralorter_ae(), settings=five_km)
+        travel_times(points([{"origin_id": "x"}], [far]), centralorter_ae(), source=osm_net, settings=five_km)
 
 
 def test_unreachable_island_and_orphan_kommun():
@@ -129,7 +129,7 @@ def test_unreachable_island_and_orphan_kommun():
                       {"origin_id": "n", "kommun_code": None}], [(1000, 0), (20_000, 0), (1500, 0)])
     # the island's nodes are not in the largest component: island origin and target cannot snap
     with pytest.warns(PartialLossWarning) as record:
-        got = travel_times(net, origins, targets, target="own", settings=Settings(max_snap_m=5000))
+        got = travel_times(origins, targets, source=net, target="own", settings=Settings(max_snap_m=5000))
     messages = " | ".join(str(w.message) for w in record)
     assert "Island" in messages and "1 of 3 origins are farther" in messages
     assert "kommun without a reachable centralort" in messages
@@ -141,7 +141,7 @@ def test_zero_population_origins(osm_net):
     origins = points([{"origin_id": "a", "kommun_code": "2580", "population": 0.0},
                       {"origin_id": "b", "kommun_code": "2582", "population": 0.0},
                       {"origin_id": "c", "kommun_code": "2582", "population": 7.0}], [XY["B"], XY["C"], XY["D"]])
-    result = car_accessibility(osm_net, origins, centralorter_ae(), minutes=(1, 60))
+    result = accessibility(origins, centralorter_ae(), source=osm_net, minutes=(1, 60))
     assert result.origins["travel_time_min"].notna().all()  # still routed
     table = result.table
     assert list(table.columns) == INDICATOR_COLUMNS
@@ -200,7 +200,7 @@ def test_multi_source_equals_brute_force_networkx(seed):
     settings = Settings(speed_factor=1.3)
     egress = offset_m / ACCESS_M_PER_MIN
     for mode in ("any", "own"):
-        got = travel_times(net, origins, targets, target=mode, settings=settings)
+        got = travel_times(origins, targets, source=net, target=mode, settings=settings)
         for row, (o, k) in enumerate(zip(o_nodes, o_codes)):
             lengths = nx.single_source_dijkstra_path_length(graph, int(o), weight="weight")
             options = {f"t{j}": 1.3 * lengths[int(t)] + egress for j, t in enumerate(t_nodes)
@@ -215,7 +215,7 @@ def test_isochrones_schema_and_envelope():
     scc = np.array(sorted(net.main_nodes))
     t_node = int(rng.choice(scc))
     targets = points([{"target_id": "T", "name": "Mitt", "kommun_code": "2580"}], [(net.x_m[t_node], net.y_m[t_node])])
-    iso = isochrones(net, targets, (5, 10))
+    iso = isochrones(targets, source=net, minutes=(5, 10))
     assert list(iso.columns) == ISOCHRONE_COLUMNS + ["geometry"]
     assert iso["minutes"].tolist() == [5, 10] and (iso["mode"] == "car").all() and not iso["schematic"].any()
     assert str(iso.crs) == "EPSG:3006"
@@ -224,7 +224,7 @@ def test_isochrones_schema_and_envelope():
     # every origin whose travel time is within T lies inside the T-minute polygon
     xy = np.column_stack([rng.uniform(net.x_m.min(), net.x_m.max(), 300), rng.uniform(net.y_m.min(), net.y_m.max(), 300)])
     origins = points([{"origin_id": str(i)} for i in range(len(xy))], list(map(tuple, xy)))
-    times = travel_times(net, origins, targets)["travel_time_min"].to_numpy()
+    times = travel_times(origins, targets, source=net)["travel_time_min"].to_numpy()
     for threshold, shape in zip((5, 10), (small, large)):
         inside = shapely.contains_xy(shape.buffer(1.0), xy[:, 0], xy[:, 1])
         assert inside[times <= threshold].all()
@@ -421,11 +421,11 @@ def test_a_point_far_off_the_network_joins_where_it_pays():
     t += [30.0, 30.0, 20.0, 20.0]
     net = network_from_edges(xs, ys, u, v, t, source="hand-made")
     target = points([{"name": "Mål", "kommun_code": "2580"}], [(10_000, 0)])
-    got = travel_times(net, points([{"origin_id": "o"}], [(0, 4200)]), target)
+    got = travel_times(points([{"origin_id": "o"}], [(0, 4200)]), target, source=net)
     per_min = 50_000 / 60  # default access speed, metres per minute
     assert got["travel_time_min"].iloc[0] == pytest.approx(4200 * DETOUR / per_min + 10, rel=1e-9)
     assert got["access_m"].iloc[0] == pytest.approx(4200 * DETOUR)
     assert got["snap_dist_m"].iloc[0] == pytest.approx(2200)  # the nearest node is still reported
     # a point close to the network (within 1 km) joins at its nearest node only
-    near = travel_times(net, points([{"origin_id": "n"}], [(0, 2500)]), target)
+    near = travel_times(points([{"origin_id": "n"}], [(0, 2500)]), target, source=net)
     assert near["travel_time_min"].iloc[0] == pytest.approx(500 * DETOUR / per_min + 30 + 20 + 10, rel=1e-9)

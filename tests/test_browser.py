@@ -145,7 +145,7 @@ def test_partial_map_counts_only_present_inputs(browser, tmp_path):
     assert "Saknas i denna karta" in info["legend"]
 
 
-_ENGINES = ("landuse.conflicts", "landuse.access", "landuse.transit")
+_ENGINES = ("landuse.conflicts", "landuse.access.car", "landuse.access.transit")
 
 
 @pytest.mark.slow

@@ -158,7 +158,7 @@ def test_county_row_leaves_out_origins_outside_the_county(tmp_path) -> None:
     coded = origins.assign(kommun_code=[2580, 2580, 180, 2584])  # read as integers, as spreadsheets do
     coded.to_file(tmp_path / "rutor_koder.gpkg")
     from landuse.errors import PartialLossWarning
-    from landuse.indicator import indicator_table, load_origins
+    from landuse.access.indicator import indicator_table, load_origins
 
     with pytest.warns(PartialLossWarning, match=r"2 origins \(7,300 people\) lie outside Norrbotten"):
         by_place = load_origins(tmp_path / "rutor.gpkg")

@@ -14,11 +14,13 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from landuse import access, conflicts, transit
+from landuse import conflicts
+from landuse.access import car as car_mode
+from landuse.access import transit
 from landuse.conflicts import CONFLICT_FILES, PAIR_COLUMNS, ConflictMatrix, conflicts_from_layers, write_conflicts
 from landuse.datapackage import DATAPACKAGE_NAME, describe_folder, write_datapackage
 from landuse.demo import run_demo
-from landuse.indicator import INDICATOR_COLUMNS
+from landuse.access.indicator import INDICATOR_COLUMNS
 from landuse.network import network_from_edges
 from landuse.opcheck import OP_COLUMNS, OP_FILES
 from landuse.settings import Settings
@@ -61,7 +63,7 @@ def tiny_conflicts(schematic: bool, **kw) -> conflicts.ConflictResult:
     return conflicts_from_layers(tiny_features(schematic), matrix, kommuner=zone, settings=SETTINGS, **kw)
 
 
-def tiny_car(schematic: bool) -> access.CarResult:
+def tiny_car(schematic: bool) -> car_mode.CarResult:
     """A 3-node road (1 min per km) with the centralort at one end and two origins along it."""
     net = network_from_edges([X0, X0 + 1000, X0 + 2000], [Y0] * 3, [0, 1, 1, 2], [1, 0, 2, 1], [1.0] * 4,
                              source="hand-made road", schematic=schematic)
@@ -70,7 +72,7 @@ def tiny_car(schematic: bool) -> access.CarResult:
     origins = gpd.GeoDataFrame({"origin_id": ["a", "b"], "kommun_code": ["2580", "2580"], "population": [100, 50]},
                                geometry=[shapely.Point(X0 + 1000, Y0), shapely.Point(X0 + 2000, Y0)],
                                crs="EPSG:3006")
-    return access.car_accessibility(net, origins, centralorter, minutes=(60,), settings=SETTINGS)
+    return car_mode.accessibility(origins, centralorter, source=net, minutes=(60,), settings=SETTINGS)
 
 
 # --------------------------------------------------------------------------- console marks
@@ -104,7 +106,7 @@ def test_conflict_lines_are_marked_only_on_schematic_input(schematic: bool):
 
 def test_car_lines_on_embedded_data_carry_no_mark(tmp_path: Path):
     """The default car network is Lantmäteriet's real main roads: car figures are no longer schematic."""
-    lines = access.demo_step(tmp_path, settings=SETTINGS)
+    lines = car_mode.demo_step(tmp_path, settings=SETTINGS)
     kommun_lines = [line for line in lines if line.startswith("  25")]
     assert len(kommun_lines) == 14 and not any(MARK in line for line in lines)
     county = next(line for line in lines if line.startswith("county 25"))
@@ -113,7 +115,7 @@ def test_car_lines_on_embedded_data_carry_no_mark(tmp_path: Path):
 
 @pytest.mark.parametrize("schematic", [True, False])
 def test_car_lines_are_marked_only_on_a_schematic_network(schematic: bool):
-    lines = access.summary_lines(tiny_car(schematic), settings=SETTINGS)
+    lines = car_mode.summary_lines(tiny_car(schematic), settings=SETTINGS)
     county = next(line for line in lines if line.startswith("county 25"))
     kommun = next(line for line in lines if line.startswith("  2580"))
     assert "100.0 %" in county and (MARK in county) is schematic
@@ -244,7 +246,7 @@ def test_a_share_above_one_makes_the_package_invalid(tmp_path: Path):
 
 def test_real_inputs_give_a_package_without_schematic_files(tmp_path: Path):
     write_conflicts(tiny_conflicts(False), tmp_path)
-    access.write_car_outputs(tiny_car(False), tmp_path)
+    car_mode.write_outputs(tiny_car(False), tmp_path)
     descriptor = json.loads(write_datapackage(tmp_path).read_text(encoding="utf-8"))
     assert {r["path"] for r in descriptor["resources"]} == {
         CONFLICT_FILES["csv"], CONFLICT_FILES["gpkg"], "access_car.csv", "access_car.gpkg"}
@@ -355,7 +357,7 @@ def test_new_gpkg_columns_have_units(demo_package: dict):
 
 
 def test_stand_in_network_makes_the_car_files_schematic(tmp_path: Path):
-    access.write_car_outputs(tiny_car(True), tmp_path)
+    car_mode.write_outputs(tiny_car(True), tmp_path)
     res = resources(describe_folder(tmp_path))
     assert res["access_car.gpkg"]["schematic"] and res["access_car.csv"]["schematic"]
     assert res["access_car.csv"]["schematicFields"] == ["population_within", "share_within"]

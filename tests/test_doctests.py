@@ -7,7 +7,9 @@ import importlib
 
 import pytest
 
-MODULES = ["landuse.settings", "landuse.themes", "landuse.layers", "landuse.indicator"]
+MODULES = ["landuse.settings", "landuse.themes", "landuse.layers", "landuse.access.indicator", "landuse.access",
+           "landuse.choices", "landuse.timetable", "landuse.network", "landuse.access.transit_router",
+           "landuse.access.transit"]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -19,7 +19,7 @@ from landuse.cli import cli
 from landuse.errors import InvalidSettingError
 from landuse.excel import ABOUT_SHEET, Sheet, workbook_from_csv, write_workbook
 from landuse.gtfs import EMBEDDED_FEEDS
-from landuse.indicator import COUNTY_CODE, share_bounds
+from landuse.access.indicator import COUNTY_CODE, share_bounds
 from landuse.settings import DATA_DIR
 
 TEXT = ("kommun_code", "kommun", "theme_a", "theme_b", "feed", "date")

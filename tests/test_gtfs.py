@@ -10,7 +10,8 @@ import numpy as np
 import pytest
 
 from landuse.errors import GTFSError, InputFileNotFoundError
-from landuse.gtfs import DEFAULT_FEED, EMBEDDED_FEEDS, load_feed, parse_date, read_stops, strak
+from landuse.gtfs import DEFAULT_FEED, EMBEDDED_FEEDS, load_feed, read_stops
+from landuse.timetable import parse_date, strak
 from landuse.settings import DATA_DIR, Settings
 
 DATA = Path(__file__).parent / "data"

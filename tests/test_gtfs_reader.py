@@ -22,9 +22,10 @@ import landuse
 from landuse._readers import read_gtfs_stops
 from landuse.cli import cli
 from landuse.errors import SchematicDataWarning
-from landuse.gtfs import is_feed, load_feed, read_stops, strak
+from landuse.gtfs import is_feed, load_feed, read_stops
 from landuse.maps import load_map_spec
 from landuse.network import network_from_file, network_from_gtfs
+from landuse.timetable import strak
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "gtfs_tiny"

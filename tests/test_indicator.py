@@ -9,7 +9,7 @@ import pytest
 import shapely
 
 from landuse.errors import ColumnNotFoundError
-from landuse.indicator import (
+from landuse.access.indicator import (
     INDICATOR_COLUMNS,
     assign_kommun,
     coverage_table,

@@ -24,7 +24,7 @@ from landuse.errors import (
     LayerNotFoundError,
     MissingCRSError,
 )
-from landuse.indicator import indicator_table
+from landuse.access.indicator import indicator_table
 from landuse.layers import load_layer
 from landuse.maps import (
     DEMO_INPUTS,
@@ -486,7 +486,7 @@ def test_tatort_popups_show_the_engines_share_within(real_car_outputs):
 
 
 def test_kommun_popup_shows_bounds_over_everybody(real_car_outputs):
-    from landuse.indicator import share_bounds
+    from landuse.access.indicator import share_bounds
 
     m = strukturbild_map(**inputs_from_dir(real_car_outputs), gtfs=False)
     table = share_bounds(pd.read_csv(real_car_outputs / "access_car.csv", dtype={"kommun_code": str}))
@@ -510,10 +510,10 @@ def test_military_areas_are_real_in_a_partly_schematic_theme():
 
 def test_main_roads_of_the_car_engine_on_the_map(tmp_path):
     """The real engine's network layer (Lantmäteriet, ~14 000 edges): every edge drawn, nothing marked schematic."""
-    from landuse.access import car_accessibility, write_car_outputs
+    from landuse.access.car import accessibility, write_outputs
     from landuse.settings import Settings
 
-    write_car_outputs(car_accessibility(settings=Settings(progress=False)), tmp_path)
+    write_outputs(accessibility(settings=Settings(progress=False)), tmp_path)
     m = strukturbild_map(car=tmp_path / "access_car.gpkg", gtfs=False)
     rows = int(__import__("pyogrio").read_info(tmp_path / "access_car.gpkg", layer="network")["features"])
     assert len(overlay_features(m, "vagar_bil")) == rows > 10_000

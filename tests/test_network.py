@@ -209,7 +209,7 @@ def test_gtfs_folder_is_dispatched_and_line_layer_takes_source_crs(tmp_path):
         assert network_from_file(path, speed_column="HTHAST", source_crs="EPSG:3006").n_edges > 0
 
 
-@pytest.mark.parametrize("name", ["landuse.network", "landuse.access"])
+@pytest.mark.parametrize("name", ["landuse.network.graph", "landuse.network.osm", "landuse.access.car"])
 def test_examples(name):
     import doctest
     import importlib

@@ -12,8 +12,9 @@ import pytest
 import shapely
 
 from landuse.errors import PartialLossWarning
-from landuse.indicator import load_centralorter, load_origins, origin_points, summarise_points
-from landuse.transit import TransitRouter, travel_times
+from landuse.access.indicator import load_centralorter, load_origins, origin_points, summarise_points
+from landuse.access.transit import travel_times
+from landuse.access.transit_router import TransitRouter
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +29,7 @@ def own(router):  # noqa: ANN001, ANN201
     points = origin_points(origins)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", PartialLossWarning)  # points without a stop: counted, tested elsewhere
-        result = travel_times(points, load_centralorter(), router=router, target="own")
+        result = travel_times(points, load_centralorter(), source=router, target="own")
     return origins, points, result, summarise_points(result, origins, extra=("best_min",))
 
 

@@ -77,7 +77,7 @@ def _length_matrix(edges: gpd.GeoDataFrame, n: int) -> sparse.csr_array:
 
 
 def _centralort_nodes(network: RoadNetwork) -> dict[str, int]:
-    from landuse.indicator import load_centralorter
+    from landuse.access.indicator import load_centralorter
 
     towns = load_centralorter()
     _, node = cKDTree(np.column_stack([network.x_m, network.y_m])).query(

@@ -19,7 +19,8 @@ from pyproj import Transformer
 
 from landuse.errors import GTFSError, InvalidSettingError, PartialLossWarning
 from landuse.settings import Settings
-from landuse.transit import TransitRouter, isochrones, parse_window, travel_times
+from landuse.access.transit import isochrones, travel_times
+from landuse.access.transit_router import TransitRouter, parse_window
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "gtfs_tiny"
@@ -147,13 +148,13 @@ def two_targets() -> gpd.GeoDataFrame:
 def test_best_and_median_over_the_window(router, a3_origin, two_targets):
     # departures 06:00..06:29: 06:00-06:10 -> 06:30 (30..20 min), 06:11-06:20 -> 06:35 (24..15),
     # 06:21-06:29 unreachable (9 x inf).  Sorted, the 15th and 16th of 30 are 24 and 25.
-    result = travel_times(a3_origin, two_targets, router=router, window="06:00-06:30")
+    result = travel_times(a3_origin, two_targets, source=router.replace(window="06:00-06:30"))
     row = result.iloc[0]
     assert row["best_min"] == pytest.approx(15.0)
     assert row["median_min"] == pytest.approx(24.5)
     assert row["travel_time_min"] == pytest.approx(15.0)
     assert row["target"] == "Mål 3"
-    median = travel_times(a3_origin, two_targets, router=router, window="06:00-06:30", statistic="MEDIAN")
+    median = travel_times(a3_origin, two_targets, source=router.replace(window="06:00-06:30", statistic="MEDIAN"))
     assert median.iloc[0]["travel_time_min"] == pytest.approx(24.5)
     assert median.iloc[0]["target"] == "Mål 3"
     assert list(result.columns) == ["origin_id", "kommun_code", "population", "travel_time_min", "best_min",
@@ -162,7 +163,7 @@ def test_best_and_median_over_the_window(router, a3_origin, two_targets):
 
 def test_median_is_unreachable_when_most_departures_are(router, a3_origin, two_targets):
     # 06:10-06:40: 11 finite, 19 unreachable
-    result = travel_times(a3_origin, two_targets, router=router, window="06:10-06:40", statistic="median")
+    result = travel_times(a3_origin, two_targets, source=router.replace(window="06:10-06:40", statistic="median"))
     assert np.isnan(result.iloc[0]["median_min"]) and np.isnan(result.iloc[0]["travel_time_min"])
     assert result.iloc[0]["target"] is None
     assert result.iloc[0]["best_min"] == pytest.approx(15.0)
@@ -170,15 +171,15 @@ def test_median_is_unreachable_when_most_departures_are(router, a3_origin, two_t
 
 def test_target_own(router, a3_origin, two_targets):
     # the origin's own kommun (2581) has target T1, which it cannot reach
-    own = travel_times(a3_origin, two_targets, router=router, window="06:00-06:30", target="own")
+    own = travel_times(a3_origin, two_targets, source=router.replace(window="06:00-06:30"), target="own")
     assert np.isnan(own.iloc[0]["best_min"]) and own.iloc[0]["target"] is None
     mine = a3_origin.assign(kommun_code=["2580"])
-    own = travel_times(mine, two_targets, router=router, window="06:00-06:30", target="own")
+    own = travel_times(mine, two_targets, source=router.replace(window="06:00-06:30"), target="own")
     assert own.iloc[0]["best_min"] == pytest.approx(15.0) and own.iloc[0]["target"] == "Mål 3"
 
 
 def test_isochrones(router, two_targets):
-    iso = isochrones(two_targets.iloc[[0]], router=router, window="06:00-06:30", minutes=(10, 30))
+    iso = isochrones(two_targets.iloc[[0]], source=router.replace(window="06:00-06:30"), minutes=(10, 30))
     assert list(iso.columns) == ["target_id", "centralort", "kommun_code", "minutes", "mode", "schematic", "geometry"]
     assert list(iso["minutes"]) == [10, 30] and set(iso["mode"]) == {"transit"} and not iso["schematic"].any()
     ten, thirty = iso.geometry.iloc[0], iso.geometry.iloc[1]
@@ -199,11 +200,11 @@ def test_origins_outside_the_feed_raise(router, two_targets):
     with pytest.raises(GTFSError, match=r"None of the 2 origins has a stop of GTFS feed `gtfs_tiny` within 1000 m "
                                         r"\(--max-walk-m\): the nearest stop is 470 km from the closest origin\. "
                                         r"The feed does not seem to cover the origins"):
-        travel_times(far, two_targets, router=router, window="06:00-06:10")
+        travel_times(far, two_targets, source=router.replace(window="06:00-06:10"))
     # an origin standing on a centralort is reached on foot, but that does not make the feed cover anything
     targets = _points([(500_000, 0)], target_id=["TX"], name=["Mål X"], kommun_code=["2580"])
     with pytest.raises(GTFSError, match=r"only the 1 within walking distance of a centralort would count as reached"):
-        travel_times(far, targets, router=router, window="06:00-06:10")
+        travel_times(far, targets, source=router.replace(window="06:00-06:10"))
 
 
 def test_origins_without_a_stop_warn_with_counts(router, two_targets):
@@ -214,7 +215,7 @@ def test_origins_without_a_stop_warn_with_counts(router, two_targets):
                       kommun_code=["2580", "2580"])
     # WALKER has no stop either but walks 500 m to Mål X: only FAR and FAR2 are lost
     with pytest.warns(PartialLossWarning) as caught:
-        result = travel_times(origins, targets, router=router, window="06:00-06:30")
+        result = travel_times(origins, targets, source=router.replace(window="06:00-06:30"))
     messages = [str(w.message) for w in caught]
     assert any(re.match(r"^2 of 4 origins \(1,100 people\) have no stop within 1000 m "
                         r"\(--max-walk-m\) and no centralort within walking distance; "
@@ -224,7 +225,7 @@ def test_origins_without_a_stop_warn_with_counts(router, two_targets):
                for m in messages), messages
     assert list(result["best_min"].round(6)) == pytest.approx([15.0, np.nan, 6.0, np.nan], nan_ok=True)
     # all origins with a stop and every target served: no warning (filterwarnings = error would fail the test)
-    travel_times(origins.iloc[[0]], targets.iloc[[0]], router=router, window="06:00-06:30")
+    travel_times(origins.iloc[[0]], targets.iloc[[0]], source=router.replace(window="06:00-06:30"))
 
 
 # ---------------------------------------------------------------- brute force on random feeds

@@ -59,7 +59,7 @@ NON_NEGATIVE = click.FloatRange(min=0)
 def parse_window_option(ctx: click.Context, param: click.Parameter, value: str) -> str:
     """Check ``--window HH:MM-HH:MM`` while parsing, so a typo is a usage error (exit code 2)."""
     from landuse.errors import InvalidSettingError
-    from landuse.transit import parse_window
+    from landuse.access.transit_router import parse_window
 
     try:
         parse_window(value)
@@ -98,13 +98,14 @@ def transit_options(func):  # noqa: ANN001, ANN201 - a click decorator
     """
     from pathlib import Path
 
+    from landuse.choices import Statistic, Target
     from landuse.settings import Settings
 
     defaults = Settings()
     options = [
         click.option("--window", default="06:00-09:00", show_default=True, metavar="HH:MM-HH:MM",
                      callback=parse_window_option, help="Departure window [start, end), one departure per minute."),
-        click.option("--statistic", type=click.Choice(["best", "median"], case_sensitive=False), default="best",
+        click.option("--statistic", type=click.Choice(Statistic.values(), case_sensitive=False), default="best",
                      show_default=True, help="Travel time over the window that the indicator uses."),
         click.option("--population", type=click.Path(path_type=Path), default=None,
                      help="Origins with a population column [default: SCB tätorter 2020 as areas]."),
@@ -112,7 +113,7 @@ def transit_options(func):  # noqa: ANN001, ANN201 - a click decorator
         click.option("--centralorter", type=click.Path(path_type=Path), default=None,
                      help="Target points or polygons [default: the 14 centralorter as areas]."),
         minutes_option,
-        click.option("--target", type=click.Choice(["any", "own"], case_sensitive=False), default="any",
+        click.option("--target", type=click.Choice(Target.values(), case_sensitive=False), default="any",
                      show_default=True, help="Any centralort, or the one of the origin's own kommun."),
         click.option("--walk-speed-kph", type=POSITIVE, default=defaults.walk_speed_kph, show_default=True,
                      help="Walking speed, km/h."),

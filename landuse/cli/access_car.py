@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from landuse.choices import Target
 from landuse.cli._options import NON_NEGATIVE, POSITIVE, minutes_option, out_dir_option, xlsx_option
 from landuse.settings import Settings
 
@@ -31,7 +32,7 @@ source_crs_option = click.option(
 @click.option("--centralorter", "centralorter_path", type=click.Path(path_type=Path),
               help="Centralort points with a name column. Default: the embedded 14 centralorter.")
 @minutes_option
-@click.option("--target", type=click.Choice(["any", "own"], case_sensitive=False), default="any", show_default=True,
+@click.option("--target", type=click.Choice(Target.values(), case_sensitive=False), default="any", show_default=True,
               help="any: nearest centralort of any kommun; own: the origin's own kommun's centralort.")
 @click.option("--access-speed-kph", type=POSITIVE, default=_DEFAULTS.access_speed_kph, show_default=True,
               help="Speed (km/h) of the straight-line leg between a point and its network node.")
@@ -66,9 +67,9 @@ def car(ctx: click.Context, network_path: Path | None, population_path: Path | N
     $ landuse access car --xlsx --out out
     """
     from landuse._io import staged_outputs
-    from landuse.access import car_accessibility, summary_lines, write_car_outputs
+    from landuse.access import car as car_mode
+    from landuse.access.indicator import load_centralorter, load_origins
     from landuse.excel import workbook_from_csv, workbook_name
-    from landuse.indicator import load_centralorter, load_origins
     from landuse.network import network_from_file
 
     quiet = bool((ctx.find_root().obj or {}).get("quiet"))
@@ -84,18 +85,16 @@ def car(ctx: click.Context, network_path: Path | None, population_path: Path | N
         network_path, speed_column=speed_column, oneway_column=oneway_column, source_crs=source_crs,
         settings=settings,
     )
-    result = car_accessibility(
-        network, origins, centralorter,
-        population_column=population_column, minutes=minutes, target=target.lower(),
-        speed_column=speed_column, oneway_column=oneway_column, settings=settings,
-    )
-    with staged_outputs(out_dir, owned=("access_car.csv", "access_car.gpkg", workbook_name("access_car.csv"))) as stage:
-        paths = [stage.final(path) for path in write_car_outputs(result, stage.path)]
+    result = car_mode.accessibility(origins, centralorter, source=network, minutes=minutes, target=target,
+                                    population_column=population_column, settings=settings)
+    owned = (car_mode.CSV_NAME, car_mode.GPKG_NAME, workbook_name(car_mode.CSV_NAME))
+    with staged_outputs(out_dir, owned=owned) as stage:
+        paths = [stage.final(path) for path in car_mode.write_outputs(result, stage.path)]
         if xlsx:  # the bounds over all inhabitants only where the origins are the tätorter
-            paths.append(stage.final(workbook_from_csv(stage.path / "access_car.csv",
+            paths.append(stage.final(workbook_from_csv(stage.path / car_mode.CSV_NAME,
                                                        bounds=population_path is None, settings=settings)))
     threshold = 60 if 60 in minutes else minutes[0]
-    for line in summary_lines(result, threshold=threshold, settings=settings):
+    for line in car_mode.summary_lines(result, threshold=threshold, settings=settings):
         click.echo(line)
     for path in paths:
         click.echo(f"wrote {path}")

@@ -36,32 +36,34 @@ def transit(ctx: click.Context, gtfs: Path | None, date: str | None, window: str
     $ landuse access transit --xlsx --out out
     """
     from landuse._io import staged_outputs
+    from landuse.access import transit as transit_mode
+    from landuse.access.indicator import COUNTY_CODE, bounds_text, share_bounds
+    from landuse.access.transit_router import TransitRouter
     from landuse.excel import workbook_from_csv, workbook_name
-    from landuse.transit import access_transit
 
-    settings = Settings(progress=not (ctx.find_root().obj or {}).get("quiet", False), walk_speed_kph=walk_speed_kph,
-                        max_walk_m=max_walk_m, transfer_max_m=transfer_max_m)
-    owned = ("access_transit.csv", "access_transit.gpkg", workbook_name("access_transit.csv"))
+    quiet = bool((ctx.find_root().obj or {}).get("quiet", False))
+    settings = Settings(progress=not quiet, walk_speed_kph=walk_speed_kph, max_walk_m=max_walk_m,
+                        transfer_max_m=transfer_max_m)
+    router = TransitRouter(gtfs, date, window=window, statistic=statistic, settings=settings)
+    result = transit_mode.accessibility(population, centralorter, source=router, minutes=minutes, target=target,
+                                        population_column=population_column, source_crs=source_crs,
+                                        settings=settings)
+    owned = (transit_mode.CSV_NAME, transit_mode.GPKG_NAME, workbook_name(transit_mode.CSV_NAME))
     with staged_outputs(out_dir, owned=owned) as stage:
-        table, origins, router = access_transit(
-            stage.path, gtfs=gtfs, date=date, window=window, statistic=statistic.lower(), population=population,
-            population_column=population_column, centralorter=centralorter, minutes=minutes,
-            target=target.lower(), source_crs=source_crs, settings=settings,
-        )
+        csv_path, gpkg_path = (stage.final(path) for path in transit_mode.write_outputs(result, stage.path))
         if xlsx:  # the bounds over all inhabitants only where the origins are the tätorter
-            workbook = stage.final(workbook_from_csv(stage.path / "access_transit.csv", bounds=population is None,
+            workbook = stage.final(workbook_from_csv(stage.path / transit_mode.CSV_NAME, bounds=population is None,
                                                      settings=settings))
-    from landuse.indicator import COUNTY_CODE, bounds_text, share_bounds
-
+    table = result.table
     county = table[table["kommun_code"] == COUNTY_CODE]
     if population is None:  # the tätorter: say what the share over everybody can be
         county = share_bounds(county, settings)
-    if not (ctx.find_root().obj or {}).get("quiet", False):
+    if not quiet:
         people = "of tätort people " if population is None else ""
-        click.echo(f"{router.date.isoformat()} {window}, {statistic.lower()} travel time, target {target.lower()}, "
+        click.echo(f"{router.date.isoformat()} {window}, {router.statistic} travel time, target {target.lower()}, "
                    "county:")
         for _, row in county.iterrows():
             click.echo(f"  {row['share_within']:.1%} {people}within {row['minutes']} min{bounds_text(row)}")
-        click.echo(f"wrote {stage.final('access_transit.csv')} and {stage.final('access_transit.gpkg')}")
+        click.echo(f"wrote {csv_path} and {gpkg_path}")
         if xlsx:
             click.echo(f"wrote {workbook}")

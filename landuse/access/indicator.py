@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import warnings
 from pathlib import Path
-from typing import Literal
 
 import geopandas as gpd
 import numpy as np
@@ -42,7 +41,6 @@ __all__ = [
     "coverage_table",
     "share_bounds",
     "bounds_text",
-    "TargetMode",
 ]
 
 COUNTY_CODE = "25"
@@ -52,11 +50,20 @@ ORIGIN_CELL_M = 250.0
 ORIGIN_MODEL = (f"origins: SCB tätorter 2020 as discs of their land area, people on a {ORIGIN_CELL_M:g} m grid; "
                 "targets: centralorter reached anywhere in their disc")
 INDICATOR_COLUMNS = ["kommun_code", "kommun", "minutes", "population", "population_within", "share_within"]
-TargetMode = Literal["any", "own"]
 
 
 def kommun_names(settings: Settings | None = None) -> dict[str, str]:
-    """Kommun code -> name for the embedded kommuner, plus ``"25"`` -> ``"Norrbottens län"``."""
+    """Kommun code -> name for the embedded kommuner, plus ``"25"`` -> ``"Norrbottens län"``.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        ``data_dir`` and ``catalogue_dir`` of the ``kommuner`` layer.
+
+    Returns
+    -------
+    dict of str to str
+    """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LanduseWarning)
         kommuner = load_layer("kommuner", settings=settings)
@@ -293,6 +300,16 @@ def normalise_kommun_codes(codes: pd.Series) -> pd.Series:
 
     A code column read as numbers (``2580.0``, or ``180`` for Stockholm's ``0180``) is
     turned back into SCB's text form.
+
+    Parameters
+    ----------
+    codes : pandas.Series
+        Kommun codes as read (text or numbers).
+
+    Returns
+    -------
+    pandas.Series of object
+        Named ``kommun_code``, aligned to ``codes``.
     """
     def one(value: object) -> object:
         if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NA:
@@ -352,7 +369,16 @@ def _head_counts(values: pd.Series, column: str, display: str) -> pd.Series:
 
 def load_centralorter(path: str | Path | None = None, *, source_crs: str | None = None,
                       settings: Settings | None = None) -> gpd.GeoDataFrame:
-    """Load the centralort targets (``source_crs``: CRS to assume when ``path`` declares none).
+    """Load the centralort targets.
+
+    Parameters
+    ----------
+    path : str or Path, optional
+        Points or polygons with a name (the layer spec's renames apply); default the
+        embedded 14 centralorter.
+    source_crs : str, optional
+        CRS to assume when ``path`` declares none (e.g. ``"EPSG:3006"``).
+    settings : Settings, optional
 
     Returns
     -------
@@ -457,6 +483,13 @@ def coverage_table(origins: pd.DataFrame, settings: Settings | None = None) -> p
     The embedded tätorter hold about 83 % of the county's people; report this
     beside any indicator computed on tätort points.
 
+    Parameters
+    ----------
+    origins : pandas.DataFrame
+        ``kommun_code`` and ``population`` per origin (or point).
+    settings : Settings, optional
+        ``data_dir``, for SCB's ``kommun_folkmangd.csv``.
+
     Returns
     -------
     pandas.DataFrame
@@ -511,7 +544,17 @@ def share_bounds(table: pd.DataFrame, settings: Settings | None = None) -> pd.Da
 
 
 def bounds_text(row: pd.Series) -> str:
-    """``"; all 249,614 inhabitants: 82.9-99.8 %"`` for a :func:`share_bounds` row ("" without bounds)."""
+    """``"; all 249,614 inhabitants: 82.9-99.8 %"`` for a :func:`share_bounds` row ("" without bounds).
+
+    Parameters
+    ----------
+    row : pandas.Series
+        One row of :func:`share_bounds`.
+
+    Returns
+    -------
+    str
+    """
     lower = row.get("share_lower", np.nan)
     if lower != lower:
         return ""
