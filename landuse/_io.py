@@ -20,13 +20,10 @@ import geopandas as gpd
 import pandas as pd
 
 from landuse.errors import OutputFolderError
+from landuse.outputs import DATAPACKAGE
 
 __all__ = ["atomic_path", "write_gpkg", "write_csv", "write_text", "OutputStage", "staged_outputs",
            "check_out_dir"]
-
-#: The Frictionless Data Package written into every output folder (see landuse.datapackage).
-DATAPACKAGE = "datapackage.json"
-
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
@@ -174,7 +171,7 @@ class OutputStage:
         gpkgs = [p for p in files if p.suffix.lower() == ".gpkg"]
         if gpkgs:  # QGIS styles inside each GeoPackage (its layer_styles table), before it is described
             from landuse.errors import ConfigError, LanduseWarning
-            from landuse.maps import load_map_spec
+            from landuse.map_spec import load_map_spec
             from landuse.qgis_styles import style_geopackage
 
             try:

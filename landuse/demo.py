@@ -16,13 +16,14 @@ from typing import Callable
 from landuse._io import write_gpkg
 from landuse.errors import LanduseWarning
 from landuse.layers import catalogue, load_layer
+from landuse.outputs import DEMO_FILES, LAYERS_FILE
 from landuse.settings import Settings, resolve
 
 __all__ = ["DEMO_STEPS", "DEMO_FILES", "run_demo", "write_layers"]
 
 #: (label, "module:function") in run order.  Later steps may read earlier outputs.
 DEMO_STEPS: list[tuple[str, str]] = [
-    ("Embedded layers -> layers.gpkg", "landuse.demo:demo_step"),
+    (f"Embedded layers -> {LAYERS_FILE}", "landuse.demo:demo_step"),
     ("Målkonflikter", "landuse.conflicts:demo_step"),
     ("Accessibility by car", "landuse.access:demo_step"),
     ("Accessibility by public transport", "landuse.transit:demo_step"),
@@ -32,14 +33,7 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("Report", "landuse.report:demo_step"),
 ]
 
-#: Every file a demo run writes (a later demo run into the same folder replaces them all).
-DEMO_FILES: tuple[str, ...] = (
-    "layers.gpkg", "malkonflikter.gpkg", "malkonflikter_per_kommun.csv", "access_car.csv", "access_car.gpkg",
-    "access_transit.csv", "access_transit.gpkg", "access_trend.csv", "access_trend.gpkg", "access_trend.png",
-    "malkonflikter_per_kommun.xlsx", "access_car.xlsx", "access_transit.xlsx", "access_trend.xlsx",
-    "strukturbild.html", "rapport.md", "rapport.html",
-    "rapport_malkonflikter.png", "rapport_tillganglighet.png",
-)
+#: ``DEMO_FILES``, every file a demo run writes, is :data:`landuse.outputs.DEMO_FILES`.
 
 
 def write_layers(out_dir: Path, settings: Settings | None = None) -> Path:
@@ -52,7 +46,7 @@ def write_layers(out_dir: Path, settings: Settings | None = None) -> Path:
         for name, spec in catalogue(settings).items():
             if spec.source is not None:
                 frames[name] = load_layer(name, settings=settings)
-    return write_gpkg(frames, Path(out_dir) / "layers.gpkg")
+    return write_gpkg(frames, Path(out_dir) / LAYERS_FILE)
 
 
 def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:

@@ -1,7 +1,7 @@
-"""Text and HTML formatting shared by the map, the report and the QGIS styles.
+"""HTML of the map: escaped text, the popup tables and the class of a value.
 
-Swedish numbers and shares, theme labels, the "(schematisk)" marks and the escaped
-popup tables of the map.
+Swedish numbers, shares and labels come from :mod:`landuse.formatting`, shared with
+the reports, the Excel sheets and the QGIS styles.
 """
 
 from __future__ import annotations
@@ -11,54 +11,11 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup, escape
 
-from landuse.errors import LanduseError
-from landuse.themes import THEME_LABELS, parse_theme
-
-__all__ = [
-    "MODE_LABELS", "bin_index", "esc", "num", "pct", "popup_html", "rows_html", "schematic_suffix",
-    "theme_label", "themes_text", "with_schematic",
-]
-
-#: Swedish names of the travel modes.
-MODE_LABELS = {"car": "bil", "transit": "kollektivtrafik"}
-
-
-def num(value: float | None, decimals: int = 0) -> str:
-    """Swedish number format: space as thousands separator, decimal comma."""
-    if value is None or (isinstance(value, float) and not np.isfinite(value)):
-        return "–"
-    text = f"{value:,.{decimals}f}"
-    return text.replace(",", "\u00a0").replace(".", ",")
-
-
-def pct(share: float | None) -> str:
-    if share is None or not np.isfinite(share):
-        return "–"
-    return f"{num(100 * share, 0)}\u00a0%"
-
+__all__ = ["bin_index", "esc", "popup_html", "rows_html"]
 
 def esc(value: Any) -> Markup:
     """``value`` as HTML text (``&<>"'`` escaped; None and NaN empty); Markup passes unchanged."""
     return escape("" if value is None or (isinstance(value, float) and np.isnan(value)) else value)
-
-
-def theme_label(theme: str) -> str:
-    try:
-        return THEME_LABELS[parse_theme(theme)]
-    except LanduseError:
-        return theme
-
-
-def themes_text(themes: str) -> str:
-    return ", ".join(theme_label(t.strip()) for t in str(themes).split(",") if t.strip())
-
-
-def schematic_suffix(schematic: bool) -> str:
-    return " (schematisk)" if schematic else ""
-
-
-def with_schematic(label: str, schematic: bool) -> str:
-    return label + ("" if not schematic or "schematisk" in label.lower() else " (schematisk)")
 
 
 def rows_html(rows: list[tuple[str, Any]]) -> Markup:
