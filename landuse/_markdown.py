@@ -50,12 +50,32 @@ def md_text(value: object) -> Md:
 
 
 def md_strong(value: object) -> Md:
-    """``value`` escaped and in bold."""
+    """``value`` escaped (:func:`md_text`) and in bold.
+
+    Parameters
+    ----------
+    value : object
+        Shown as ``str(value)``.
+
+    Returns
+    -------
+    Md
+    """
     return Md(f"**{md_text(value)}**")
 
 
 def md_code(value: object) -> Md:
-    """``value`` as a code span, fenced by more backticks than it holds (a file name may hold some)."""
+    """``value`` as a code span, fenced by more backticks than it holds (a file name may hold some).
+
+    Parameters
+    ----------
+    value : object
+        Shown as ``str(value)``, verbatim.
+
+    Returns
+    -------
+    Md
+    """
     text = str(value)
     fence = "`" * (max((len(run) for run in re.findall("`+", text)), default=0) + 1)
     return Md(f"{fence} {text} {fence}")
@@ -89,6 +109,16 @@ def markdown_to_html(text: str) -> str:
 
     The reports hold no HTML of their own, so Markdown's raw-HTML pass-through is
     turned off: should a name from an input reach the text unescaped, it still cannot run.
+
+    Parameters
+    ----------
+    text : str
+        Markdown with tables.
+
+    Returns
+    -------
+    str
+        The HTML body (no ``<html>`` page around it; see :func:`landuse.html_page.html_page`).
     """
     import markdown
 

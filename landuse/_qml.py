@@ -22,7 +22,25 @@ OUTLINE = "#232323"
 
 
 def rgba(colour: str, alpha: float = 1.0) -> str:
-    """A CSS colour of the map spec as QGIS's ``r,g,b,a`` (0–255), with ``alpha`` 0–1 applied."""
+    """A CSS colour of the map spec as QGIS's ``r,g,b,a`` (0–255), with ``alpha`` applied.
+
+    Parameters
+    ----------
+    colour : str
+        ``#rgb``, ``#rrggbb(aa)``, ``rgb()``/``rgba()``, ``hsl()``/``hsla()`` or a CSS name
+        (an unknown name is neutral grey).
+    alpha : float
+        Opacity 0–1, multiplied with the colour's own.
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> rgba("#ff0000", 0.5), rgba("white")
+    ('255,0,0,128', '255,255,255,255')
+    """
     text = colour.strip().lower()
     if text.startswith("#"):
         digits = text[1:]
@@ -74,6 +92,7 @@ class Symbol:
     level: int = 0  # rendering pass when the renderer draws by symbol levels (higher on top)
 
     def xml(self, name: str) -> str:
+        """The ``<symbol>`` element, named ``name`` (its index in the renderer)."""
         if self.kind == "fill":
             cls, props = "SimpleFill", {
                 "color": rgba(self.colour, self.alpha), "style": "solid", "outline_color": rgba(self.outline),
@@ -104,11 +123,25 @@ def _renderer(kind: str, items: str, symbols: Iterable[Symbol], **attrs: str) ->
 
 
 def single(symbol: Symbol) -> str:
+    """A single-symbol renderer: every feature drawn with ``symbol``."""
     return _renderer("singleSymbol", "", [symbol])
 
 
 def categorized(attr: str, categories: list[tuple[str, str, Symbol]]) -> str:
-    """``categories``: (value, label, symbol); the value "" is QGIS's class of all other values (and NULL)."""
+    """A categorized renderer.
+
+    Parameters
+    ----------
+    attr : str
+        The field or QGIS expression whose value picks the category.
+    categories : list of (str, str, Symbol)
+        Value, legend label and symbol; the value "" is QGIS's class of all other values (and NULL).
+
+    Returns
+    -------
+    str
+        The ``<renderer-v2>`` element.
+    """
     items = "".join(f'<category value="{_attr(v)}" symbol="{i}" label="{_attr(label)}" render="true"/>'
                     for i, (v, label, _) in enumerate(categories))
     return _renderer("categorizedSymbol", f"<categories>{items}</categories>", [c[2] for c in categories],
@@ -116,7 +149,21 @@ def categorized(attr: str, categories: list[tuple[str, str, Symbol]]) -> str:
 
 
 def graduated(attr: str, ranges: list[tuple[float, float, str, Symbol]]) -> str:
-    """``ranges``: (lower, upper, label, symbol); QGIS puts a value on a shared edge in the lower range."""
+    """A graduated renderer.
+
+    Parameters
+    ----------
+    attr : str
+        The numeric field.
+    ranges : list of (float, float, str, Symbol)
+        Lower and upper bound, legend label and symbol; QGIS puts a value on a shared
+        edge in the lower range.
+
+    Returns
+    -------
+    str
+        The ``<renderer-v2>`` element.
+    """
     items = "".join(f'<range lower="{lo!r}" upper="{hi!r}" symbol="{i}" label="{_attr(label)}" render="true"/>'
                     for i, (lo, hi, label, _) in enumerate(ranges))
     return _renderer("graduatedSymbol", f"<ranges>{items}</ranges>", [r[3] for r in ranges], attr=attr,
@@ -127,7 +174,23 @@ _GEOMETRY_TYPES = {"marker": 0, "line": 1, "fill": 2}
 
 
 def qml_document(renderer: str | None, aliases: dict[str, str], *, kind: str | None, display: str | None) -> str:
-    """A QML document: renderer (spatial layers), field aliases, the field shown as the feature's name."""
+    """A QML document: renderer (spatial layers), field aliases, the field shown as the feature's name.
+
+    Parameters
+    ----------
+    renderer : str or None
+        The ``<renderer-v2>`` element; None for an attribute table.
+    aliases : dict
+        Field -> Swedish alias.
+    kind : {"marker", "line", "fill"} or None
+        The layer's symbol type; None for an attribute table.
+    display : str or None
+        The field QGIS names features by.
+
+    Returns
+    -------
+    str
+    """
     alias_xml = "".join(f'<alias field="{_attr(f)}" name="{_attr(a)}"/>' for f, a in aliases.items())
     parts = [
         "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>",
@@ -142,12 +205,39 @@ def qml_document(renderer: str | None, aliases: dict[str, str], *, kind: str | N
 
 
 def quoted(column: str) -> str:
-    """A field reference in a QGIS expression."""
+    """A field reference in a QGIS expression (double quotes, inner quotes doubled).
+
+    Parameters
+    ----------
+    column : str
+
+    Returns
+    -------
+    str
+    """
     return '"' + column.replace('"', '""') + '"'
 
 
 def bin_labels(edges: tuple[float, ...], unit: str = "") -> list[str]:
-    """"≤ a", "a–b", …, "> z" for upper bin edges (the last class is open)."""
+    """Legend labels "≤ a", "a–b", …, "> z" for upper bin edges (the last class is open).
+
+    Parameters
+    ----------
+    edges : tuple of float
+        Upper class edges, ascending, in ``unit``.
+    unit : str
+        Appended to each label (``"min"``).
+
+    Returns
+    -------
+    list of str
+        One label more than ``edges``.
+
+    Examples
+    --------
+    >>> bin_labels((30.0, 60.0), "min")
+    ['≤ 30 min', '30–60 min', '> 60 min']
+    """
     unit = f" {unit}" if unit else ""
     labels = [f"≤ {short_num(edges[0])}{unit}"]
     labels += [f"{short_num(a)}–{short_num(b)}{unit}" for a, b in zip(edges, edges[1:])]

@@ -166,7 +166,13 @@ def csv_contracts() -> dict[str, Contract]:
 
 
 def file_titles() -> dict[str, str]:
-    """Titles of the non-CSV outputs landuse writes, by file name."""
+    """Titles of the non-CSV outputs landuse writes.
+
+    Returns
+    -------
+    dict
+        File name -> English title of its Data Package resource.
+    """
     return {
         LAYERS_FILE: "Every embedded catalogue layer, one GeoPackage layer each",
         CONFLICT_FILES["gpkg"]: "Målkonflikter: overlay faces and the per-kommun pair table",
@@ -187,7 +193,20 @@ def file_titles() -> dict[str, str]:
 
 
 def field_descriptor(name: str, type_: str | None = None) -> dict[str, Any]:
-    """Table Schema field descriptor of column ``name`` (``type_`` overrides the known type)."""
+    """Table Schema field descriptor of a column, with its meaning, unit and bounds when known.
+
+    Parameters
+    ----------
+    name : str
+        Column name (a key of :data:`FIELDS`, or any other).
+    type_ : str, optional
+        Table Schema type that overrides the known one (read from the file).
+
+    Returns
+    -------
+    dict
+        ``name``, ``type`` and, for a known column, ``description``, ``unit`` and ``constraints``.
+    """
     known = FIELDS.get(name)
     out: dict[str, Any] = {"name": name, "type": type_ or (known.type if known else "string")}
     if known is None:
@@ -202,7 +221,17 @@ def field_descriptor(name: str, type_: str | None = None) -> dict[str, Any]:
 
 
 def csv_header(path: Path) -> list[str]:
-    """Column names of a CSV's first row."""
+    """Column names of a CSV's first row.
+
+    Parameters
+    ----------
+    path : Path
+        A CSV in UTF-8 (undecodable bytes replaced).
+
+    Returns
+    -------
+    list of str
+    """
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
         return next(csv.reader(fh), [])
 
@@ -219,7 +248,18 @@ def _infer_type(value: str, current: str | None) -> str:
 
 
 def inferred_schema(path: Path) -> dict[str, Any]:
-    """Table Schema of a CSV that is no landuse contract: header names, types from every value."""
+    """Table Schema of a CSV that is no landuse contract: header names, types from every value.
+
+    Parameters
+    ----------
+    path : Path
+        A CSV in UTF-8.
+
+    Returns
+    -------
+    dict
+        ``fields`` (narrowest type holding every value) and ``missingValues``.
+    """
     with path.open(encoding="utf-8", errors="replace", newline="") as fh:
         reader = csv.reader(fh)
         header = next(reader, [])
@@ -235,14 +275,35 @@ def inferred_schema(path: Path) -> dict[str, Any]:
 
 
 def contract_schema(contract: Contract) -> dict[str, Any]:
-    """Table Schema of a contract: its columns in order, the row key when every key column is present."""
+    """Table Schema of a contract: its columns in order, the row key when every key column is present.
+
+    Parameters
+    ----------
+    contract : Contract
+
+    Returns
+    -------
+    dict
+        ``fields``, ``missingValues`` and, with a key, ``primaryKey``.
+    """
     schema: dict[str, Any] = {"fields": [field_descriptor(c) for c in contract.columns], "missingValues": [""]}
     if contract.key and set(contract.key) <= set(contract.columns):
         schema["primaryKey"] = list(contract.key)
     return schema
 
 def schematic_figures(resource: dict[str, Any]) -> list[str]:
-    """Columns of a schematic table whose figures are computed from the (schematic) inputs."""
+    """Columns of a schematic table whose figures are computed from the (schematic) inputs.
+
+    Parameters
+    ----------
+    resource : dict
+        A Data Package resource with a ``schema``.
+
+    Returns
+    -------
+    list of str
+        The fields marked ``derived`` in :data:`FIELDS`.
+    """
     fields = resource.get("schema", {}).get("fields", [])
     return [f["name"] for f in fields if (known := FIELDS.get(f["name"])) is not None and known.derived]
 

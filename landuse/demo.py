@@ -33,11 +33,23 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("Report", "landuse.report:demo_step"),
 ]
 
-#: ``DEMO_FILES``, every file a demo run writes, is :data:`landuse.outputs.DEMO_FILES`.
 
 
 def write_layers(out_dir: Path, settings: Settings | None = None) -> Path:
-    """Load every embedded catalogue layer and write ``out_dir/layers.gpkg`` (one layer each)."""
+    """Load every embedded catalogue layer and write ``out_dir/layers.gpkg`` (one layer each).
+
+    Parameters
+    ----------
+    out_dir : Path
+        The output folder.
+    settings : Settings, optional
+        Where the catalogue and its data are read.
+
+    Returns
+    -------
+    Path
+        The GeoPackage: one layer per catalogue layer with a source, in EPSG:3006.
+    """
     settings = resolve(settings)
     frames = {}
     with warnings.catch_warnings():
@@ -50,7 +62,19 @@ def write_layers(out_dir: Path, settings: Settings | None = None) -> Path:
 
 
 def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: write ``layers.gpkg``."""
+    """Demo step: write ``layers.gpkg``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The demo's output folder.
+    settings : Settings, optional
+
+    Returns
+    -------
+    list of str
+        The lines the demo prints.
+    """
     path = write_layers(out_dir, settings)
     n = len(catalogue(settings))
     return [f"wrote {path} ({n} layers, EPSG:3006; schematic layers are marked schematic=True)"]
@@ -64,6 +88,14 @@ def _resolve_step(target: str) -> Callable[..., list[str]]:
 def run_demo(out_dir: Path, *, settings: Settings | None = None,
              echo: Callable[[str], None] = print) -> list[Path]:
     """Run every demo step, printing progress with ``echo``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The output folder (created when missing); later steps read earlier outputs.
+    settings : Settings, optional
+    echo : callable
+        Receives each line of progress.
 
     Returns
     -------

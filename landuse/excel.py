@@ -460,7 +460,19 @@ def workbook_from_csv(csv_path: str | os.PathLike[str], *, bounds: bool = False,
 
 
 def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: a workbook beside each table CSV of the demo (Swedish headers and number formats)."""
+    """Demo step: a workbook beside each table CSV of the demo (Swedish headers and number formats).
+
+    Parameters
+    ----------
+    out_dir : Path
+        The demo's output folder, holding the CSV tables.
+    settings : Settings, optional
+
+    Returns
+    -------
+    list of str
+        The lines the demo prints.
+    """
     from landuse.datapackage import describe_folder
 
     settings = resolve(settings)

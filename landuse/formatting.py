@@ -88,12 +88,42 @@ def pct(share: float | None, decimals: int = 0) -> str:
 
 
 def short_num(value: float) -> str:
-    """A class edge as Swedish text: decimal comma, no trailing zeros (``2.5`` -> ``"2,5"``, ``30.0`` -> ``"30"``)."""
+    """A class edge as Swedish text: decimal comma, no trailing zeros.
+
+    Parameters
+    ----------
+    value : float
+        A class edge (minutes, a score ...).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> short_num(2.5), short_num(30.0)
+    ('2,5', '30')
+    """
     return f"{value:g}".replace(".", ",")
 
 
 def theme_label(theme: str) -> str:
-    """The Swedish label of a theme (``"rennaring"`` -> ``"Rennäring"``); an unknown theme as it is."""
+    """The Swedish label of a theme; an unknown theme as it is.
+
+    Parameters
+    ----------
+    theme : str
+        A theme value or name, any case (``"rennaring"``).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> theme_label("rennaring"), theme_label("okänt")
+    ('Rennäring', 'okänt')
+    """
     try:
         return THEME_LABELS[parse_theme(theme)]
     except LanduseError:
@@ -101,20 +131,65 @@ def theme_label(theme: str) -> str:
 
 
 def pair_label(theme_a: str, theme_b: str) -> str:
-    """A theme pair as plain text (escape it for HTML or Markdown): ``"Rennäring × Mineral"``."""
+    """A theme pair as plain text (escape it for HTML or Markdown).
+
+    Parameters
+    ----------
+    theme_a, theme_b : str
+        The pair's themes (``theme_a``, ``theme_b`` of the pair table).
+
+    Returns
+    -------
+    str
+        ``"<label a> × <label b>"``.
+    """
     return f"{theme_label(theme_a)} × {theme_label(theme_b)}"
 
 
 def themes_text(themes: str) -> str:
-    """Comma-separated themes (a face's ``themes``) as their Swedish labels."""
+    """Comma-separated themes (a face's ``themes``) as their Swedish labels.
+
+    Parameters
+    ----------
+    themes : str
+        ``"mineral,rennaring"``.
+
+    Returns
+    -------
+    str
+        The labels, comma-separated.
+    """
     return ", ".join(theme_label(t.strip()) for t in str(themes).split(",") if t.strip())
 
 
 def schematic_suffix(schematic: bool) -> str:
-    """``" (schematisk)"`` when ``schematic``, else ``""``: the mark beside a figure from schematic data."""
+    """The mark beside a figure computed from schematic data.
+
+    Parameters
+    ----------
+    schematic : bool
+        Whether the figure rests on schematic input.
+
+    Returns
+    -------
+    str
+        ``" (schematisk)"``, or ``""``.
+    """
     return f" ({SCHEMATISK})" if schematic else ""
 
 
 def with_schematic(label: str, schematic: bool) -> str:
-    """``label`` marked "(schematisk)" when ``schematic`` and it does not say so already."""
+    """``label`` marked "(schematisk)" when ``schematic`` and it does not say so already.
+
+    Parameters
+    ----------
+    label : str
+        A legend or layer label.
+    schematic : bool
+        Whether what it labels rests on schematic input.
+
+    Returns
+    -------
+    str
+    """
     return label + ("" if not schematic or SCHEMATISK in label.lower() else schematic_suffix(True))

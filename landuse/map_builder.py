@@ -31,9 +31,11 @@ class Legend:
     missing: list[str] = field(default_factory=list)
 
     def add(self, group: str, item: str) -> None:
+        """Add the HTML ``item`` to the legend section ``group`` ("Övrigt" when empty)."""
         self.sections.setdefault(group or "Övrigt", []).append(item)
 
     def lack(self, what: str) -> None:
+        """Name ``what`` (Swedish, HTML) under "Saknas i denna karta", once."""
         if what not in self.missing:
             self.missing.append(what)
 
@@ -83,6 +85,19 @@ class MapBuilder:
 
     # -- helpers
     def group(self, overlay: OverlaySpec, schematic: bool):
+        """The overlay's entry in the layer control.
+
+        Parameters
+        ----------
+        overlay : OverlaySpec
+            Its ``label`` (marked "(schematisk)" when ``schematic``), ``id`` and ``show``.
+        schematic : bool
+            Whether what it draws rests on schematic input.
+
+        Returns
+        -------
+        folium.FeatureGroup
+        """
         label = with_schematic(overlay.label, schematic)
         # the layer control renders the name as HTML: id and label come from the spec file
         name = f'<span class="lu-overlay" data-overlay="{esc(overlay.id)}">{esc(label)}</span>'
@@ -95,6 +110,29 @@ class MapBuilder:
 
         Points become Leaflet circle markers styled per feature (radius included).  Only
         Leaflet's own tooltips and popups are used: folium's ``Popup`` element needs jQuery.
+
+        Parameters
+        ----------
+        data : dict
+            A GeoJSON FeatureCollection in WGS84 (:func:`landuse.map_geometry.feature_collection`).
+        style : dict
+            Leaflet path options shared by every feature.
+        style_key : bool
+            Merge each feature's ``_style`` property over ``style``.
+        highlight : bool
+            Thicken the outline under the mouse.
+        popup : bool
+            Bind the ``popup`` property as a popup (tooltips only otherwise).
+        points : bool
+            Draw points as circle markers.
+        tooltip_options : dict, optional
+            Leaflet tooltip options over ``sticky``.
+        labels : bool
+            Show ``tip`` as a permanent label instead of a tooltip.
+
+        Returns
+        -------
+        folium.GeoJson
         """
         folium = self.folium
 
@@ -121,6 +159,7 @@ class MapBuilder:
         )
 
     def faces(self) -> gpd.GeoDataFrame | None:
+        """The målkonflikt faces with a geometry (EPSG:3006), None without the input."""
         faces = self.inputs.faces
         if faces is None:
             return None
@@ -130,6 +169,7 @@ class MapBuilder:
         return self._faces_cache
 
     def conflicts_schematic(self) -> bool:
+        """Whether any face is schematic; without a ``schematic`` column, whether any interest layer is."""
         faces = self.faces()
         if faces is not None and "schematic" in faces.columns:
             return bool(faces["schematic"].astype(bool).any())
@@ -143,6 +183,15 @@ class MapBuilder:
         The ``schematic`` column of its layers (the isochrones carry one), else the
         network layer's ``source`` label (the GTFS stand-in's says SCHEMATIC), else
         :data:`landuse.outputs.SCHEMATIC_DEFAULT`.
+
+        Parameters
+        ----------
+        mode : str
+            ``car`` or ``transit``.
+
+        Returns
+        -------
+        bool
         """
         frames = self.inputs.access.get(mode, {})
         for frame in frames.values():
@@ -154,7 +203,18 @@ class MapBuilder:
         return SCHEMATIC_DEFAULT[mode]
 
     def network_source(self, mode: str = "car") -> str | None:
-        """The source label of the network the engine used (``network`` layer), None when not written."""
+        """The source label of the network the engine used.
+
+        Parameters
+        ----------
+        mode : str
+            The travel mode whose ``network`` layer is read (only the car engine writes one).
+
+        Returns
+        -------
+        str or None
+            The first ``source`` of the layer; None when the layer or the column is absent.
+        """
         network = self.inputs.access.get(mode, {}).get("network")
         if network is None or "source" not in network.columns:
             return None
@@ -162,7 +222,13 @@ class MapBuilder:
         return str(labels.iloc[0]) if len(labels) else None
 
     def origin_shares(self) -> dict[str, dict[str, float]]:
-        """Per mode: origin id -> ``share_within`` (share of its people within 60 min) as the engine wrote it."""
+        """The share of each origin's people within 60 minutes, as the engine wrote it.
+
+        Returns
+        -------
+        dict
+            Mode -> origin id -> ``share_within`` (0–1), for the modes whose origins carry it.
+        """
         out: dict[str, dict[str, float]] = {}
         for mode in MODES:
             origins = self.inputs.access.get(mode, {}).get("origins")

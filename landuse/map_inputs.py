@@ -156,6 +156,13 @@ class MapInputs:
         self._feed: Feed | None = None
 
     def available(self, name: str) -> bool:
+        """Whether the input ``name`` (layers, conflicts, car, transit or gtfs) was given.
+
+        Raises
+        ------
+        ConfigError
+            For another name (a map spec's ``input``).
+        """
         if name == "layers":
             return True  # the embedded catalogue stands in when no layers file is given
         if name == "conflicts":
@@ -167,7 +174,18 @@ class MapInputs:
         raise ConfigError(f"Unknown map input {name!r}: use layers, conflicts, car, transit or gtfs.")
 
     def layer(self, name: str) -> gpd.GeoDataFrame | None:
-        """Catalogue layer ``name`` from the layers input, else from the embedded catalogue."""
+        """Catalogue layer ``name`` from the layers input, else from the embedded catalogue.
+
+        Parameters
+        ----------
+        name : str
+            A catalogue layer (``kommuner``, ``tatorter`` ...).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame or None
+            EPSG:3006, read once; None when neither the input nor the catalogue has it.
+        """
         if name in self._layer_cache:
             return self._layer_cache[name]
         from landuse.layers import catalogue, load_layer
@@ -193,7 +211,12 @@ class MapInputs:
         return frame
 
     def feed(self) -> Feed:
-        """The GTFS feed of the stråk, loaded once by the one GTFS reader."""
+        """The GTFS feed of the stråk, loaded once by the one GTFS reader.
+
+        Returns
+        -------
+        landuse.gtfs.Feed
+        """
         if self._feed is None:
             if isinstance(self.gtfs, Feed):
                 self._feed = self.gtfs

@@ -23,6 +23,20 @@ __all__ = ["draw_centralorter", "draw_roads", "draw_strak", "draw_tatorter"]
 
 
 def draw_strak(builder: MapBuilder, overlay: OverlaySpec):
+    """The public-transport stråk: straight lines between stops, wider for more departures that day.
+
+    Parameters
+    ----------
+    builder : MapBuilder
+        The map's state and inputs.
+    overlay : OverlaySpec
+        The ``[[overlay]]`` of kind ``strak``.
+
+    Returns
+    -------
+    folium.FeatureGroup or None
+        None (and a "saknas" line in the legend) when the GTFS feed is missing.
+    """
     if not builder.inputs.available("gtfs"):
         builder.legend.lack(INPUT_LABELS["gtfs"])
         return None
@@ -51,7 +65,20 @@ def draw_strak(builder: MapBuilder, overlay: OverlaySpec):
 
 
 def draw_roads(builder: MapBuilder, overlay: OverlaySpec):
-    """The car network the engine wrote (``network`` layer), one line per edge, by road class."""
+    """The car network the engine wrote (``network`` layer), one line per edge, by road class.
+
+    Parameters
+    ----------
+    builder : MapBuilder
+        The map's state and inputs.
+    overlay : OverlaySpec
+        The ``[[overlay]]`` of kind ``roads``.
+
+    Returns
+    -------
+    folium.FeatureGroup or None
+        None (and a "saknas" line in the legend) when the car input's network layer is missing.
+    """
     from landuse.network import MAIN_ROAD_SOURCE
 
     network = builder.inputs.access.get("car", {}).get("network")
@@ -129,6 +156,20 @@ def _node_collection(builder: MapBuilder, name: str, shown: str, describe) -> di
 
 
 def draw_tatorter(builder: MapBuilder, overlay: OverlaySpec):
+    """The tätorter as circles sized by population, with their 60-minute shares per mode.
+
+    Parameters
+    ----------
+    builder : MapBuilder
+        The map's state and inputs.
+    overlay : OverlaySpec
+        The ``[[overlay]]`` of kind ``tatorter``.
+
+    Returns
+    -------
+    folium.FeatureGroup or None
+        None (and a "saknas" line in the legend) when the tätort layer is missing.
+    """
     shares = builder.origin_shares()
     schematic = {mode: builder.access_schematic(mode) for mode in shares}
 
@@ -155,6 +196,20 @@ def draw_tatorter(builder: MapBuilder, overlay: OverlaySpec):
 
 
 def draw_centralorter(builder: MapBuilder, overlay: OverlaySpec):
+    """The centralorter as circles with permanent name labels.
+
+    Parameters
+    ----------
+    builder : MapBuilder
+        The map's state and inputs.
+    overlay : OverlaySpec
+        The ``[[overlay]]`` of kind ``centralorter``.
+
+    Returns
+    -------
+    folium.FeatureGroup or None
+        None (and a "saknas" line in the legend) when the centralort layer is missing.
+    """
     def describe(row, pop: float):
         rows = [("Kommun", getattr(row, "kommun", "")), ("Folkmängd 2020", num(pop, 0)),
                 ("Roll", "Kommunens centralort (RUS: mål för 60-minutersindikatorn)")]

@@ -148,6 +148,12 @@ def load_map_spec(path: str | Path | None = None, *, settings: Settings | None =
     path : str or Path, optional
         A TOML file, or the name of one in ``Settings.maps_dir`` (without ``.toml``);
         default ``strukturbild``.
+    settings : Settings, optional
+        ``maps_dir`` holds the named specs.
+
+    Returns
+    -------
+    MapSpec
 
     Raises
     ------

@@ -279,6 +279,16 @@ _REMOTE = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:http
 def render_map(m) -> str:
     """The map as one self-contained HTML document.
 
+    Parameters
+    ----------
+    m : folium.Map
+        From :func:`strukturbild_map`.
+
+    Returns
+    -------
+    str
+        The HTML page, Leaflet inlined.
+
     Raises
     ------
     LanduseError
@@ -298,6 +308,13 @@ def render_map(m) -> str:
 def write_map(m, path: str | Path) -> Path:
     """Write the map to ``path`` as one self-contained HTML file, atomically.
 
+    Parameters
+    ----------
+    m : folium.Map
+        From :func:`strukturbild_map`.
+    path : str or Path
+        The HTML file to write.
+
     Returns
     -------
     Path
@@ -307,7 +324,19 @@ def write_map(m, path: str | Path) -> Path:
 
 
 def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: the strukturbild (:data:`landuse.outputs.MAP_FILE`) from the outputs present in ``out_dir``."""
+    """Demo step: the strukturbild (:data:`landuse.outputs.MAP_FILE`) from the outputs present in ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The demo's output folder: the map draws the outputs found there.
+    settings : Settings, optional
+
+    Returns
+    -------
+    list of str
+        The lines the demo prints.
+    """
     out_dir = Path(out_dir)
     found = read_outputs(out_dir, settings=settings).map_inputs()
     m = strukturbild_map(**found, settings=settings)

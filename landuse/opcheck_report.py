@@ -114,6 +114,20 @@ def consult_for(layer: str, theme: str, settings: Settings | None = None) -> Con
     A user's file (``--interest THEME=PATH``) is named after the file, not a catalogue
     spec: it gets the theme's riksintresse spec (the one with a legal basis).
 
+    Parameters
+    ----------
+    layer : str
+        The ``layer`` of an overlap: a catalogue layer or the user's file.
+    theme : str
+        Its interest theme.
+    settings : Settings, optional
+        Where the catalogue is read.
+
+    Returns
+    -------
+    Consult
+        Empty texts when the catalogue knows neither the layer nor the theme.
+
     Examples
     --------
     >>> consult_for("rennaring_karnomraden", "rennaring").authority

@@ -23,6 +23,8 @@ from landuse.settings import Settings, resolve
 if TYPE_CHECKING:  # pragma: no cover - annotations only
     import pandas as pd
 
+    from landuse._output_facts import AccessFacts
+
 __all__ = [
     "ACCESS_FILES", "ACCESS_LAYERS", "CONFLICT_FILES", "CONFLICT_LAYERS", "COUNTY_CODE", "DATAPACKAGE",
     "DEMO_FILES", "EDGE_COLUMNS", "FACE_COLUMNS", "INDICATOR_COLUMNS", "ISOCHRONE_COLUMNS", "LAYERS_FILE",
@@ -45,7 +47,8 @@ CONFLICT_LAYERS = ("faces", "pairs_per_kommun")
 #: Travel modes, in the order the map and the report show them.
 MODES = ("car", "transit")
 #: Per mode: the indicator table (CSV) and the origins, points, isochrones (GeoPackage).
-ACCESS_FILES = {mode: {"csv": f"access_{mode}.csv", "gpkg": f"access_{mode}.gpkg"} for mode in MODES}
+ACCESS_FILES = {"car": {"csv": "access_car.csv", "gpkg": "access_car.gpkg"},
+                "transit": {"csv": "access_transit.csv", "gpkg": "access_transit.gpkg"}}
 #: Layers of an accessibility GeoPackage (``network``: the car engine's road edges, car only).
 ACCESS_LAYERS = ("origins", "origin_points", "isochrones", "network")
 #: The transit indicator over timetable versions: table, origins and changes, chart.
@@ -247,7 +250,19 @@ def read_table(path: str | Path, *, what: str = "output") -> pd.DataFrame:
 
 
 def list_layers(path: str | Path, *, what: str = "output") -> list[str]:
-    """Names of the layers and tables of a GeoPackage.
+    """Names of the layers and attribute tables of a GeoPackage output.
+
+    Parameters
+    ----------
+    path : str or Path
+        A GeoPackage that landuse wrote.
+    what : str
+        How to name the file in an error message.
+
+    Returns
+    -------
+    list of str
+        In the file's order.
 
     Raises
     ------
@@ -342,6 +357,7 @@ class Outputs:
 
     The map takes the paths (:meth:`map_inputs`); the report reads the tables and what
     the files say about their inputs (the attributes below).  Build it with :func:`read_outputs`.
+    Over 150 lines: one documented property per fact the map and the report read.
 
     Attributes
     ----------
@@ -387,7 +403,13 @@ class Outputs:
     settings: Settings | None = field(default=None, repr=False)
 
     def map_inputs(self) -> dict[str, Path]:
-        """The map's inputs present, by :data:`MAP_INPUTS` name: pass them to :func:`landuse.maps.strukturbild_map`."""
+        """The map's inputs present, by :data:`MAP_INPUTS` name: pass them to :func:`landuse.maps.strukturbild_map`.
+
+        Returns
+        -------
+        dict
+            Input name (``layers``, ``conflicts``, ``car_table`` ...) -> path.
+        """
         return {name: self.files[name] for name in MAP_INPUTS if name in self.files}
 
     @property
@@ -417,7 +439,19 @@ class Outputs:
         return any(s.schematic for s in catalogue(self.settings).values() if s.theme in INTEREST_THEMES)
 
     def access_table(self, mode: str) -> pd.DataFrame | None:
-        """The ``mode`` indicator table with its share bounds over the whole population (None when absent)."""
+        """The indicator table of a travel mode, with its share bounds over the whole population.
+
+        Parameters
+        ----------
+        mode : str
+            One of :data:`MODES`.
+
+        Returns
+        -------
+        pandas.DataFrame or None
+            :data:`INDICATOR_COLUMNS` and ``population_total``, ``share_lower``,
+            ``share_upper`` (:func:`landuse.indicator.share_bounds`); None when the file is absent.
+        """
         return self._access_tables.get(mode)
 
     @cached_property
@@ -437,7 +471,19 @@ class Outputs:
         return self.access_table("transit")
 
     def access_schematic(self, mode: str) -> bool:
-        """Whether the ``mode`` figures rest on schematic input, as its GeoPackage says."""
+        """Whether the figures of a travel mode rest on schematic input, as its GeoPackage says.
+
+        Parameters
+        ----------
+        mode : str
+            One of :data:`MODES`.
+
+        Returns
+        -------
+        bool
+            The isochrones' ``schematic`` column, else (car) the network's source label,
+            else :data:`SCHEMATIC_DEFAULT`.
+        """
         return self._access_facts[mode].schematic
 
     @property
@@ -461,8 +507,10 @@ class Outputs:
         return {mode: facts.area_points for mode, facts in self._access_facts.items() if facts.area_points is not None}
 
     @cached_property
-    def _access_facts(self) -> dict[str, _AccessFacts]:
-        return {mode: _access_facts(self.files.get(mode), mode) for mode in MODES}
+    def _access_facts(self) -> dict[str, AccessFacts]:
+        from landuse._output_facts import access_facts  # it reads through this module's readers
+
+        return {mode: access_facts(self.files.get(mode), mode) for mode in MODES}
 
     @cached_property
     def trend(self) -> pd.DataFrame | None:
@@ -477,78 +525,6 @@ class Outputs:
         present = set(list_layers(path, what="trend"))
         return {name: read_layer(path, name, what="trend", geometry=False)
                 for name in TREND_CHANGE_LAYERS if name in present}
-
-
-@dataclass(frozen=True)
-class _AccessFacts:
-    """What one accessibility GeoPackage says about its inputs (see :class:`Outputs`)."""
-
-    schematic: bool
-    network: str | None = None
-    approximate: float | None = None
-    area_points: int | None = None
-
-
-def _access_facts(gpkg: Path | None, mode: str) -> _AccessFacts:
-    """Read what the ``mode`` GeoPackage says of its inputs (a missing file says nothing)."""
-    import pandas as pd
-    import pyogrio
-
-    layers = set(list_layers(gpkg, what=mode)) if gpkg is not None else set()
-    flag = None
-    if "isochrones" in layers:
-        iso = read_layer(gpkg, "isochrones", what=mode, columns=["schematic"], geometry=False)
-        if len(iso) and "schematic" in iso.columns:
-            flag = bool(iso["schematic"].astype(bool).any())
-    network = approximate = area_points = None
-    if mode == "car" and gpkg is not None:
-        network = _network_source(gpkg, layers)
-        if flag is None and network is not None:
-            flag = "SCHEMATIC" in network.upper()
-        if "origin_points" in layers:
-            approximate = _access_dominated_people(read_layer(gpkg, "origin_points", what=mode, geometry=False))
-    if "origins" in layers:
-        origins = read_layer(gpkg, "origins", what=mode, geometry=False)
-        if "radius_m" in origins.columns and (pd.to_numeric(origins["radius_m"]) > 0).any():
-            area_points = (int(pyogrio.read_info(gpkg, layer="origin_points")["features"])
-                           if "origin_points" in layers else 0)
-    return _AccessFacts(SCHEMATIC_DEFAULT[mode] if flag is None else flag, network, approximate, area_points)
-
-
-def _network_source(gpkg: Path, layers: set[str]) -> str | None:
-    """The car network's source label: the ``network`` layer's ``source``, else a layer description."""
-    import pyogrio
-
-    if "network" in layers:
-        edges = read_layer(gpkg, "network", what="car", columns=["source"], geometry=False, max_features=1)
-        if len(edges) and "source" in edges.columns and isinstance(edges["source"].iloc[0], str):
-            return edges["source"].iloc[0]
-    for layer in ("isochrones", "origins"):
-        if layer in layers:
-            text = (pyogrio.read_info(gpkg, layer=layer).get("layer_metadata") or {}).get("DESCRIPTION") or ""
-            if "network: " in text:
-                return text.split("network: ", 1)[1]
-    return None
-
-
-def _access_dominated_people(points: pd.DataFrame) -> float | None:
-    """People whose access leg is more than half their trip: the ``approximate`` flag the car engine wrote.
-
-    Older files without the flag get the engine's own rule (:func:`landuse.access.access_dominated`).
-    """
-    import pandas as pd
-
-    from landuse.access import access_dominated
-
-    if "approximate" in points.columns:
-        dominated = points["approximate"].fillna(False).astype(bool).to_numpy()
-    elif {"travel_time_min", "access_min"} <= set(points.columns):
-        dominated = access_dominated(points["travel_time_min"], points["access_min"])
-    else:
-        return None
-    if "population" not in points.columns:
-        return None
-    return float(pd.to_numeric(points.loc[dominated, "population"]).sum())
 
 
 def read_outputs(folder: str | Path, *, settings: Settings | None = None) -> Outputs:
@@ -569,8 +545,7 @@ def read_outputs(folder: str | Path, *, settings: Settings | None = None) -> Out
 
     Examples
     --------
-    >>> import tempfile
-    >>> found = read_outputs(tempfile.mkdtemp())
+    >>> found = read_outputs("no/such/folder")
     >>> found.map_inputs(), found.missing[0]
     ({}, 'malkonflikter_per_kommun.csv')
     """

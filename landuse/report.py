@@ -480,7 +480,19 @@ def write_report(folder: str | Path, *, settings: Settings | None = None) -> tup
 
 
 def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: ``rapport.md`` + ``rapport.html`` (+ PNG charts) from the outputs in ``out_dir``."""
+    """Demo step: ``rapport.md`` + ``rapport.html`` (+ PNG charts) from the outputs in ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The demo's output folder: the report reads the outputs found there and is written into it.
+    settings : Settings, optional
+
+    Returns
+    -------
+    list of str
+        The lines the demo prints.
+    """
     written, found = write_report(out_dir, settings=settings)
     lines = ["wrote " + ", ".join(p.name for p in written)]
     if found.missing:
