@@ -14,19 +14,17 @@ import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator, Mapping
-
-import geopandas as gpd
-import pandas as pd
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
 from landuse.errors import OutputFolderError
+from landuse.outputs import DATAPACKAGE
+
+if TYPE_CHECKING:  # pragma: no cover - annotations only; the writers import geopandas when they run
+    import geopandas as gpd
+    import pandas as pd
 
 __all__ = ["atomic_path", "write_gpkg", "write_csv", "write_text", "OutputStage", "staged_outputs",
            "check_out_dir"]
-
-#: The Frictionless Data Package written into every output folder (see landuse.datapackage).
-DATAPACKAGE = "datapackage.json"
-
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
@@ -34,6 +32,16 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
     The temporary file keeps the suffix of ``path`` so drivers that infer the
     format from the name (GDAL) still work.
+
+    Parameters
+    ----------
+    path : path
+        The file to write (its folder is created when missing).
+
+    Yields
+    ------
+    Path
+        The temporary path to write to; renamed to ``path`` when the block succeeds.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -55,10 +63,24 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str 
                descriptions: Mapping[str, str] | None = None) -> Path:
     """Write one GeoPackage with one layer per mapping entry, atomically.
 
-    Plain DataFrames (no geometry) are written as attribute tables.  ``descriptions``
-    (layer name -> text, at most 1 000 characters kept) become the layers' GeoPackage
-    descriptions, which QGIS shows as the layer's abstract.
+    Parameters
+    ----------
+    layers : mapping
+        Layer name -> GeoDataFrame (any CRS; landuse writes EPSG:3006) or DataFrame;
+        a plain DataFrame (no geometry) becomes an attribute table.
+    path : path
+        The GeoPackage to write.
+    descriptions : mapping, optional
+        Layer name -> text (at most 1 000 characters kept): the layers' GeoPackage
+        descriptions, which QGIS shows as the layer's abstract.
+
+    Returns
+    -------
+    Path
+        ``path``.
     """
+    import geopandas as gpd
+
     path = Path(path)
     descriptions = descriptions or {}
     with atomic_path(path) as tmp:
@@ -74,7 +96,20 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str 
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
-    """Write a CSV (UTF-8, no index), atomically."""
+    """Write a CSV (UTF-8, no index), atomically.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table, columns in contract order.
+    path : path
+        The CSV to write.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     path = Path(path)
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False, encoding="utf-8")
@@ -82,7 +117,19 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:
 
 
 def write_text(text: str, path: str | os.PathLike[str]) -> Path:
-    """Write a text file (UTF-8), atomically."""
+    """Write a text file (UTF-8), atomically.
+
+    Parameters
+    ----------
+    text : str
+    path : path
+        The file to write.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     path = Path(path)
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
@@ -106,6 +153,18 @@ def _fsync(path: Path) -> None:
 
 def check_out_dir(out_dir: str | os.PathLike[str], option: str = "--out") -> Path:
     """Check, before any work, that ``out_dir`` can become an output folder; create nothing.
+
+    Parameters
+    ----------
+    out_dir : path
+        The output folder, existing or not.
+    option : str
+        The option that named it, for the error message.
+
+    Returns
+    -------
+    Path
+        ``out_dir``.
 
     Raises
     ------
@@ -174,7 +233,7 @@ class OutputStage:
         gpkgs = [p for p in files if p.suffix.lower() == ".gpkg"]
         if gpkgs:  # QGIS styles inside each GeoPackage (its layer_styles table), before it is described
             from landuse.errors import ConfigError, LanduseWarning
-            from landuse.maps import load_map_spec
+            from landuse.map_spec import load_map_spec
             from landuse.qgis_styles import style_geopackage
 
             try:

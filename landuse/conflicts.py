@@ -30,6 +30,7 @@ from landuse.conflict_matrix import ConflictMatrix, read_conflict_matrix
 from landuse.conflict_raster import default_oversample, raster_overlay
 from landuse.errors import InvalidSettingError, PartialLossWarning
 from landuse.layers import load_kommuner
+from landuse.outputs import CONFLICT_FILES, CONFLICT_LAYERS, FACE_COLUMNS, PAIR_COLUMNS
 from landuse.progress import progress_bar
 from landuse.settings import Settings, resolve
 
@@ -51,17 +52,6 @@ __all__ = [
 
 Mode = Literal["vector", "raster"]
 
-#: Columns of ``malkonflikter_per_kommun.csv`` and of the ``pairs_per_kommun`` layer, in order.
-PAIR_COLUMNS = ["kommun_code", "kommun", "theme_a", "theme_b", "weight", "area_km2", "share_of_kommun"]
-#: Attribute columns of the ``faces`` layer, in order (then ``geometry``).
-FACE_COLUMNS = ["face_id", "kommun_code", "kommun", "themes", "n_themes", "score", "area_km2", "feature_ids",
-                "schematic"]
-#: Output file names inside the output folder.
-CONFLICT_FILES = {
-    "gpkg": "malkonflikter.gpkg",
-    "csv": "malkonflikter_per_kommun.csv",
-    "tif": "malkonflikter_score.tif",
-}
 
 
 # --------------------------------------------------------------------------- conflict matrix
@@ -426,9 +416,10 @@ def write_conflicts(result: ConflictResult, out_dir: str | Path) -> list[Path]:
         # the mark travels with the run even when no face is written (--faces none)
         run += (f"; themes {', '.join(result.schematic_themes)} rest on SCHEMATIC demo data, so the figures are "
                 "illustrative only (schematisk)")
-    descriptions = {"faces": f"Målkonflikt faces of one kommun and theme set; {run}",
-                    "pairs_per_kommun": f"Overlap area (km²) per kommun and theme pair; {run}"}
-    written = [write_gpkg({"faces": faces, "pairs_per_kommun": table}, out_dir / CONFLICT_FILES["gpkg"],
+    faces_layer, pairs_layer = CONFLICT_LAYERS
+    descriptions = {faces_layer: f"Målkonflikt faces of one kommun and theme set; {run}",
+                    pairs_layer: f"Overlap area (km²) per kommun and theme pair; {run}"}
+    written = [write_gpkg({faces_layer: faces, pairs_layer: table}, out_dir / CONFLICT_FILES["gpkg"],
                           descriptions=descriptions),
                write_csv(table, out_dir / CONFLICT_FILES["csv"])]
     tif = out_dir / CONFLICT_FILES["tif"]

@@ -16,13 +16,14 @@ from typing import Callable
 from landuse._io import write_gpkg
 from landuse.errors import LanduseWarning
 from landuse.layers import catalogue, load_layer
+from landuse.outputs import DEMO_FILES, LAYERS_FILE
 from landuse.settings import Settings, resolve
 
 __all__ = ["DEMO_STEPS", "DEMO_FILES", "run_demo", "write_layers"]
 
 #: (label, "module:function") in run order.  Later steps may read earlier outputs.
 DEMO_STEPS: list[tuple[str, str]] = [
-    ("Embedded layers -> layers.gpkg", "landuse.demo:demo_step"),
+    (f"Embedded layers -> {LAYERS_FILE}", "landuse.demo:demo_step"),
     ("Målkonflikter", "landuse.conflicts:demo_step"),
     ("Accessibility by car", "landuse.access.car:demo_step"),
     ("Accessibility by public transport", "landuse.access.transit:demo_step"),
@@ -32,18 +33,23 @@ DEMO_STEPS: list[tuple[str, str]] = [
     ("Report", "landuse.report:demo_step"),
 ]
 
-#: Every file a demo run writes (a later demo run into the same folder replaces them all).
-DEMO_FILES: tuple[str, ...] = (
-    "layers.gpkg", "malkonflikter.gpkg", "malkonflikter_per_kommun.csv", "access_car.csv", "access_car.gpkg",
-    "access_transit.csv", "access_transit.gpkg", "access_trend.csv", "access_trend.gpkg", "access_trend.png",
-    "malkonflikter_per_kommun.xlsx", "access_car.xlsx", "access_transit.xlsx", "access_trend.xlsx",
-    "strukturbild.html", "rapport.md", "rapport.html",
-    "rapport_malkonflikter.png", "rapport_tillganglighet.png",
-)
 
 
 def write_layers(out_dir: Path, settings: Settings | None = None) -> Path:
-    """Load every embedded catalogue layer and write ``out_dir/layers.gpkg`` (one layer each)."""
+    """Load every embedded catalogue layer and write ``out_dir/layers.gpkg`` (one layer each).
+
+    Parameters
+    ----------
+    out_dir : Path
+        The output folder.
+    settings : Settings, optional
+        Where the catalogue and its data are read.
+
+    Returns
+    -------
+    Path
+        The GeoPackage: one layer per catalogue layer with a source, in EPSG:3006.
+    """
     settings = resolve(settings)
     frames = {}
     with warnings.catch_warnings():
@@ -52,11 +58,23 @@ def write_layers(out_dir: Path, settings: Settings | None = None) -> Path:
         for name, spec in catalogue(settings).items():
             if spec.source is not None:
                 frames[name] = load_layer(name, settings=settings)
-    return write_gpkg(frames, Path(out_dir) / "layers.gpkg")
+    return write_gpkg(frames, Path(out_dir) / LAYERS_FILE)
 
 
 def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: write ``layers.gpkg``."""
+    """Demo step: write ``layers.gpkg``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The demo's output folder.
+    settings : Settings, optional
+
+    Returns
+    -------
+    list of str
+        The lines the demo prints.
+    """
     path = write_layers(out_dir, settings)
     n = len(catalogue(settings))
     return [f"wrote {path} ({n} layers, EPSG:3006; schematic layers are marked schematic=True)"]
@@ -70,6 +88,14 @@ def _resolve_step(target: str) -> Callable[..., list[str]]:
 def run_demo(out_dir: Path, *, settings: Settings | None = None,
              echo: Callable[[str], None] = print) -> list[Path]:
     """Run every demo step, printing progress with ``echo``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The output folder (created when missing); later steps read earlier outputs.
+    settings : Settings, optional
+    echo : callable
+        Receives each line of progress.
 
     Returns
     -------

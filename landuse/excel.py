@@ -15,6 +15,17 @@ from typing import Any, Mapping, Sequence
 
 import pandas as pd
 
+from landuse.formatting import num
+from landuse.outputs import (
+    ACCESS_FILES,
+    CONFLICT_FILES,
+    DATAPACKAGE,
+    MODES,
+    OP_FILES,
+    TREND_FILES,
+    read_table,
+    workbook_name,
+)
 from landuse.settings import Settings, resolve
 
 __all__ = ["ABOUT_SHEET", "FORMATS", "HEADERS", "Sheet", "demo_step", "workbook_from_csv", "workbook_name",
@@ -74,9 +85,6 @@ FORMATS: dict[str, str] = {
     "share_of_plan_area": "0.0%",
 }
 
-#: Columns read as text from the CSVs (codes keep their digits as written).
-_TEXT_COLUMNS = ("kommun_code", "kommun", "theme_a", "theme_b", "feed", "date", "plan_id", "use", "theme", "layer",
-                 "feature_id", "feature_name")
 #: The conflict workbook's second sheet: the kommun rows summed per theme pair.
 _SUMMARY_SHEET = "Summa per temapar"
 _MAX_WIDTH = 60
@@ -99,11 +107,6 @@ class Sheet:
 
     frame: pd.DataFrame
     formats: Mapping[str, str] = field(default_factory=dict)
-
-
-def workbook_name(csv_name: str | os.PathLike[str]) -> str:
-    """The workbook's file name for a CSV: same stem, ``.xlsx`` (``access_car.csv`` -> ``access_car.xlsx``)."""
-    return Path(csv_name).with_suffix(".xlsx").name
 
 
 # --------------------------------------------------------------------------- writing
@@ -276,19 +279,16 @@ _ORIGINS = ("tatorter", "centralorter", "kommuner")
 
 def _tables() -> dict[str, _Table]:
     """The CSV outputs a workbook can be made of, by file name."""
-    from landuse.conflicts import CONFLICT_FILES
-    from landuse.opcheck import OP_FILES
-
     return {
         CONFLICT_FILES["csv"]: _Table("Målkonflikter per kommun", "Målkonflikter: yta per kommun och temapar",
                                       layers=("kommuner",), theme_columns=("theme_a", "theme_b"),
                                       pair_summary=True),
-        "access_car.csv": _Table("Tillgänglighet bil", "Andel av befolkningen inom N minuter från en centralort "
-                                 "med bil", indicator=True, layers=_ORIGINS),
-        "access_transit.csv": _Table("Tillgänglighet kollektivtrafik", "Andel av befolkningen inom N minuter från "
-                                     "en centralort med kollektivtrafik", indicator=True,
-                                     layers=(*_ORIGINS, "hallplatser")),
-        "access_trend.csv": _Table("Kollektivtrafik per tidtabell", "Andel av befolkningen inom N minuter från en "
+        ACCESS_FILES["car"]["csv"]: _Table("Tillgänglighet bil", "Andel av befolkningen inom N minuter från en "
+                                           "centralort med bil", indicator=True, layers=_ORIGINS),
+        ACCESS_FILES["transit"]["csv"]: _Table("Tillgänglighet kollektivtrafik", "Andel av befolkningen inom N "
+                                               "minuter från en centralort med kollektivtrafik", indicator=True,
+                                               layers=(*_ORIGINS, "hallplatser")),
+        TREND_FILES["csv"]: _Table("Kollektivtrafik per tidtabell", "Andel av befolkningen inom N minuter från en "
                                    "centralort med kollektivtrafik, per tidtabellsversion", indicator=True,
                                    layers=(*_ORIGINS, "hallplatser")),
         OP_FILES["csv"]: _Table("ÖP-kontroll", "Översiktsplanens områden mot riksintressen och andra intressen",
@@ -297,9 +297,8 @@ def _tables() -> dict[str, _Table]:
 
 
 def _read_table(path: Path) -> pd.DataFrame:
-    """A CSV output as written: text columns (codes, names) as text, the rest as numbers."""
-    header = pd.read_csv(path, nrows=0, encoding="utf-8").columns
-    table = pd.read_csv(path, dtype={c: str for c in _TEXT_COLUMNS if c in header}, encoding="utf-8")
+    """A CSV output as written (:func:`landuse.outputs.read_table`), with its dates as dates."""
+    table = read_table(path)
     if "date" in table.columns:  # a real date cell, so Excel sorts and filters it as a date
         table["date"] = [dt.date.fromisoformat(v) if isinstance(v, str) else None for v in table["date"]]
     return table
@@ -312,11 +311,6 @@ def _pair_summary(table: pd.DataFrame) -> pd.DataFrame:
     summary = grouped.reset_index()
     order = (summary["weight"] * summary["area_km2"]).sort_values(ascending=False, kind="stable").index
     return summary.loc[order].reset_index(drop=True)
-
-
-def _swedish(people: float) -> str:
-    """A head count as Swedish text: spaces between thousands ("207 398")."""
-    return f"{people:,.0f}".replace(",", "\u00a0")
 
 
 def _written_with(csv_name: str, files: Sequence[str]) -> bool:
@@ -365,7 +359,7 @@ def _about_rows(csv_name: str, spec: _Table, table: pd.DataFrame, sheets: Sequen
         rows.append(("Schematiska siffror", "JA: tabellen bygger på schematiska ersättningsdata (påhittade ytor vid "
                      "verkliga orter, inte officiella data); siffrorna är bara illustrationer."
                      + (f" Schematiska kolumner: {', '.join(fields)}." if fields else "")))
-        rows.append(("Varför", f"{resource.get('schematicReason', '')} (datapackage.json)"))
+        rows.append(("Varför", f"{resource.get('schematicReason', '')} ({DATAPACKAGE})"))
     else:
         rows.append(("Schematiska siffror", "NEJ: tabellen bygger bara på verkliga data; inget indata är "
                      "markerat schematiskt."))
@@ -409,7 +403,7 @@ def workbook_from_csv(csv_path: str | os.PathLike[str], *, bounds: bool = False,
     bounds : bool
         Accessibility tables whose origins are the SCB tätorter (the default): add
         ``population_total``, ``share_lower`` and ``share_upper``, the bounds of the
-        share over the whole population (:func:`landuse.indicator.share_bounds`).
+        share over the whole population (:func:`landuse.access.indicator.share_bounds`).
         Leave False for a ``--population`` file of your own.
     package : dict, optional
         :func:`landuse.datapackage.describe_folder` of the folder, when already made
@@ -446,13 +440,14 @@ def workbook_from_csv(csv_path: str | os.PathLike[str], *, bounds: bool = False,
         package = describe_folder(csv_path.parent, settings=settings)
     shown, coverage = table, ""
     if spec.indicator and bounds:
-        from landuse.access.indicator import COUNTY_CODE, share_bounds
+        from landuse.access.indicator import share_bounds
+        from landuse.outputs import COUNTY_CODE
 
         shown = share_bounds(table, settings)
         county = shown[(shown["kommun_code"] == COUNTY_CODE) & (shown["population_total"] > 0)]
         if len(county):
             people, total = float(county["population"].iloc[0]), float(county["population_total"].iloc[0])
-            coverage = (f" ({_swedish(people)} av länets {_swedish(total)} invånare, "
+            coverage = (f" ({num(people)} av länets {num(total)} invånare, "
                         f"{100 * people / total:.0f}\u00a0%)")
     sheets: dict[str, Sheet] = {spec.sheet: Sheet(shown)}
     if spec.pair_summary:
@@ -465,8 +460,19 @@ def workbook_from_csv(csv_path: str | os.PathLike[str], *, bounds: bool = False,
 
 
 def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: a workbook beside each table CSV of the demo (Swedish headers and number formats)."""
-    from landuse.conflicts import CONFLICT_FILES
+    """Demo step: a workbook beside each table CSV of the demo (Swedish headers and number formats).
+
+    Parameters
+    ----------
+    out_dir : Path
+        The demo's output folder, holding the CSV tables.
+    settings : Settings, optional
+
+    Returns
+    -------
+    list of str
+        The lines the demo prints.
+    """
     from landuse.datapackage import describe_folder
 
     settings = resolve(settings)
@@ -475,7 +481,7 @@ def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
     schematic = {r["path"] for r in package["resources"] if r.get("schematic")}
     names = []
     # every demo table has the SCB tätorter as origins, so the accessibility sheets carry the bounds
-    for name in (CONFLICT_FILES["csv"], "access_car.csv", "access_transit.csv", "access_trend.csv"):
+    for name in (CONFLICT_FILES["csv"], *(ACCESS_FILES[mode]["csv"] for mode in MODES), TREND_FILES["csv"]):
         path = workbook_from_csv(out_dir / name, bounds=True, package=package, settings=settings)
         names.append(path.name + (" [schematisk]" if name in schematic else ""))
     return [f"wrote {', '.join(names)} (Excel: Swedish headers, numbers with formats, sheet \"Om data\")"]

@@ -1,7 +1,9 @@
 """The map's inputs: landuse outputs read from paths (or taken as frames) and checked.
 
-:func:`inputs_from_dir` finds them in a ``landuse demo`` folder; :class:`MapInputs`
-reads them lazily, checks their contract columns and CRS, and loads the GTFS feed.
+Files are read by the one output reader (:mod:`landuse.outputs`, which also finds them
+in an output folder: :func:`landuse.outputs.read_outputs`); :class:`MapInputs` reads
+them lazily, checks the contract columns the map draws from and the CRS, and loads the
+GTFS feed.
 """
 
 from __future__ import annotations
@@ -13,66 +15,48 @@ from typing import Mapping
 import geopandas as gpd
 import pandas as pd
 
-from landuse.errors import (
-    ColumnNotFoundError,
-    ConfigError,
-    InputFileNotFoundError,
-    LanduseWarning,
-    LayerNotFoundError,
-    MissingCRSError,
-    UnreadableFileError,
-)
+from landuse.errors import ColumnNotFoundError, ConfigError, LanduseWarning, LayerNotFoundError, MissingCRSError
+from landuse.formatting import MODE_LABELS
 from landuse.gtfs import Feed, load_feed
-from landuse.map_format import MODE_LABELS
-from landuse.map_spec import DEMO_INPUTS
+from landuse.outputs import (
+    ACCESS_LAYERS,
+    CONFLICT_LAYERS,
+    EDGE_COLUMNS,
+    FACE_COLUMNS,
+    INDICATOR_COLUMNS,
+    ISOCHRONE_COLUMNS,
+    LAYERS_FILE,
+    ORIGIN_COLUMNS,
+    PAIR_COLUMNS,
+    list_layers,
+    read_layer,
+    read_table,
+)
 from landuse.settings import WORK_CRS, Settings
 
-__all__ = ["MapInputs", "inputs_from_dir"]
+__all__ = ["MapInputs"]
 
-#: Layers of an accessibility GeoPackage the map reads (``network``: the car engine's road edges).
-_ACCESS_LAYERS = ("origins", "isochrones", "network")
-
-
-def inputs_from_dir(folder: str | Path) -> dict[str, Path]:
-    """The map inputs present in a ``landuse demo`` output folder, by input name.
-
-    Returns
-    -------
-    dict
-        Keys among :data:`DEMO_INPUTS` (``layers``, ``conflicts``, ``car`` ...) whose
-        file exists in ``folder``; values are the paths.  Pass them to
-        :func:`strukturbild_map` as keyword arguments.
-    """
-    folder = Path(folder)
-    return {name: folder / file for name, file in DEMO_INPUTS.items() if (folder / file).is_file()}
+#: Layers of an accessibility GeoPackage the map draws (``network``: the car engine's road edges).
+_ACCESS_LAYERS = tuple(layer for layer in ACCESS_LAYERS if layer != "origin_points")
 
 
-def _check_exists(path: Path, what: str) -> Path:
-    if not path.exists():
-        raise InputFileNotFoundError(f"The {what} file `{path}` does not exist. Check the path, or run `landuse demo`.")
-    return path
+def _columns(names: tuple[str, ...], *contracts: list[str]) -> tuple[str, ...]:
+    """The contract columns the map draws from: ``names``, checked to be in every one of ``contracts``."""
+    for contract in contracts:
+        assert set(names) <= set(contract), f"{names} are not all in the contract {contract}"
+    return names
 
 
-def _read_frame(path: Path, layer: str | None, what: str) -> gpd.GeoDataFrame:
-    _check_exists(path, what)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", RuntimeWarning)  # GDAL notes on attribute-only layers
-            return gpd.read_file(path, layer=layer, engine="pyogrio")
-    except Exception as err:  # noqa: BLE001 - pyogrio raises several types
-        raise UnreadableFileError(
-            f"Layer {layer!r} of the {what} file `{path.name}` cannot be read ({err}). "
-            "Check that it is a landuse output."
-        ) from err
-
-
-def _file_layers(path: Path) -> list[str]:
-    import pyogrio
-
-    try:
-        return [str(name) for name in pyogrio.list_layers(path)[:, 0]]
-    except Exception as err:  # noqa: BLE001
-        raise UnreadableFileError(f"`{path.name}` cannot be opened as a GeoPackage ({err}).") from err
+#: The contract columns (:mod:`landuse.outputs`) the map needs of each input; it shows others when present.
+_REQUIRED = {
+    "faces": _columns(("themes", "n_themes", "score", "area_km2"), FACE_COLUMNS),
+    # kommun names come from the kommun layer, so the table's own ``kommun`` is not needed
+    "conflicts_table": tuple(c for c in PAIR_COLUMNS if c != "kommun"),
+    "origins": _columns(("origin_id", "kommun_code", "population", "travel_time_min"), *ORIGIN_COLUMNS.values()),
+    "isochrones": _columns(("minutes",), ISOCHRONE_COLUMNS),
+    "network": _columns(("speed_kph", "source"), EDGE_COLUMNS),
+    "access_table": _columns(("kommun_code", "minutes", "share_within"), INDICATOR_COLUMNS),
+}
 
 
 def _catalogue_layers_in_file(path: Path, settings: Settings) -> list[str]:
@@ -83,16 +67,15 @@ def _catalogue_layers_in_file(path: Path, settings: Settings) -> list[str]:
     """
     from landuse.layers import catalogue
 
-    present = _file_layers(_check_exists(path, "layers"))
+    present = list_layers(path, what="layers")
     expected = sorted(catalogue(settings))
     if not set(present) & set(expected):
         raise LayerNotFoundError(
             f"The layers file `{path.name}` holds none of the catalogue layers (found: "
             f"{', '.join(present) or 'no layers'}; expected one or more of: {', '.join(expected)}). "
-            "Pass the layers.gpkg that `landuse demo` writes, or name your layers after the catalogue."
+            f"Pass the {LAYERS_FILE} that `landuse demo` writes, or name your layers after the catalogue."
         )
     return present
-
 
 
 def _work_crs(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
@@ -102,25 +85,9 @@ def _work_crs(frame: gpd.GeoDataFrame, what: str) -> gpd.GeoDataFrame:
 
 
 def _table(value: str | Path | pd.DataFrame | None, what: str) -> pd.DataFrame | None:
-    if value is None:
-        return None
-    if isinstance(value, pd.DataFrame):
+    if value is None or isinstance(value, pd.DataFrame):
         return value
-    path = _check_exists(Path(value), what)
-    try:
-        return pd.read_csv(path, dtype={"kommun_code": str})
-    except Exception as err:  # noqa: BLE001
-        raise UnreadableFileError(f"The {what} table `{path.name}` cannot be read as CSV ({err}).") from err
-
-
-_REQUIRED = {
-    "faces": ("themes", "n_themes", "score", "area_km2"),
-    "conflicts_table": ("kommun_code", "theme_a", "theme_b", "weight", "area_km2", "share_of_kommun"),
-    "origins": ("origin_id", "kommun_code", "population", "travel_time_min"),
-    "isochrones": ("minutes",),
-    "network": ("speed_kph", "source"),
-    "access_table": ("kommun_code", "minutes", "share_within"),
-}
+    return read_table(value, what=what)
 
 
 def _require(frame: pd.DataFrame, kind: str, what: str) -> pd.DataFrame:
@@ -152,9 +119,10 @@ class MapInputs:
                 self.faces = _work_crs(conflicts, "målkonflikt faces")
             else:
                 path = Path(conflicts)
-                self.faces = _work_crs(_read_frame(path, "faces", "målkonflikt"), "målkonflikt faces")
-                if self.conflicts_table is None and "pairs_per_kommun" in _file_layers(path):
-                    self.conflicts_table = pd.DataFrame(_read_frame(path, "pairs_per_kommun", "målkonflikt"))
+                faces, pairs = CONFLICT_LAYERS
+                self.faces = _work_crs(read_layer(path, faces, what="målkonflikt"), "målkonflikt faces")
+                if self.conflicts_table is None and pairs in list_layers(path, what="målkonflikt"):
+                    self.conflicts_table = pd.DataFrame(read_layer(path, pairs, what="målkonflikt"))
             _require(self.faces, "faces", "målkonflikt faces")
         if self.conflicts_table is not None:
             table = _require(self.conflicts_table.drop(columns="geometry", errors="ignore"), "conflicts_table",
@@ -168,8 +136,8 @@ class MapInputs:
                     frames = {k: _work_crs(v, f"{mode} {k}") for k, v in value.items()}
                 else:
                     path = Path(value)
-                    present = _file_layers(_check_exists(path, f"{MODE_LABELS[mode]}-tillgänglighet"))
-                    frames = {k: _work_crs(_read_frame(path, k, mode), f"{mode} {k}")
+                    present = list_layers(path, what=f"{MODE_LABELS[mode]}-tillgänglighet")
+                    frames = {k: _work_crs(read_layer(path, k, what=mode), f"{mode} {k}")
                               for k in _ACCESS_LAYERS if k in present and (k != "network" or mode == "car")}
                 for key, frame in frames.items():
                     if key in _REQUIRED:
@@ -188,8 +156,15 @@ class MapInputs:
         self._feed: Feed | None = None
 
     def available(self, name: str) -> bool:
+        """Whether the input ``name`` (layers, conflicts, car, transit or gtfs) was given.
+
+        Raises
+        ------
+        ConfigError
+            For another name (a map spec's ``input``).
+        """
         if name == "layers":
-            return True  # the embedded catalogue stands in when no layers.gpkg is given
+            return True  # the embedded catalogue stands in when no layers file is given
         if name == "conflicts":
             return self.faces is not None
         if name in ("car", "transit"):
@@ -199,7 +174,18 @@ class MapInputs:
         raise ConfigError(f"Unknown map input {name!r}: use layers, conflicts, car, transit or gtfs.")
 
     def layer(self, name: str) -> gpd.GeoDataFrame | None:
-        """Catalogue layer ``name`` from the layers input, else from the embedded catalogue."""
+        """Catalogue layer ``name`` from the layers input, else from the embedded catalogue.
+
+        Parameters
+        ----------
+        name : str
+            A catalogue layer (``kommuner``, ``tatorter`` ...).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame or None
+            EPSG:3006, read once; None when neither the input nor the catalogue has it.
+        """
         if name in self._layer_cache:
             return self._layer_cache[name]
         from landuse.layers import catalogue, load_layer
@@ -209,11 +195,10 @@ class MapInputs:
         if isinstance(arg, Mapping):
             frame = arg.get(name)
         elif arg is not None:
-            path = _check_exists(Path(arg), "layers")
             if self._layers_in_file is None:
-                self._layers_in_file = _file_layers(path)
+                self._layers_in_file = list_layers(arg, what="layers")
             if name in self._layers_in_file:
-                frame = _read_frame(path, name, "layers")
+                frame = read_layer(arg, name, what="layers")
         if frame is None and (arg is None or not isinstance(arg, Mapping)):
             spec = catalogue(self.settings).get(name)
             if spec is not None and spec.source is not None:
@@ -226,7 +211,12 @@ class MapInputs:
         return frame
 
     def feed(self) -> Feed:
-        """The GTFS feed of the stråk, loaded once by the one GTFS reader."""
+        """The GTFS feed of the stråk, loaded once by the one GTFS reader.
+
+        Returns
+        -------
+        landuse.gtfs.Feed
+        """
         if self._feed is None:
             if isinstance(self.gtfs, Feed):
                 self._feed = self.gtfs

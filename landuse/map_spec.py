@@ -14,33 +14,28 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from landuse.errors import ConfigError, LanduseError
+from landuse.outputs import ACCESS_FILES, MAP_INPUTS
 from landuse.settings import Settings, resolve
 from landuse.themes import parse_theme
 
-__all__ = ["DEMO_INPUTS", "INPUT_LABELS", "MapSpec", "OverlaySpec", "load_map_spec"]
-
-#: Input name -> file name in a ``landuse demo`` output folder.
-DEMO_INPUTS: dict[str, str] = {
-    "layers": "layers.gpkg",
-    "conflicts": "malkonflikter.gpkg",
-    "conflicts_table": "malkonflikter_per_kommun.csv",
-    "car": "access_car.gpkg",
-    "car_table": "access_car.csv",
-    "transit": "access_transit.gpkg",
-    "transit_table": "access_transit.csv",
-}
+__all__ = ["INPUT_LABELS", "MARKER_FILLS", "NEUTRAL_COLOUR", "MapSpec", "OverlaySpec", "load_map_spec"]
 
 #: Swedish names of the inputs, for the legend's "saknas" line and the CLI.
 INPUT_LABELS: dict[str, str] = {
-    "layers": "lagerkatalogen (layers.gpkg)",
-    "conflicts": "målkonflikter (malkonflikter.gpkg)",
-    "conflicts_table": "målkonflikttabell (malkonflikter_per_kommun.csv)",
-    "car": "tillgänglighet med bil (access_car.gpkg)",
-    "car_table": "tillgänglighet med bil (access_car.csv)",
-    "transit": "tillgänglighet med kollektivtrafik (access_transit.gpkg)",
-    "transit_table": "tillgänglighet med kollektivtrafik (access_transit.csv)",
+    "layers": f"lagerkatalogen ({MAP_INPUTS['layers']})",
+    "conflicts": f"målkonflikter ({MAP_INPUTS['conflicts']})",
+    "conflicts_table": f"målkonflikttabell ({MAP_INPUTS['conflicts_table']})",
+    "car": f"tillgänglighet med bil ({MAP_INPUTS['car']})",
+    "car_table": f"tillgänglighet med bil ({MAP_INPUTS['car_table']})",
+    "transit": f"tillgänglighet med kollektivtrafik ({MAP_INPUTS['transit']})",
+    "transit_table": f"tillgänglighet med kollektivtrafik ({MAP_INPUTS['transit_table']})",
     "gtfs": "GTFS-flöde",
 }
+#: Marker fills of the node overlays, by overlay kind: the spec's ``colour`` is their outline.
+#: The Folium map (:mod:`landuse.map_nodes`) and the QGIS styles draw them alike.
+MARKER_FILLS: dict[str, str] = {"tatorter": "#ffffff", "centralorter": "#ffd92f"}
+#: Colour of a layer or theme that no overlay of the spec colours.
+NEUTRAL_COLOUR = "#7f7f7f"
 
 _KINDS = ("kommuner", "theme", "conflicts", "isochrones", "origins", "strak", "roads", "tatorter", "centralorter")
 _OVERLAY_KEYS = {
@@ -153,6 +148,12 @@ def load_map_spec(path: str | Path | None = None, *, settings: Settings | None =
     path : str or Path, optional
         A TOML file, or the name of one in ``Settings.maps_dir`` (without ``.toml``);
         default ``strukturbild``.
+    settings : Settings, optional
+        ``maps_dir`` holds the named specs.
+
+    Returns
+    -------
+    MapSpec
 
     Raises
     ------
@@ -209,7 +210,7 @@ def load_map_spec(path: str | Path | None = None, *, settings: Settings | None =
             problems.append(f"{where}: give one width per departure bin")
         if entry["kind"] == "roads":
             if entry["input"] != "car":
-                problems.append(f"{where}: input must be car (the network layer of access_car.gpkg)")
+                problems.append(f"{where}: input must be car (the network layer of {ACCESS_FILES['car']['gpkg']})")
             n = len(entry.get("classes", []))
             if not all(isinstance(x, str) for x in [*entry.get("classes", []), *entry.get("class_labels", [])]):
                 problems.append(f"{where}: classes and class_labels must be lists of text")

@@ -4,10 +4,11 @@
 landuse outputs; :func:`write_map` writes one self-contained HTML file whose Leaflet
 comes from the installed ``xstatic-leaflet`` package, so the map opens without network.
 
-The work is split by job: the spec in :mod:`landuse.map_spec`, the inputs in
-:mod:`landuse.map_inputs`, text formatting in :mod:`landuse.map_format`, geometry in
-:mod:`landuse.map_geometry` and the overlays in :mod:`landuse.map_overlays`; this
-module assembles the map, its legend and its offline assets.
+The work is split by job: the spec in :mod:`landuse.map_spec`, the output folder's
+files in :mod:`landuse.outputs`, their checks in :mod:`landuse.map_inputs`, HTML in
+:mod:`landuse.map_format`, geometry in :mod:`landuse.map_geometry`, the map's state in
+:mod:`landuse.map_builder` and the overlays in :mod:`landuse.map_overlays` and
+:mod:`landuse.map_nodes`; this module assembles the map, its legend and its offline assets.
 """
 
 from __future__ import annotations
@@ -26,14 +27,14 @@ from landuse.errors import InvalidSettingError, LanduseError
 from landuse.gtfs import Feed
 from landuse.map_format import esc
 from landuse.map_geometry import WGS84, simplify_geometry
-from landuse.map_inputs import MapInputs, inputs_from_dir
-from landuse.map_overlays import Legend, MapBuilder
-from landuse.map_spec import DEMO_INPUTS, MapSpec, OverlaySpec, load_map_spec
+from landuse.map_builder import Legend, MapBuilder
+from landuse.map_inputs import MapInputs
+from landuse.map_overlays import draw_overlay
+from landuse.map_spec import MapSpec, OverlaySpec, load_map_spec
+from landuse.outputs import MAP_FILE, read_outputs
 from landuse.settings import Settings, resolve
 
-
 __all__ = [
-    "DEMO_INPUTS",
     "MapSpec",
     "OverlaySpec",
     "load_map_spec",
@@ -64,6 +65,23 @@ def _check_tiles(tiles: str | None) -> None:
             "attribution, which `landuse map` cannot pass. Or drop --tiles for the offline map."
         ) from None
 
+
+def inputs_from_dir(folder: str | Path) -> dict[str, Path]:
+    """The map inputs present in an output folder, by input name: ``read_outputs(folder).map_inputs()``.
+
+    Parameters
+    ----------
+    folder : str or Path
+        A folder ``landuse demo`` (or the engines) wrote into.
+
+    Returns
+    -------
+    dict
+        Keys among :data:`landuse.outputs.MAP_INPUTS` (``layers``, ``conflicts``, ``car`` ...)
+        whose file exists in ``folder``; values are the paths.  Pass them to
+        :func:`strukturbild_map` as keyword arguments.
+    """
+    return read_outputs(folder).map_inputs()
 
 
 _LEGEND_CSS = """
@@ -192,7 +210,7 @@ def strukturbild_map(
     m = folium.Map(location=(66.8, 20.5), zoom_start=6, tiles=tiles, control_scale=True, prefer_canvas=False)
     builder = MapBuilder(map_spec, inputs, settings)
     for overlay in map_spec.overlays:
-        builder.draw(m, overlay)
+        draw_overlay(builder, m, overlay)
     lan = inputs.layer("lan")
     bounds_frame = lan if lan is not None else inputs.layer("kommuner")
     if bounds_frame is not None:
@@ -261,6 +279,16 @@ _REMOTE = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:http
 def render_map(m) -> str:
     """The map as one self-contained HTML document.
 
+    Parameters
+    ----------
+    m : folium.Map
+        From :func:`strukturbild_map`.
+
+    Returns
+    -------
+    str
+        The HTML page, Leaflet inlined.
+
     Raises
     ------
     LanduseError
@@ -280,6 +308,13 @@ def render_map(m) -> str:
 def write_map(m, path: str | Path) -> Path:
     """Write the map to ``path`` as one self-contained HTML file, atomically.
 
+    Parameters
+    ----------
+    m : folium.Map
+        From :func:`strukturbild_map`.
+    path : str or Path
+        The HTML file to write.
+
     Returns
     -------
     Path
@@ -289,11 +324,23 @@ def write_map(m, path: str | Path) -> Path:
 
 
 def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: ``out_dir/strukturbild.html`` from the landuse outputs present in ``out_dir``."""
+    """Demo step: the strukturbild (:data:`landuse.outputs.MAP_FILE`) from the outputs present in ``out_dir``.
+
+    Parameters
+    ----------
+    out_dir : Path
+        The demo's output folder: the map draws the outputs found there.
+    settings : Settings, optional
+
+    Returns
+    -------
+    list of str
+        The lines the demo prints.
+    """
     out_dir = Path(out_dir)
-    found = inputs_from_dir(out_dir)
+    found = read_outputs(out_dir, settings=settings).map_inputs()
     m = strukturbild_map(**found, settings=settings)
-    path = write_map(m, out_dir / "strukturbild.html")
+    path = write_map(m, out_dir / MAP_FILE)
     size_mb = path.stat().st_size / 1e6
     lines = [f"wrote {path} ({size_mb:.1f} MB, {len(m.landuse_overlays)} overlays, offline: Leaflet inlined)"]
     if m.landuse_missing:

@@ -31,6 +31,7 @@ from landuse.errors import (
     MissingCRSError,
 )
 from landuse.layers import feature_ids, share_in_county
+from landuse.outputs import OP_FILES, OP_MAP_PREFIX, OP_REPORT_FILES
 from landuse.settings import WORK_CRS, Settings, resolve
 
 __all__ = ["OP_COLUMNS", "OP_FILES", "OP_REPORT_FILES", "OP_MAP_PREFIX", "load_plan", "op_check",
@@ -39,11 +40,6 @@ __all__ = ["OP_COLUMNS", "OP_FILES", "OP_REPORT_FILES", "OP_MAP_PREFIX", "load_p
 #: Columns of ``op_check.csv`` (and of the ``op_check`` layer, which adds the overlap geometry).
 OP_COLUMNS = ["plan_id", "use", "theme", "layer", "feature_id", "feature_name", "overlap_m2",
               "share_of_plan_area", "weight", "schematic"]
-OP_FILES = {"csv": "op_check.csv", "gpkg": "op_check.gpkg"}
-#: The report of ``landuse op-check --report`` (see :mod:`landuse.opcheck_report`).
-OP_REPORT_FILES = {"md": "op_check.md", "html": "op_check.html"}
-#: Its maps are ``op_check_<plan id, sanitised>.png``, one per planned area with overlaps.
-OP_MAP_PREFIX = "op_check_"
 
 
 def load_plan(

@@ -7,16 +7,17 @@ names.  Colours and classes come from the map spec (``maps/strukturbild.toml``),
 
 from __future__ import annotations
 
-import colorsys
-import html
 import re
 import sqlite3
 from contextlib import closing
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable
 
+from landuse._qml import Symbol, bin_labels, categorized, graduated, qml_document, quoted, single
 from landuse.errors import LanduseError, OutputFolderError
+from landuse.formatting import MODE_LABELS, schematic_suffix, short_num
+from landuse.map_spec import MARKER_FILLS, NEUTRAL_COLOUR
+from landuse.outputs import SCHEMATIC_DEFAULT
 from landuse.settings import Settings
 
 __all__ = ["FIELD_ALIASES", "STYLE_NAME", "style_geopackage"]
@@ -87,18 +88,12 @@ FIELD_ALIASES: dict[str, str] = {
     "first_arrival_to": "Första ankomst efter",
 }
 
-_SCHEMATIC = " (schematisk)"
-_MODE_LABELS = {"car": "bil", "transit": "kollektivtrafik"}
-#: Theme of a layers.gpkg layer -> the map overlay kind that colours it (theme overlays by their theme).
+#: Theme of a catalogue layer -> the map overlay kind that colours it (theme overlays by their theme).
 _NODE_KINDS = {"kommun": "kommuner", "lan": "kommuner", "tatort": "tatorter", "centralort": "centralorter",
                "hallplats": "strak"}
-#: Marker fills of the node layers: landuse.map_overlays draws them with these fills, the spec colours the outline.
-_NODE_FILLS = {"tatort": "#ffffff", "centralort": "#ffd92f"}
 #: Marker sizes in mm (QGIS draws markers in mm; the map sizes them by population in pixels).
 _NODE_SIZES_MM = {"tatort": 2.0, "centralort": 3.6, "hallplats": 1.2}
 _ORIGIN_SIZE_MM = 2.4
-_NEUTRAL = "#7f7f7f"  # a layer no map overlay colours
-_OUTLINE = "#232323"  # QGIS's own default outline, for markers on coloured classes
 #: Conflict classes when the map spec has no conflicts overlay: upper bin edges of the score, colours.
 _FALLBACK_SCORE_BINS = (3.0, 6.0, 9.0)
 _FALLBACK_SCORE_COLOURS = ("#fee5d9", "#fcae91", "#fb6a4a", "#cb181d")
@@ -119,134 +114,6 @@ _COUNT_TRIGGERS = (
     "BEGIN UPDATE gpkg_ogr_contents SET feature_count = feature_count - 1 "
     "WHERE lower(table_name) = lower('layer_styles'); END",
 )
-
-
-# --------------------------------------------------------------------------- QML templates
-
-
-def _rgba(colour: str, alpha: float = 1.0) -> str:
-    """A CSS colour of the map spec as QGIS's ``r,g,b,a`` (0–255), with ``alpha`` 0–1 applied."""
-    text = colour.strip().lower()
-    if text.startswith("#"):
-        digits = text[1:]
-        if len(digits) in (3, 4):
-            digits = "".join(d * 2 for d in digits)
-        rgb = [int(digits[i:i + 2], 16) for i in (0, 2, 4)]
-        alpha *= int(digits[6:8], 16) / 255 if len(digits) == 8 else 1.0
-    elif text.startswith(("rgb", "hsl")):
-        parts = [p.strip() for p in text[text.index("(") + 1:text.rindex(")")].split(",")]
-
-        def value(p: str, scale: float) -> float:
-            return float(p[:-1]) / 100 * scale if p.endswith("%") else float(p)
-
-        if text.startswith("rgb"):
-            rgb = [round(value(p, 255)) for p in parts[:3]]
-        else:
-            r, g, b = colorsys.hls_to_rgb(float(parts[0]) / 360, value(parts[2], 1), value(parts[1], 1))
-            rgb = [round(255 * c) for c in (r, g, b)]
-        alpha *= value(parts[3], 1) if len(parts) > 3 else 1.0
-    else:
-        from matplotlib.colors import CSS4_COLORS  # the CSS colour names
-
-        return _rgba(CSS4_COLORS.get(text, _NEUTRAL), alpha)
-    return ",".join(str(max(0, min(255, c))) for c in rgb) + f",{round(255 * max(0.0, min(1.0, alpha)))}"
-
-
-def _attr(value: object) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _options(props: dict[str, object]) -> str:
-    items = "".join(f'<Option name="{k}" type="QString" value="{_attr(v)}"/>' for k, v in props.items())
-    return f'<Option type="Map">{items}</Option>'
-
-
-@dataclass(frozen=True)
-class _Symbol:
-    """One QGIS symbol: ``kind`` fill, line or marker; widths and sizes in ``unit`` (MM or Pixel)."""
-
-    kind: str
-    colour: str
-    alpha: float = 1.0
-    outline: str = _OUTLINE
-    outline_width: float = 0.26
-    outline_style: str = "solid"
-    width: float = 0.5
-    size: float = 2.0
-    unit: str = "MM"
-    level: int = 0  # rendering pass when the renderer draws by symbol levels (higher on top)
-
-    def xml(self, name: str) -> str:
-        if self.kind == "fill":
-            cls, props = "SimpleFill", {
-                "color": _rgba(self.colour, self.alpha), "style": "solid", "outline_color": _rgba(self.outline),
-                "outline_style": self.outline_style, "outline_width": f"{self.outline_width:g}",
-                "outline_width_unit": self.unit, "joinstyle": "bevel"}
-        elif self.kind == "line":
-            cls, props = "SimpleLine", {
-                "line_color": _rgba(self.colour, self.alpha), "line_style": self.outline_style,
-                "line_width": f"{self.width:g}", "line_width_unit": self.unit, "capstyle": "round",
-                "joinstyle": "round"}
-        else:
-            cls, props = "SimpleMarker", {
-                "name": "circle", "color": _rgba(self.colour, self.alpha), "outline_color": _rgba(self.outline),
-                "outline_style": self.outline_style, "outline_width": f"{self.outline_width:g}",
-                "outline_width_unit": self.unit, "size": f"{self.size:g}", "size_unit": "MM",
-                "scale_method": "diameter"}
-        return (f'<symbol type="{self.kind}" name="{_attr(name)}" alpha="1" clip_to_extent="1" force_rhr="0">'
-                f'<layer class="{cls}" enabled="1" locked="0" pass="{self.level}">{_options(props)}</layer></symbol>')
-
-
-def _renderer(kind: str, items: str, symbols: Iterable[_Symbol], **attrs: str) -> str:
-    extra = "".join(f' {k}="{_attr(v)}"' for k, v in attrs.items())
-    symbols = list(symbols)
-    body = "".join(s.xml(str(i)) for i, s in enumerate(symbols))
-    levels = int(any(s.level for s in symbols))
-    return (f'<renderer-v2 type="{kind}"{extra} symbollevels="{levels}" enableorderby="0" forceraster="0" '
-            f'referencescale="-1">{items}<symbols>{body}</symbols></renderer-v2>')
-
-
-def _single(symbol: _Symbol) -> str:
-    return _renderer("singleSymbol", "", [symbol])
-
-
-def _categorized(attr: str, categories: list[tuple[str, str, _Symbol]]) -> str:
-    """``categories``: (value, label, symbol); the value "" is QGIS's class of all other values (and NULL)."""
-    items = "".join(f'<category value="{_attr(v)}" symbol="{i}" label="{_attr(label)}" render="true"/>'
-                    for i, (v, label, _) in enumerate(categories))
-    return _renderer("categorizedSymbol", f"<categories>{items}</categories>", [c[2] for c in categories],
-                     attr=attr)
-
-
-def _graduated(attr: str, ranges: list[tuple[float, float, str, _Symbol]]) -> str:
-    """``ranges``: (lower, upper, label, symbol); QGIS puts a value on a shared edge in the lower range."""
-    items = "".join(f'<range lower="{lo!r}" upper="{hi!r}" symbol="{i}" label="{_attr(label)}" render="true"/>'
-                    for i, (lo, hi, label, _) in enumerate(ranges))
-    return _renderer("graduatedSymbol", f"<ranges>{items}</ranges>", [r[3] for r in ranges], attr=attr,
-                     graduatedMethod="GraduatedColor")
-
-
-_GEOMETRY_TYPES = {"marker": 0, "line": 1, "fill": 2}
-
-
-def _qml(renderer: str | None, aliases: dict[str, str], *, kind: str | None, display: str | None) -> str:
-    """A QML document: renderer (spatial layers), field aliases, the field shown as the feature's name."""
-    alias_xml = "".join(f'<alias field="{_attr(f)}" name="{_attr(a)}"/>' for f, a in aliases.items())
-    parts = [
-        "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>",
-        '<qgis version="3.22.0" styleCategories="Symbology|Fields|Rendering">',
-        renderer or "",
-        f"<aliases>{alias_xml}</aliases>",
-        f"<previewExpression>{html.escape(_quoted(display))}</previewExpression>" if display else "",
-        f"<layerGeometryType>{_GEOMETRY_TYPES[kind]}</layerGeometryType>" if kind else "",
-        "</qgis>",
-    ]
-    return "\n".join(p for p in parts if p) + "\n"
-
-
-def _quoted(column: str) -> str:
-    """A field reference in a QGIS expression."""
-    return '"' + column.replace('"', '""') + '"'
 
 
 # --------------------------------------------------------------------------- what is in the file
@@ -280,7 +147,7 @@ def _layers(con: sqlite3.Connection) -> list[_Layer]:
     ).fetchall()
     out = []
     for name, data_type, geometry_column, geometry_type in rows:
-        columns = tuple(r[1] for r in con.execute(f"PRAGMA table_info({_quoted(name)})"))
+        columns = tuple(r[1] for r in con.execute(f"PRAGMA table_info({quoted(name)})"))
         spatial = data_type == "features" and geometry_column
         out.append(_Layer(name, geometry_column if spatial else "",
                           _symbol_kind(geometry_type or "") if spatial else None, columns))
@@ -288,7 +155,7 @@ def _layers(con: sqlite3.Connection) -> list[_Layer]:
 
 
 def _distinct(con: sqlite3.Connection, layer: _Layer, column: str, limit: int = 64) -> list[object]:
-    rows = con.execute(f"SELECT DISTINCT {_quoted(column)} FROM {_quoted(layer.name)} LIMIT {limit}").fetchall()
+    rows = con.execute(f"SELECT DISTINCT {quoted(column)} FROM {quoted(layer.name)} LIMIT {limit}").fetchall()
     return [r[0] for r in rows]
 
 
@@ -296,29 +163,19 @@ def _any_true(con: sqlite3.Connection, layer: _Layer, column: str = "schematic")
     """(any row true, every row true) of a boolean column."""
     if column not in layer.columns:
         return False, False
-    n, true = con.execute(f"SELECT count(*), sum(coalesce({_quoted(column)}, 0) <> 0) FROM {_quoted(layer.name)}"
+    n, true = con.execute(f"SELECT count(*), sum(coalesce({quoted(column)}, 0) <> 0) FROM {quoted(layer.name)}"
                           ).fetchone()
     return bool(true), bool(n) and true == n
-
-
-def _number(value: float) -> str:
-    """A class edge as Swedish text: decimal comma, no trailing zeros."""
-    return f"{value:g}".replace(".", ",")
-
-
-def _bin_labels(edges: tuple[float, ...], unit: str = "") -> list[str]:
-    """"≤ a", "a–b", …, "> z" for upper bin edges (the last class is open)."""
-    unit = f" {unit}" if unit else ""
-    labels = [f"≤ {_number(edges[0])}{unit}"]
-    labels += [f"{_number(a)}–{_number(b)}{unit}" for a, b in zip(edges, edges[1:])]
-    return labels + [f"> {_number(edges[-1])}{unit}"]
 
 
 # --------------------------------------------------------------------------- styles per layer
 
 
 class _Styler:
-    """Chooses the QML of each table of one GeoPackage from its columns and the map spec."""
+    """Chooses the QML of each table of one GeoPackage from its columns and the map spec.
+
+    Over 150 lines: one short method per renderer kind, sharing the open connection and the spec.
+    """
 
     def __init__(self, con: sqlite3.Connection, path: Path, layers: list[_Layer], spec, settings: Settings | None):
         self.con, self.path, self.layers, self.spec, self.settings = con, path, layers, spec, settings
@@ -341,7 +198,7 @@ class _Styler:
         for layer in self.layers:
             if "schematic" in layer.columns and layer.kind is not None:
                 flags = _any_true(self.con, layer)
-                if self.con.execute(f"SELECT count(*) FROM {_quoted(layer.name)}").fetchone()[0]:
+                if self.con.execute(f"SELECT count(*) FROM {quoted(layer.name)}").fetchone()[0]:
                     return flags
         network = next((la for la in self.layers if la.name == "network" and "source" in la.columns), None)
         if network is not None:
@@ -349,13 +206,13 @@ class _Styler:
             if sources:
                 flags = ["SCHEMATIC" in s.upper() for s in sources]
                 return any(flags), all(flags)
-        default = self.mode == "car"
+        default = SCHEMATIC_DEFAULT.get(self.mode, False)
         return default, default
 
     @staticmethod
     def suffix(flags: tuple[bool, bool]) -> str:
         anyf, allf = flags
-        return _SCHEMATIC if allf else (" (delvis schematisk)" if anyf else "")
+        return schematic_suffix(True) if allf else (" (delvis schematisk)" if anyf else "")
 
     def qml(self, layer: _Layer) -> str:
         from landuse.excel import HEADERS
@@ -364,7 +221,7 @@ class _Styler:
         display = next((c for c in ("name", "centralort", "kommun", "stop_name", "face_id", "plan_id", "origin_id")
                         if c in layer.columns), None)
         renderer = None if layer.kind is None else self.renderer(layer)
-        return _qml(renderer, aliases, kind=layer.kind, display=display)
+        return qml_document(renderer, aliases, kind=layer.kind, display=display)
 
     def renderer(self, layer: _Layer) -> str:
         cols = set(layer.columns)
@@ -380,7 +237,7 @@ class _Styler:
             return self.travel_time_renderer(layer)
         if "weight" in cols and "plan_id" in cols:
             return self.weight_renderer(layer)
-        return _single(self.plain_symbol(layer.kind, _NEUTRAL))
+        return single(self.plain_symbol(layer.kind, NEUTRAL_COLOUR))
 
     def theme_of(self, layer: _Layer):
         from landuse.themes import parse_theme
@@ -394,14 +251,14 @@ class _Styler:
             return None
 
     @staticmethod
-    def plain_symbol(kind: str, colour: str, *, alpha: float = 0.35, dashed: bool = False) -> _Symbol:
+    def plain_symbol(kind: str, colour: str, *, alpha: float = 0.35, dashed: bool = False) -> Symbol:
         style = "dash" if dashed else "solid"
         if kind == "fill":
-            return _Symbol("fill", colour, alpha=alpha, outline=colour, outline_width=1, outline_style=style,
+            return Symbol("fill", colour, alpha=alpha, outline=colour, outline_width=1, outline_style=style,
                            unit="Pixel")
         if kind == "line":
-            return _Symbol("line", colour, width=1.5, outline_style=style, unit="Pixel")
-        return _Symbol("marker", colour, size=2.0, outline_style=style)
+            return Symbol("line", colour, width=1.5, outline_style=style, unit="Pixel")
+        return Symbol("marker", colour, size=2.0, outline_style=style)
 
     def theme_renderer(self, layer: _Layer, theme) -> str:
         """Categorized by ``schematic``: the theme's map colour, the Swedish theme label, "(schematisk)"."""
@@ -411,7 +268,7 @@ class _Styler:
         value = theme.value
         overlay = (self.overlay("theme", theme=value) if value not in _NODE_KINDS
                    else self.overlay(_NODE_KINDS[value]))
-        colour = overlay.colour if overlay is not None else _NEUTRAL
+        colour = overlay.colour if overlay is not None else NEUTRAL_COLOUR
         spec = catalogue(self.settings).get(layer.name)
         title = re.sub(r"\s*\(schematisk\)\s*$", "", spec.title) if spec is not None else ""
         label = f"{THEME_LABELS[theme]}: {title}" if title else THEME_LABELS[theme]
@@ -419,17 +276,18 @@ class _Styler:
         present = {bool(v) for v in _distinct(self.con, layer, "schematic")} or {False}
         for flag in sorted(present, reverse=True):
             if layer.kind == "marker":
-                symbol = _Symbol("marker", _NODE_FILLS.get(value, colour), outline=colour,
+                fill = MARKER_FILLS.get(_NODE_KINDS.get(value, ""), colour)
+                symbol = Symbol("marker", fill, outline=colour,
                                  outline_width=0.4 if value == "centralort" else 0.26,
                                  size=_NODE_SIZES_MM.get(value, 2.4), outline_style="dash" if flag else "solid")
             elif value in ("kommun", "lan") and layer.kind == "fill":
-                symbol = _Symbol("fill", colour, alpha=overlay.fill_opacity if value == "kommun" and overlay else 0,
+                symbol = Symbol("fill", colour, alpha=overlay.fill_opacity if value == "kommun" and overlay else 0,
                                  outline=colour, outline_width=1.5 if value == "kommun" else 2.5, unit="Pixel")
             else:
                 symbol = self.plain_symbol(layer.kind, colour, alpha=overlay.fill_opacity if overlay else 0.35,
                                            dashed=flag)
-            categories.append(("true" if flag else "false", label + (_SCHEMATIC if flag else ""), symbol))
-        return _categorized("schematic", categories)
+            categories.append(("true" if flag else "false", label + (schematic_suffix(True) if flag else ""), symbol))
+        return categorized("schematic", categories)
 
     def faces_renderer(self, layer: _Layer) -> str:
         """Graduated by ``score`` in the classes and colours of the map's conflict overlay."""
@@ -438,36 +296,36 @@ class _Styler:
             edges, colours, alpha = tuple(map(float, overlay.score_bins)), overlay.colours, overlay.fill_opacity
         else:
             edges, colours, alpha = _FALLBACK_SCORE_BINS, _FALLBACK_SCORE_COLOURS, 0.6
-        low, high = self.con.execute(f"SELECT min(score), max(score) FROM {_quoted(layer.name)}").fetchone()
+        low, high = self.con.execute(f"SELECT min(score), max(score) FROM {quoted(layer.name)}").fetchone()
         lower = min(0.0, float(low)) if low is not None else 0.0
         upper = max(float(high) if high is not None else 0.0, 10 * edges[-1])
         bounds = [lower, *edges, upper]
         suffix = self.suffix(_any_true(self.con, layer))
         ranges = []
-        for i, label in enumerate(_bin_labels(edges)):
-            symbol = _Symbol("fill", colours[i], alpha=alpha, outline=colours[-1], outline_width=0.5, unit="Pixel")
+        for i, label in enumerate(bin_labels(edges)):
+            symbol = Symbol("fill", colours[i], alpha=alpha, outline=colours[-1], outline_width=0.5, unit="Pixel")
             ranges.append((bounds[i], bounds[i + 1], f"Poäng {label}{suffix}", symbol))
-        return _graduated("score", ranges)
+        return graduated("score", ranges)
 
     def isochrone_renderer(self, layer: _Layer) -> str:
         """Categorized by ``minutes``: the map's isochrone colour of the mode, more opaque nearer the centralort."""
         modes = [m for m in _distinct(self.con, layer, "mode", 2) if m] if "mode" in layer.columns else []
         mode = str(modes[0]) if len(modes) == 1 else self.mode
         overlay = self.overlay("isochrones", input=mode) if mode else None
-        colour = overlay.colour if overlay is not None else _NEUTRAL
+        colour = overlay.colour if overlay is not None else NEUTRAL_COLOUR
         base = overlay.fill_opacity if overlay is not None else 0.15
         reference = overlay.minutes if overlay is not None else 60.0
         suffix = self.suffix(_any_true(self.con, layer))
         minutes = sorted({float(m) for m in _distinct(self.con, layer, "minutes") if m is not None})
-        how = f" med {_MODE_LABELS[mode]}" if mode in _MODE_LABELS else ""
+        how = f" med {MODE_LABELS[mode]}" if mode in MODE_LABELS else ""
         categories = []
         for m in minutes:
             alpha = min(0.6, base * reference / m) if m > 0 else base
-            symbol = _Symbol("fill", colour, alpha=alpha, outline=colour, outline_width=1, unit="Pixel")
+            symbol = Symbol("fill", colour, alpha=alpha, outline=colour, outline_width=1, unit="Pixel")
             # the value as QGIS prints the number (QVariant::toString): 30, not 30.0
             value = str(int(m)) if m.is_integer() else repr(m)
-            categories.append((value, f"Inom {_number(m)} min{how}{suffix}", symbol))
-        return _categorized("minutes", categories)
+            categories.append((value, f"Inom {short_num(m)} min{how}{suffix}", symbol))
+        return categorized("minutes", categories)
 
     def roads_renderer(self, layer: _Layer) -> str:
         """Categorized by Topografi 250 ``klass`` in the map's road colours and widths (pixels)."""
@@ -475,27 +333,27 @@ class _Styler:
         suffix = self.suffix(self.file_schematic())
         classes = list(zip(overlay.classes, overlay.class_labels, overlay.colours, overlay.widths)) if overlay else []
         # symbol levels: the spec lists the main roads first, QGIS draws them on top of the minor ones
-        categories = [(klass, label + suffix, _Symbol("line", colour, alpha=0.85, width=width, unit="Pixel",
+        categories = [(klass, label + suffix, Symbol("line", colour, alpha=0.85, width=width, unit="Pixel",
                                                        level=len(classes) - i))
                       for i, (klass, label, colour, width) in enumerate(classes)]
-        colour, width = (overlay.colour, overlay.width) if overlay is not None else (_NEUTRAL, 1.2)
-        categories.append(("", "Övriga länkar" + suffix, _Symbol("line", colour, alpha=0.85, width=width,
+        colour, width = (overlay.colour, overlay.width) if overlay is not None else (NEUTRAL_COLOUR, 1.2)
+        categories.append(("", "Övriga länkar" + suffix, Symbol("line", colour, alpha=0.85, width=width,
                                                                     unit="Pixel")))
-        return _categorized("klass", categories)
+        return categorized("klass", categories)
 
     def travel_time_renderer(self, layer: _Layer) -> str:
         """Categorized by travel-time class (``travel_time_min``; spec bins and colours) plus "når ej" for NULL."""
         edges = tuple(float(b) for b in self.spec.time_bins)
-        column = _quoted("travel_time_min")
+        column = quoted("travel_time_min")
         cases = " ".join(f"WHEN {column} <= {e!r} THEN {i}" for i, e in enumerate(edges))
         expression = f"CASE WHEN {column} IS NULL THEN -1 {cases} ELSE {len(edges)} END"
         suffix = self.suffix(self.file_schematic())
         categories = []
-        for i, (label, colour) in enumerate(zip(_bin_labels(edges, "min"), self.spec.time_colours)):
-            categories.append((str(i), label + suffix, _Symbol("marker", colour, size=_ORIGIN_SIZE_MM)))
-        categories.append(("-1", "når ej" + suffix, _Symbol("marker", self.spec.unreachable_colour,
+        for i, (label, colour) in enumerate(zip(bin_labels(edges, "min"), self.spec.time_colours)):
+            categories.append((str(i), label + suffix, Symbol("marker", colour, size=_ORIGIN_SIZE_MM)))
+        categories.append(("-1", "når ej" + suffix, Symbol("marker", self.spec.unreachable_colour,
                                                             size=_ORIGIN_SIZE_MM)))
-        return _categorized(expression, categories)
+        return categorized(expression, categories)
 
     def weight_renderer(self, layer: _Layer) -> str:
         """Categorized by conflict ``weight`` 0–3, spread over the map's conflict colours."""
@@ -508,9 +366,9 @@ class _Styler:
         categories = []
         for weight, text in sorted(WEIGHT_LABELS.items()):
             colour = colours[round(weight * (len(colours) - 1) / top)]
-            symbol = _Symbol("fill", colour, alpha=0.7, outline=colours[-1], outline_width=1, unit="Pixel")
+            symbol = Symbol("fill", colour, alpha=0.7, outline=colours[-1], outline_width=1, unit="Pixel")
             categories.append((str(weight), f"Vikt {weight}: {text}{suffix}", symbol))
-        return _categorized("weight", categories)
+        return categorized("weight", categories)
 
 
 # --------------------------------------------------------------------------- the table

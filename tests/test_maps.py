@@ -27,7 +27,6 @@ from landuse.errors import (
 from landuse.access.indicator import indicator_table
 from landuse.layers import load_layer
 from landuse.maps import (
-    DEMO_INPUTS,
     inputs_from_dir,
     load_map_spec,
     render_map,
@@ -35,6 +34,7 @@ from landuse.maps import (
     strukturbild_map,
     write_map,
 )
+from landuse.outputs import MAP_INPUTS as DEMO_INPUTS
 
 CONFLICT_COLUMNS = ["kommun_code", "kommun", "theme_a", "theme_b", "weight", "area_km2", "share_of_kommun"]
 

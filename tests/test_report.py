@@ -9,7 +9,8 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from landuse.report import ACCESS_PNG, CONFLICTS_PNG, ReportInputs, demo_step, write_report
+from landuse.outputs import read_outputs
+from landuse.report import ACCESS_PNG, CONFLICTS_PNG, demo_step, write_report
 from landuse.settings import DATA_DIR
 
 ACCESS_HEADING = "2. Tillgänglighet: andel som når centralort inom 60 minuter"
@@ -106,7 +107,7 @@ def test_approximate_people_are_counted_from_the_points(real_car_dir):
     expected = f"{people:,.0f}".replace(",", "\u00a0")
     opening = _opening(real_car_dir)
     assert f"ungefärliga för {expected} personer" in opening, opening
-    found = ReportInputs.from_dir(real_car_dir)
+    found = read_outputs(real_car_dir)
     assert found.car_approximate == pytest.approx(people)
     assert not found.car_schematic and found.car_network.startswith("Lantmäteriet Topografi 250")
 
@@ -193,11 +194,11 @@ def test_missing_inputs_are_named(tmp_path):
 
 
 def test_schematic_flags_follow_the_files(report_dir, real_car_dir):
-    found = ReportInputs.from_dir(report_dir)
+    found = read_outputs(report_dir)
     assert found.conflicts_schematic and found.car_schematic and not found.transit_schematic
     assert found.missing == []
     assert "SCHEMATIC" in found.car_network
-    real = ReportInputs.from_dir(real_car_dir)
+    real = read_outputs(real_car_dir)
     assert not real.car_schematic and not real.transit_schematic
     assert set(real.origins_as_areas) == {"car", "transit"}
 
@@ -216,8 +217,8 @@ def test_car_flag_falls_back_to_the_network_source(real_car_dir, tmp_path):
     frames["isochrones"] = frames["isochrones"].drop(columns="schematic")
     gpkg.unlink()
     write_gpkg(frames, gpkg)
-    assert not ReportInputs.from_dir(folder).car_schematic
+    assert not read_outputs(folder).car_schematic
     frames["network"]["source"] = STAND_IN_SOURCE
     gpkg.unlink()
     write_gpkg(frames, gpkg)
-    assert ReportInputs.from_dir(folder).car_schematic
+    assert read_outputs(folder).car_schematic

@@ -92,14 +92,14 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
     from landuse._io import staged_outputs
     from landuse._parallel import scheduler_address
     from landuse.conflicts import (
-        CONFLICT_FILES,
         conflicts_from_layers,
         load_interest_layers,
         load_kommuner,
         read_conflict_matrix,
         write_conflicts,
     )
-    from landuse.excel import workbook_from_csv, workbook_name
+    from landuse.excel import workbook_from_csv
+    from landuse.outputs import CONFLICT_FILES, workbook_name
     from landuse.progress import progress_bar
     from landuse.settings import Settings
 

@@ -6,19 +6,18 @@ from pathlib import Path
 
 import click
 
-from landuse._io import check_out_dir
 from landuse.errors import InputFileNotFoundError, OutputFolderError
-from landuse.maps import DEMO_INPUTS, inputs_from_dir, strukturbild_map, write_map
+from landuse.outputs import CONFLICT_LAYERS, MAP_FILE, MAP_INPUTS
 
 _INPUT_OPTIONS = {
-    "layers": "layers.gpkg (catalogue layers; those it lacks come from the embedded catalogue, and a file "
-              "with none of them is refused); default the embedded catalogue.",
-    "conflicts": "malkonflikter.gpkg (layers faces, pairs_per_kommun).",
-    "conflicts_table": "malkonflikter_per_kommun.csv.",
-    "car": "access_car.gpkg (layers origins, isochrones, network).",
-    "car_table": "access_car.csv.",
-    "transit": "access_transit.gpkg (layers origins, isochrones).",
-    "transit_table": "access_transit.csv.",
+    "layers": f"{MAP_INPUTS['layers']} (catalogue layers; those it lacks come from the embedded catalogue, and a "
+              "file with none of them is refused); default the embedded catalogue.",
+    "conflicts": f"{MAP_INPUTS['conflicts']} (layers {', '.join(CONFLICT_LAYERS)}).",
+    "conflicts_table": f"{MAP_INPUTS['conflicts_table']}.",
+    "car": f"{MAP_INPUTS['car']} (layers origins, isochrones, network).",
+    "car_table": f"{MAP_INPUTS['car_table']}.",
+    "transit": f"{MAP_INPUTS['transit']} (layers origins, isochrones).",
+    "transit_table": f"{MAP_INPUTS['transit_table']}.",
 }
 
 
@@ -35,7 +34,7 @@ def _input_options(func):
 
 @click.command("map")
 @click.option("--out", "out", required=True, type=click.Path(path_type=Path),
-              help="HTML file to write, or a folder (then FOLDER/strukturbild.html).")
+              help=f"HTML file to write, or a folder (then FOLDER/{MAP_FILE}).")
 @click.option("--from", "from_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="A `landuse demo` output folder: every input found there is drawn.")
 @_input_options
@@ -60,12 +59,16 @@ def command(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, 
     $ landuse map --layers out/layers.gpkg --transit out/access_transit.gpkg --out karta.html
     $ landuse map --from out --out karta.html --tiles OpenStreetMap
     """
+    from landuse._io import check_out_dir
+    from landuse.maps import strukturbild_map, write_map
+    from landuse.outputs import read_outputs
+
     if from_dir is not None and not from_dir.is_dir():
         raise InputFileNotFoundError(
             f"--from {from_dir}: no such folder. Pass the folder `landuse demo --out DIR` wrote, or name the inputs "
             "with --layers/--conflicts/--car/--transit."
         )
-    inputs: dict[str, object] = dict(inputs_from_dir(from_dir)) if from_dir is not None else {}
+    inputs: dict[str, object] = read_outputs(from_dir).map_inputs() if from_dir is not None else {}
     inputs.update({k: v for k, v in paths.items() if v is not None})
     for flag, names in ((no_conflicts, ("conflicts", "conflicts_table")), (no_car, ("car", "car_table")),
                         (no_transit, ("transit", "transit_table"))):
@@ -73,8 +76,8 @@ def command(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, 
             for name in names:
                 inputs.pop(name, None)
     if out.suffix and out.suffix.lower() not in (".html", ".htm") and not out.is_dir():
-        raise OutputFolderError(f"--out {out}: name an .html file or a folder (then {out}/strukturbild.html).")
-    target = out if out.suffix.lower() in (".html", ".htm") else out / "strukturbild.html"
+        raise OutputFolderError(f"--out {out}: name an .html file or a folder (then {out}/{MAP_FILE}).")
+    target = out if out.suffix.lower() in (".html", ".htm") else out / MAP_FILE
     check_out_dir(target.parent)
     m = strukturbild_map(**inputs, gtfs=False if no_gtfs else gtfs, spec=spec, tiles=tiles)
     path = write_map(m, target)
@@ -86,4 +89,4 @@ def command(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, 
         click.echo("missing (no input given): " + ", ".join(html.unescape(x) for x in m.landuse_missing))
 
 
-assert set(_INPUT_OPTIONS) == set(DEMO_INPUTS)
+assert set(_INPUT_OPTIONS) == set(MAP_INPUTS)

@@ -8,6 +8,7 @@ import click
 
 from landuse.cli._options import out_dir_option, xlsx_option
 from landuse.cli.conflicts import _parse_layer
+from landuse.outputs import OP_FILES, OP_MAP_PREFIX, OP_REPORT_FILES
 
 
 def _parse_op_themes(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
@@ -51,8 +52,8 @@ def _parse_op_themes(ctx: click.Context, param: click.Parameter, value: str | No
 @click.option("--themes", callback=_parse_op_themes, default=None, metavar="A,B,...",
               help="Check only these interest themes (comma-separated); default every theme of the matrix.")
 @click.option("--report", is_flag=True, default=False,
-              help="Also write OUT/op_check.md and OUT/op_check.html (Swedish consequence table per planned "
-                   "area) with a map OUT/op_check_<id>.png per planned area with overlaps.")
+              help=f"Also write OUT/{OP_REPORT_FILES['md']} and OUT/{OP_REPORT_FILES['html']} (Swedish consequence "
+                   f"table per planned area) with a map OUT/{OP_MAP_PREFIX}<id>.png per planned area with overlaps.")
 @xlsx_option
 @out_dir_option
 @click.pass_context
@@ -74,8 +75,9 @@ def command(ctx: click.Context, plan: Path, use_column: str, id_column: str | No
     """
     from landuse.conflicts import load_interest_layers, read_conflict_matrix
     from landuse._io import staged_outputs
-    from landuse.excel import workbook_from_csv, workbook_name
-    from landuse.opcheck import OP_FILES, OP_MAP_PREFIX, OP_REPORT_FILES, load_plan, op_check, write_op_check
+    from landuse.excel import workbook_from_csv
+    from landuse.outputs import workbook_name
+    from landuse.opcheck import load_plan, op_check, write_op_check
     from landuse.settings import Settings
     from landuse.themes import parse_theme
 
