@@ -125,8 +125,65 @@ def _run_on_shared(func: Callable[[dict, object], object], token: int, item: obj
     return func(_FORK_INPUTS[token], item)
 
 
-def _call(item: object, func: Callable[[dict, object], object], shared: dict) -> object:
-    return func(shared, item)
+class _Shipped:
+    """``shared`` as sent to a cluster: geometry arrays travel as one WKB buffer each.
+
+    Pickling a shapely array calls Python once per geometry on both ends; one
+    contiguous WKB buffer per array pickles at memory speed.  Each worker decodes
+    the geometries once, on first use, and keeps them with the scattered object.
+    """
+
+    def __init__(self, shared: dict) -> None:
+        import numpy as np
+        import shapely
+
+        self.plain: dict = {}
+        self.wkb: dict[str, tuple[bytes, Any]] = {}
+        for key, value in shared.items():
+            if (isinstance(value, np.ndarray) and value.dtype == object and len(value)
+                    and all(isinstance(v, shapely.Geometry) or v is None for v in value[:16])):
+                self.wkb[key] = self._encode(value)
+            else:
+                self.plain[key] = value
+        self._decoded: dict | None = None
+
+    @staticmethod
+    def _encode(geoms: Any) -> tuple[bytes, Any]:
+        import numpy as np
+        import shapely
+
+        blobs = shapely.to_wkb(geoms)
+        sizes = np.fromiter((len(b) if b is not None else -1 for b in blobs), dtype=np.int64, count=len(blobs))
+        return b"".join(b for b in blobs if b is not None), sizes
+
+    def __getstate__(self) -> dict:
+        if self._decoded is not None and not self.wkb:  # sent on from a worker (a replica for a new worker)
+            keys = [k for k in self._decoded if k not in self.plain]
+            return {"plain": self.plain, "wkb": {k: self._encode(self._decoded[k]) for k in keys}}
+        return {"plain": self.plain, "wkb": self.wkb}
+
+    def __setstate__(self, state: dict) -> None:
+        self.plain, self.wkb, self._decoded = state["plain"], state["wkb"], None
+
+    def inputs(self) -> dict:
+        if self._decoded is None:
+            import numpy as np
+            import shapely
+
+            decoded = dict(self.plain)
+            for key, (buffer, sizes) in self.wkb.items():
+                ends = np.cumsum(np.maximum(sizes, 0))
+                starts = ends - np.maximum(sizes, 0)
+                blobs = np.array([buffer[a:b] if n >= 0 else None
+                                  for a, b, n in zip(starts.tolist(), ends.tolist(), sizes.tolist())], dtype=object)
+                decoded[key] = shapely.from_wkb(blobs)
+            self._decoded = decoded
+            self.wkb = {}  # the geometries now; the buffers would double the worker's memory
+        return self._decoded
+
+
+def _call(item: object, func: Callable[[dict, object], object], shipped: _Shipped) -> object:
+    return func(shipped.inputs(), item)
 
 
 def _on_cluster(client: Any, func: Callable[[dict, object], object], items: list, shared: dict,
@@ -135,7 +192,7 @@ def _on_cluster(client: Any, func: Callable[[dict, object], object], items: list
     from distributed import as_completed
 
     # broadcast: every worker holds a replica, so losing one worker loses no input
-    [shared_future] = client.scatter([shared], broadcast=True, hash=False)
+    [shared_future] = client.scatter([_Shipped(shared)], broadcast=True, hash=False)
     name = getattr(func, "__name__", "task")
     run = uuid.uuid4().hex[:8]
     futures = [client.submit(_call, item, func, shared_future, key=f"landuse-{name}-{run}-{i}", pure=False)
@@ -221,8 +278,13 @@ def parallel_map(func: Callable[[dict, object], object], items: list, shared: di
                 finished[0] += 1
                 on_done(finished[0], len(items))
 
+    import dask.multiprocessing
+    import dask.threaded
+
+    # the scheduler's get function itself: a name ("processes") makes dask import
+    # distributed (0.2 s) just to look for a client we have already ruled out
     options: dict = {"num_workers": workers or os.cpu_count() or 1,
-                     "scheduler": "processes" if use_fork else "threads"}
+                     "scheduler": dask.multiprocessing.get if use_fork else dask.threaded.get}
     if use_fork:
         # dask's multiprocessing scheduler hands out tasks in batches of 6 by default: with
         # a few long tasks (one per theme) one worker would run 6 of 8 while the other idles

@@ -132,3 +132,16 @@ def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path):
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and "--scheduler tcp://127.0.0.1:9: no dask scheduler answered" in lines[0], result.output
     assert not (tmp_path / "o").exists()
+
+
+def test_shared_inputs_travel_as_wkb_and_survive_a_second_trip():
+    import pickle
+
+    from landuse._parallel import _Shipped
+
+    geoms = np.array([shapely.box(0, 0, i + 1, i + 1) for i in range(5)] + [None], dtype=object)
+    shipped = pickle.loads(pickle.dumps(_Shipped({"geoms": geoms, "theme": np.arange(6), "n": 2})))
+    for trip in (shipped, pickle.loads(pickle.dumps(shipped))):  # decoded on a worker, then sent on
+        inputs = trip.inputs()
+        assert [g.area for g in inputs["geoms"][:5]] == [float((i + 1) ** 2) for i in range(5)]
+        assert inputs["geoms"][5] is None and inputs["n"] == 2 and list(inputs["theme"]) == list(range(6))
