@@ -22,6 +22,7 @@ from typing import Callable
 
 import numpy as np
 import shapely
+from shapely.errors import GEOSException
 
 from landuse._parallel import parallel_map
 
@@ -165,17 +166,18 @@ def _empty_tile() -> tuple:
 
 
 def _clip(geoms: np.ndarray, rect: tuple[float, float, float, float]) -> np.ndarray:
-    """The parts of ``geoms`` inside ``rect``: fast rectangle clipping, checked.
+    """The parts of ``geoms`` inside ``rect`` (GEOS's fast clip by rectangle).
 
-    GEOS's clip by rectangle can return an invalid polygon for some inputs (a ring
-    touching itself where the cut runs along an edge); those few are clipped again
-    by a full, robust intersection so that the union that follows never fails.
+    It can return an invalid polygon for some inputs (a ring touching itself where
+    the cut runs along an edge); when the union of a tile then fails, the tile is
+    clipped again by :func:`_clip_exactly`.
     """
-    parts = shapely.clip_by_rect(geoms, *rect)
-    bad = ~shapely.is_valid(parts)
-    if bad.any():
-        parts[bad] = shapely.intersection(geoms[bad], shapely.box(*rect))
-    return parts
+    return shapely.clip_by_rect(geoms, *rect)
+
+
+def _clip_exactly(geoms: np.ndarray, rect: tuple[float, float, float, float]) -> np.ndarray:
+    """Like :func:`_clip`, by a full (robust) intersection with the rectangle."""
+    return shapely.intersection(geoms, shapely.box(*rect))
 
 
 def _tile_job(shared: dict, item: tuple) -> tuple:
@@ -184,13 +186,20 @@ def _tile_job(shared: dict, item: tuple) -> tuple:
     ``item`` is ``(rect, feature_idx, zone_idx)``: the tile rectangle (None = no
     clipping) and the features and zones whose bounding boxes meet it.
     """
+    try:
+        return _tile_faces(shared, item, _clip)
+    except GEOSException:
+        return _tile_faces(shared, item, _clip_exactly)
+
+
+def _tile_faces(shared: dict, item: tuple, clip: Callable[[np.ndarray, tuple], np.ndarray]) -> tuple:
     rect, idx, zone_idx = item
     if len(idx) == 0 or len(zone_idx) == 0:
         return _empty_tile()
     geoms, zones = shared["geoms"][idx], shared["zones"][zone_idx]
     code = shared["theme"][idx]
     if rect is not None:
-        geoms, zones = _clip(geoms, rect), _clip(zones, rect)
+        geoms, zones = clip(geoms, rect), clip(zones, rect)
         present = ~shapely.is_empty(geoms)
         geoms, code, idx = geoms[present], code[present], idx[present]
         inside = ~shapely.is_empty(zones)
@@ -392,10 +401,14 @@ def _join_tiles(arr: Arrangement, tiles: list) -> Arrangement:
     renumber[len(arr.faces):] = len(kept) + np.arange(len(new_faces))
     source = np.concatenate([kept, np.array(new_source, dtype=np.int64)])
     faces = np.concatenate([arr.faces[kept], np.array(new_faces, dtype=object)])
-    # one int64 key per (face, feature): a 1-d unique is far faster than unique rows
-    n_features = int(arr.feature_index.max()) + 1 if len(arr.feature_index) else 1
-    pairs = np.unique(renumber[face_of_piece[arr.face_index]] * n_features + arr.feature_index)
+    face_index = renumber[face_of_piece[arr.face_index]]
+    feature_index = arr.feature_index
+    # pieces joined into one face may list one feature twice: de-duplicate those pairs only
+    joined = ~keep[arr.face_index]
+    n_features = int(feature_index.max()) + 1 if len(feature_index) else 1
+    merged = np.unique(face_index[joined] * n_features + feature_index[joined])
     return Arrangement(zone=arr.zone, mask=arr.mask, area_m2=arr.area_m2, faces=faces,
                        face_zone=arr.face_zone[source], face_mask=arr.face_mask[source],
-                       face_index=pairs // n_features, feature_index=pairs % n_features,
+                       face_index=np.concatenate([face_index[~joined], merged // n_features]),
+                       feature_index=np.concatenate([feature_index[~joined], merged % n_features]),
                        outside_m2=arr.outside_m2)

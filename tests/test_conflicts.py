@@ -716,3 +716,21 @@ def test_faces_are_maximal_and_list_every_feature_under_them(monkeypatch, matrix
         pd.testing.assert_frame_equal(other.pairs_per_kommun, result.pairs_per_kommun)
     with pytest.raises(InvalidSettingError, match="faces"):
         conflicts_from_layers(layers, matrix, kommuner=zones, faces="some", settings=_settings())
+
+
+def test_a_tile_whose_fast_clip_fails_is_clipped_exactly(monkeypatch, matrix):
+    import landuse._overlay as overlay
+
+    monkeypatch.setattr(overlay, "TILE_VERTICES", 1_500)
+    zones = gpd.GeoDataFrame({"kommun_code": ["9901"], "kommun": ["Provkommun"]},
+                             geometry=[shapely.box(X0 - 3000, Y0 - 3000, X0 + 15_000, Y0 + 15_000)], crs="EPSG:3006")
+    layers = frame(*_stars(9, 80, ("rennaring", "energi", "mineral")))
+    fast = conflicts_from_layers(layers, matrix, kommuner=zones, settings=_settings())
+
+    def failing_clip(geoms, rect):  # noqa: ANN001, ANN202 - stands in for GEOS failing on a bad clip
+        raise shapely.errors.GEOSException("TopologyException: side location conflict")
+
+    monkeypatch.setattr(overlay, "_clip", failing_clip)
+    exact = conflicts_from_layers(layers, matrix, kommuner=zones, settings=_settings())
+    pd.testing.assert_frame_equal(exact.pairs_per_kommun, fast.pairs_per_kommun, check_exact=False, rtol=1e-9)
+    assert len(exact.faces) == len(fast.faces)
