@@ -136,10 +136,10 @@ def test_quiet_is_read_in_one_place() -> None:
 
 
 def _imported_modules(*args: str) -> set[str]:
-    """Top-level packages that ``landuse ARGS`` imports, from ``python -X importtime`` in a fresh process."""
+    """Top-level packages that ``landuse ARGS`` imports: ``python -X importtime -m landuse.cli ARGS``, a fresh process."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(Path(landuse.__file__).parents[1]), env.get("PYTHONPATH", "")])
-    done = subprocess.run([sys.executable, "-X", "importtime", "-c", "from landuse.cli import main; main()", *args],
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "landuse.cli", *args],
                           capture_output=True, text=True, env=env, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Usage: landuse" in done.stdout
