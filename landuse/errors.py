@@ -26,7 +26,6 @@ __all__ = [
     "ConfigError",
     "NetworkError",
     "GTFSError",
-    "OutputExistsError",
     "OutputFolderError",
     "LanduseWarning",
     "GeometryRepairWarning",
@@ -106,10 +105,6 @@ class NetworkError(LanduseError, ValueError):
 
 class GTFSError(LanduseError, ValueError):
     """A GTFS feed is missing files or columns, or holds invalid values."""
-
-
-class OutputExistsError(LanduseError, FileExistsError):
-    """An output file exists and overwriting was not allowed."""
 
 
 class OutputFolderError(LanduseError, OSError):

@@ -20,10 +20,9 @@ from landuse import outputs
 PACKAGE = Path(landuse.__file__).parent
 
 #: ``module: imported private name`` still allowed.  To fix at integration (the modules' owners):
-#: opcheck's ``_prepare`` and the CLI's ``_parse_layer`` become public or move.
+#: opcheck's ``_prepare`` becomes public or moves.
 PRIVATE_IMPORTS_ALLOWED = {
     "landuse/opcheck.py: landuse.conflicts._prepare",
-    "landuse/cli/op_check.py: landuse.cli.conflicts._parse_layer",
 }
 
 #: Module -> output file names and column contracts it may still spell out (outputs.py always may).
@@ -39,10 +38,6 @@ CONTRACT_COPIES_ALLOWED: dict[str, set[str]] = {
     "landuse/indicator.py": {"kommun_folkmangd.csv", "INDICATOR_COLUMNS"},
     "landuse/network.py": {"EDGE_COLUMNS"},
     "landuse/opcheck.py": {"OP_COLUMNS"},
-    "landuse/cli/access_car.py": {"access_car.csv", "access_car.gpkg"},
-    "landuse/cli/access_transit.py": {"access_transit.csv", "access_transit.gpkg"},
-    "landuse/cli/access_trend.py": {"access_trend.csv", "access_trend.gpkg", "access_trend.png"},
-    "landuse/cli/demo.py": {"datapackage.json"},
     # the build script copies SCB's table into the package under the same name
     "landuse/_build_data.py": {"kommun_folkmangd.csv"},
 }

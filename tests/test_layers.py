@@ -218,3 +218,16 @@ def test_tatorter_population_is_scb_total():
     frame = load_layer("tatorter")
     assert len(frame) == 89
     assert frame["population"].sum() == 207_398
+
+
+def test_write_layers_gpkg_has_every_layer_in_sweref(tmp_path):
+    import pyogrio
+
+    from landuse.demo import write_layers
+
+    path = write_layers(tmp_path)
+    names = [name for name, _ in pyogrio.list_layers(path)]
+    assert sorted(names) == sorted(catalogue()) and len(names) >= 12  # the loop below must not run zero times
+    for name in names:
+        assert pyogrio.read_info(path, layer=name)["crs"] == "EPSG:3006"
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary files left behind"

@@ -393,18 +393,6 @@ def test_layers_file_without_catalogue_layers_is_an_error(tmp_path):
     assert result.output.startswith("Error: The layers file `annat.gpkg` holds none") and result.output.count("\n") == 1
 
 
-def test_map_from_a_missing_folder_is_one_line(tmp_path):
-    from click.testing import CliRunner
-
-    from landuse.cli import cli
-
-    result = CliRunner().invoke(cli, ["map", "--from", str(tmp_path / "nope"), "--out", str(tmp_path / "m.html")])
-    assert result.exit_code == 1
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: --from ") and "no such folder" in lines[0]
-    assert not (tmp_path / "m.html").exists()
-
-
 # --------------------------------------------------------------------------- main roads (issue 12)
 
 

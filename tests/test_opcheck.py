@@ -5,17 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
-import pyogrio
 import pytest
 import shapely
-from click.testing import CliRunner
 
-from landuse.cli import cli
 from landuse.conflicts import read_conflict_matrix
 from landuse.errors import ColumnNotFoundError, ConfigError, DuplicateIdError, MissingCRSError
 from landuse.opcheck import OP_COLUMNS, load_plan, op_check, write_op_check
-from landuse.settings import Settings
 
 KM = 1000.0
 X0, Y0 = 830_000.0, 7_290_000.0
@@ -106,25 +101,3 @@ def test_write_op_check(plan_path, interests, tmp_path):
     assert (tmp_path / "out" / "op_check.csv").read_text(encoding="utf-8").splitlines()[0] == CSV_HEADER
     layer = gpd.read_file(tmp_path / "out" / "op_check.gpkg", layer="op_check")
     assert list(layer.columns) == OP_COLUMNS + ["geometry"] and layer.crs.to_epsg() == 3006
-
-
-def test_op_check_cli_on_embedded_layers(tmp_path):
-    # a planned industrial area over the first embedded mineral object and a housing area in the sea
-    from landuse.conflicts import load_interest_layers
-
-    mineral = load_interest_layers(["mineral", "rennaring"], settings=Settings(progress=False))
-    centre = mineral[mineral["theme"] == "mineral"].geometry.iloc[0].representative_point()
-    plan = gpd.GeoDataFrame({"id": ["A"], "kategori": ["Verksamheter och industri"]},
-                            geometry=[centre.buffer(2000)], crs="EPSG:3006")
-    path = tmp_path / "op_plan.gpkg"
-    plan.to_file(path, layer="mark", engine="pyogrio")
-    result = CliRunner().invoke(cli, ["-q", "op-check", str(path), "--layer", "mark", "--use-column", "kategori",
-                                      "--id-column", "id", "--out", str(tmp_path / "out")])
-    assert result.exit_code == 0, result.output
-    table = pd.read_csv(tmp_path / "out" / "op_check.csv")
-    assert list(table.columns) == OP_COLUMNS
-    assert "mineral" in set(table["theme"]) and (table["plan_id"] == "A").all()
-    assert table["schematic"].all() and "schematisk" in result.output
-    assert {n for n, _ in pyogrio.list_layers(tmp_path / "out" / "op_check.gpkg")} == {"op_check", "layer_styles"}  # + QGIS styles
-    bad = CliRunner().invoke(cli, ["op-check", str(path), "--use-column", "saknas", "--out", str(tmp_path)])
-    assert bad.exit_code == 1 and "saknas" in bad.output

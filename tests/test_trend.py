@@ -1,7 +1,8 @@
 """`landuse access trend`: the indicator over timetable versions and what changed (issue 13).
 
 Two hand-made feeds that differ by one trip give a hand-computed change and name that
-trip's route; a single feed gives exactly the figures of `access transit`.
+trip's route.  The command itself (and that a single feed gives exactly the figures of
+`access transit`) is tested in ``tests/cli/test_access_trend.py``, on these feeds.
 """
 
 from __future__ import annotations
@@ -11,16 +12,12 @@ import zipfile
 from pathlib import Path
 
 import geopandas as gpd
-import pandas as pd
-import pyogrio
 import pytest
 import shapely
-from click.testing import CliRunner
 from pyproj import Transformer
 
-from landuse.cli import cli
 from landuse.gtfs import load_feed
-from landuse.trend import TREND_COLUMNS, access_trend, parse_feed_option, trend_date
+from landuse.trend import access_trend, parse_feed_option, trend_date
 
 X0, Y0 = 830_000.0, 7_290_000.0  # Luleå kommun, EPSG:3006
 TO_WGS84 = Transformer.from_crs("EPSG:3006", "EPSG:4326", always_xy=True)
@@ -110,46 +107,6 @@ def test_the_date_rule_skips_a_tuesday_with_reduced_service(tmp_path: Path) -> N
     day, rule = trend_date(feed)
     assert day == dt.date(2024, 3, 19) and "skipping 1 with reduced service" in rule
     assert trend_date(load_feed(_feed(tmp_path / "y", TRIPS, version="y")))[0] == dt.date(2024, 3, 12)
-
-
-def test_one_feed_gives_exactly_the_figures_of_access_transit(tmp_path: Path) -> None:
-    from landuse.gtfs import EMBEDDED_FEEDS
-    from landuse.settings import DATA_DIR
-
-    feed = DATA_DIR / EMBEDDED_FEEDS[-1]
-    runner = CliRunner()
-    trend = runner.invoke(cli, ["access", "trend", "--gtfs", f"{feed}=2023-01-17", "--out", str(tmp_path / "t")])
-    transit = runner.invoke(cli, ["access", "transit", "--gtfs", str(feed), "--date", "2023-01-17",
-                                  "--out", str(tmp_path / "s")])
-    assert trend.exit_code == 0 and transit.exit_code == 0, trend.output + transit.output
-    a = pd.read_csv(tmp_path / "t" / "access_trend.csv", dtype={"kommun_code": str})
-    b = pd.read_csv(tmp_path / "s" / "access_transit.csv", dtype={"kommun_code": str})
-    assert list(a.columns) == TREND_COLUMNS
-    assert set(a["feed"]) == {"2022-12-14"} and set(a["date"]) == {"2023-01-17"}
-    pd.testing.assert_frame_equal(a.drop(columns=["feed", "date"]), b)
-
-
-def test_cli_contract_and_bad_dates(tmp_path: Path, places) -> None:
-    origins, targets = places
-    feeds = [_feed(tmp_path / name, TRIPS, version=name) for name in ("v1", "v2")]
-    out = tmp_path / "out"
-    result = CliRunner().invoke(cli, ["access", "trend", "--gtfs", str(feeds[0]), "--gtfs", f"{feeds[1]}=2024-03-14",
-                                      "--population", str(origins), "--centralorter", str(targets),
-                                      "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    assert sorted(p.name for p in out.iterdir()) == ["access_trend.csv", "access_trend.gpkg", "access_trend.png",
-                                                     "datapackage.json"]
-    table = pd.read_csv(out / "access_trend.csv", dtype={"kommun_code": str, "date": str})
-    assert list(table.columns) == TREND_COLUMNS
-    assert table.groupby("feed")["date"].first().to_dict() == {"v1": "2024-03-12", "v2": "2024-03-14"}
-    assert [name for name, _ in pyogrio.list_layers(out / "access_trend.gpkg")] == [
-        "origins", "kommun_changes", "origin_changes", "route_changes", "layer_styles"]
-    assert (out / "access_trend.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    bad = CliRunner().invoke(cli, ["access", "trend", "--gtfs", f"{feeds[0]}=2024-13-01", "--out", str(out)])
-    assert bad.exit_code == 2 and "'2024-13-01' is not a date" in bad.output
-    outside = CliRunner().invoke(cli, ["access", "trend", "--gtfs", f"{feeds[0]}=2025-01-01", "--out", str(out)])
-    assert outside.exit_code == 1 and "=2025-01-01: the day is outside the feed's validity, 2024-03-01 to 2024-03-31" \
-        in outside.output
 
 
 def test_parse_feed_option_keeps_paths_with_equals_signs() -> None:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import click
 
-from landuse.cli.access_car import car
-from landuse.cli.access_transit import transit
-from landuse.cli.access_trend import trend
+from landuse.cli.access_car import access_car
+from landuse.cli.access_transit import access_transit
+from landuse.cli.access_trend import access_trend
 
 
 @click.group("access")
-def command() -> None:
+def access() -> None:
     """Share of the population reaching its centralort within N minutes.
 
     \b
@@ -21,6 +21,5 @@ def command() -> None:
 
 
 # one module per mode
-command.add_command(car)
-command.add_command(transit)
-command.add_command(trend)
+for _command in (access_car, access_transit, access_trend):
+    access.add_command(_command)

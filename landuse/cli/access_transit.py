@@ -6,8 +6,9 @@ from pathlib import Path
 
 import click
 
-from landuse.cli._options import out_dir_option, parse_date_option, transit_options, xlsx_option
-from landuse.settings import Settings
+from landuse.cli._options import command_settings, out_dir_option, parse_date_option, transit_options, xlsx_option
+
+__all__ = ["access_transit"]
 
 
 @click.command("transit")
@@ -18,11 +19,10 @@ from landuse.settings import Settings
 @transit_options
 @xlsx_option
 @out_dir_option
-@click.pass_context
-def transit(ctx: click.Context, gtfs: Path | None, date: str | None, window: str, statistic: str,
-            population: Path | None, population_column: str | None, centralorter: Path | None,
-            minutes: tuple[float, ...], target: str, walk_speed_kph: float, max_walk_m: float,
-            transfer_max_m: float, source_crs: str | None, xlsx: bool, out_dir: Path) -> None:
+def access_transit(gtfs: Path | None, date: str | None, window: str, statistic: str, population: Path | None,
+                   population_column: str | None, centralorter: Path | None, minutes: tuple[float, ...],
+                   target: str, walk_speed_kph: float, max_walk_m: float, transfer_max_m: float,
+                   source_crs: str | None, xlsx: bool, out_dir: Path) -> None:
     """Share of the population reaching a centralort within N minutes by public transport.
 
     Writes OUT/access_transit.csv (per kommun and county) and OUT/access_transit.gpkg
@@ -39,31 +39,28 @@ def transit(ctx: click.Context, gtfs: Path | None, date: str | None, window: str
     from landuse.access import transit as transit_mode
     from landuse.access.indicator import COUNTY_CODE, bounds_text, share_bounds
     from landuse.access.transit_router import TransitRouter
-    from landuse.excel import workbook_from_csv, workbook_name
+    from landuse.excel import workbook_from_csv
+    from landuse.outputs import ACCESS_FILES, workbook_name
 
-    quiet = bool((ctx.find_root().obj or {}).get("quiet", False))
-    settings = Settings(progress=not quiet, walk_speed_kph=walk_speed_kph, max_walk_m=max_walk_m,
-                        transfer_max_m=transfer_max_m)
+    settings = command_settings(walk_speed_kph=walk_speed_kph, max_walk_m=max_walk_m, transfer_max_m=transfer_max_m)
     router = TransitRouter(gtfs, date, window=window, statistic=statistic, settings=settings)
     result = transit_mode.accessibility(population, centralorter, source=router, minutes=minutes, target=target,
                                         population_column=population_column, source_crs=source_crs,
                                         settings=settings)
-    owned = (transit_mode.CSV_NAME, transit_mode.GPKG_NAME, workbook_name(transit_mode.CSV_NAME))
-    with staged_outputs(out_dir, owned=owned) as stage:
+    files = ACCESS_FILES["transit"]
+    with staged_outputs(out_dir, owned=(files["csv"], files["gpkg"], workbook_name(files["csv"]))) as stage:
         csv_path, gpkg_path = (stage.final(path) for path in transit_mode.write_outputs(result, stage.path))
         if xlsx:  # the bounds over all inhabitants only where the origins are the tätorter
-            workbook = stage.final(workbook_from_csv(stage.path / transit_mode.CSV_NAME, bounds=population is None,
+            workbook = stage.final(workbook_from_csv(stage.path / files["csv"], bounds=population is None,
                                                      settings=settings))
     table = result.table
     county = table[table["kommun_code"] == COUNTY_CODE]
     if population is None:  # the tätorter: say what the share over everybody can be
         county = share_bounds(county, settings)
-    if not quiet:
-        people = "of tätort people " if population is None else ""
-        click.echo(f"{router.date.isoformat()} {window}, {router.statistic} travel time, target {target.lower()}, "
-                   "county:")
-        for _, row in county.iterrows():
-            click.echo(f"  {row['share_within']:.1%} {people}within {row['minutes']} min{bounds_text(row)}")
-        click.echo(f"wrote {csv_path} and {gpkg_path}")
-        if xlsx:
-            click.echo(f"wrote {workbook}")
+    people = "of tätort people " if population is None else ""
+    click.echo(f"{router.date.isoformat()} {window}, {router.statistic} travel time, target {target.lower()}, county:")
+    for _, row in county.iterrows():
+        click.echo(f"  {row['share_within']:.1%} {people}within {row['minutes']} min{bounds_text(row)}")
+    click.echo(f"wrote {csv_path} and {gpkg_path}")
+    if xlsx:
+        click.echo(f"wrote {workbook}")

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import click
 
-from landuse.cli._options import out_dir_option, transit_options, xlsx_option
-from landuse.settings import Settings
+from landuse.cli._options import command_settings, out_dir_option, transit_options, xlsx_option
 
+__all__ = ["access_trend"]
 
 
 def _parse_feeds(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> list:
@@ -29,11 +29,10 @@ def _parse_feeds(ctx: click.Context, param: click.Parameter, values: tuple[str, 
 @transit_options
 @xlsx_option
 @out_dir_option
-@click.pass_context
-def trend(ctx: click.Context, feeds: list, window: str, statistic: str, population: Path | None,
-          population_column: str | None, centralorter: Path | None, minutes: tuple[float, ...], target: str,
-          walk_speed_kph: float, max_walk_m: float, transfer_max_m: float, source_crs: str | None, xlsx: bool,
-          out_dir: Path) -> None:
+def access_trend(feeds: list, window: str, statistic: str, population: Path | None, population_column: str | None,
+                 centralorter: Path | None, minutes: tuple[float, ...], target: str, walk_speed_kph: float,
+                 max_walk_m: float, transfer_max_m: float, source_crs: str | None, xlsx: bool,
+                 out_dir: Path) -> None:
     """The share reaching a centralort by public transport on several timetables, and why it changed.
 
     Writes OUT/access_trend.csv (feed, date, kommun_code, kommun, minutes,
@@ -49,28 +48,28 @@ def trend(ctx: click.Context, feeds: list, window: str, statistic: str, populati
     $ landuse access trend --xlsx --out trend
     """
     from landuse._io import staged_outputs
-    from landuse.excel import workbook_from_csv, workbook_name
-    from landuse.trend import access_trend, change_lines, write_trend
+    from landuse.excel import workbook_from_csv
+    from landuse.outputs import TREND_FILES, workbook_name
+    from landuse.trend import access_trend as trend_from_feeds
+    from landuse.trend import change_lines, write_trend
 
-    settings = Settings(progress=not (ctx.find_root().obj or {}).get("quiet", False), walk_speed_kph=walk_speed_kph,
-                        max_walk_m=max_walk_m, transfer_max_m=transfer_max_m)
+    settings = command_settings(walk_speed_kph=walk_speed_kph, max_walk_m=max_walk_m, transfer_max_m=transfer_max_m)
     if feeds:
         chosen = feeds
     else:
         from landuse.gtfs import EMBEDDED_FEEDS
 
         chosen = [(settings.data_dir / name, None) for name in EMBEDDED_FEEDS]
-    result = access_trend(chosen, window=window, statistic=statistic.lower(), population=population,
-                          population_column=population_column, centralorter=centralorter, minutes=minutes,
-                          target=target.lower(), source_crs=source_crs, settings=settings)
-    owned = ("access_trend.csv", "access_trend.gpkg", "access_trend.png", workbook_name("access_trend.csv"))
+    result = trend_from_feeds(chosen, window=window, statistic=statistic.lower(), population=population,
+                              population_column=population_column, centralorter=centralorter, minutes=minutes,
+                              target=target.lower(), source_crs=source_crs, settings=settings)
+    owned = (*TREND_FILES.values(), workbook_name(TREND_FILES["csv"]))
     with staged_outputs(out_dir, owned=owned) as stage:
         written = [stage.final(path) for path in write_trend(result, stage.path)]
         if xlsx:  # the bounds over all inhabitants only where the origins are the tätorter
-            written.append(stage.final(workbook_from_csv(stage.path / "access_trend.csv", bounds=population is None,
+            written.append(stage.final(workbook_from_csv(stage.path / TREND_FILES["csv"], bounds=population is None,
                                                          settings=settings)))
-    if not (ctx.find_root().obj or {}).get("quiet", False):
-        for line in change_lines(result):
-            click.echo(line)
+    for line in change_lines(result):
+        click.echo(line)
     for path in written:
         click.echo(f"wrote {path}")

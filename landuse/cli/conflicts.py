@@ -6,20 +6,21 @@ from pathlib import Path
 
 import click
 
-from landuse.cli._options import out_dir_option, xlsx_option
+from landuse.cli._options import (
+    DEFAULTS,
+    POSITIVE,
+    command_settings,
+    deprecated_alias,
+    kommun_option,
+    out_dir_option,
+    source_crs_option,
+    theme_paths_option,
+    xlsx_option,
+)
+from landuse.choices import Mode, ScoreMethod
+from landuse.outputs import CONFLICT_FILES
 
-
-def _parse_layer(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, Path]:
-    """Parse repeated ``THEME=PATH`` into a mapping."""
-    out: dict[str, Path] = {}
-    for value in values:
-        theme, sep, path = value.partition("=")
-        if not sep or not theme.strip() or not path.strip():
-            raise click.BadParameter(f"{value!r} is not THEME=PATH, e.g. --layer naturvard=RI_naturvard.gpkg.")
-        if theme.strip() in out:
-            raise click.BadParameter(f"theme {theme.strip()!r} is given twice; pass one file per theme.")
-        out[theme.strip()] = Path(path.strip())
-    return out
+__all__ = ["conflicts"]
 
 
 def _parse_themes(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
@@ -40,38 +41,36 @@ def _odd(ctx: click.Context, param: click.Parameter, value: int | None) -> int |
 @click.command("conflicts")
 @click.option("--config", "config", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Conflict matrix TOML (default analyses/malkonflikter.toml).")
-@click.option("--layer", "layers", multiple=True, callback=_parse_layer, metavar="THEME=PATH",
-              help="Replace a theme's embedded layers with your file (repeatable).")
+@theme_paths_option("--layer", "layers")
 @click.option("--themes", callback=_parse_themes, default=None, metavar="A,B,...",
               help="Analyse only these themes (comma-separated).")
-@click.option("--kommun", "kommuner", multiple=True, metavar="NAME_OR_CODE",
-              help="Analyse only this kommun (name or code, repeatable); default all 14.")
-@click.option("--mode", type=click.Choice(["vector", "raster"], case_sensitive=False), default="vector",
+@kommun_option
+@click.option("--mode", type=click.Choice(Mode.values(), case_sensitive=False), default=Mode.VECTOR.value,
               show_default=True, help="Exact polygon overlay, or theme bit planes on a grid.")
-@click.option("--resolution", "resolution_m", type=click.FloatRange(min=0, min_open=True), default=None,
-              help="Raster cell side in metres, EPSG:3006 (raster mode; default 100).")
+@click.option("--resolution-m", "resolution_m", type=POSITIVE, default=None, metavar="M",
+              help=f"Raster cell side in metres, EPSG:3006 (raster mode; default {DEFAULTS.raster_resolution_m:g}).")
+@deprecated_alias("--resolution", "--resolution-m", "resolution_m", type=POSITIVE)
 @click.option("--oversample", type=click.IntRange(min=1), default=None, metavar="K", callback=_odd,
               help="Raster mode: K x K sample points per cell (odd K) for the areas; faces and the score "
-                   "GeoTIFF stay at --resolution. Default: 5, 3 or 1, the largest within 40 million samples "
-                   "(1 for the county at 100 m).")
-@click.option("--score", type=click.Choice(["sum", "max"], case_sensitive=False), default="sum", show_default=True,
+                   "GeoTIFF stay at --resolution-m. Default: 5, 3 or 1, the largest within "
+                   f"{DEFAULTS.raster_sample_budget / 1e6:g} million samples (1 for the county at 100 m).")
+@click.option("--score", type=click.Choice(ScoreMethod.values(), case_sensitive=False),
+              default=ScoreMethod.SUM.value, show_default=True,
               help="Face score: sum or maximum of the weights of the theme pairs present.")
 @click.option("--faces", type=click.Choice(["conflicts", "all", "none"], case_sensitive=False), default=None,
-              help="Faces written to malkonflikter.gpkg: those with two or more themes (conflicts, the vector "
+              help=f"Faces written to {CONFLICT_FILES['gpkg']}: those with two or more themes (conflicts, the vector "
                    "default), every covered face (all), or none (the raster default: the score GeoTIFF is the map). "
                    "Areas are the same.")
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run the tile and theme tasks on this dask.distributed scheduler (tcp://host:8786); "
                    "default DASK_SCHEDULER_ADDRESS, else locally.")
-@click.option("--source-crs", default=None, help="CRS to assume for --layer files without one, e.g. EPSG:3006.")
+@source_crs_option("--layer files")
 @click.option("--top", type=click.IntRange(min=1), default=10, show_default=True, help="Rows in the summary.")
 @xlsx_option
 @out_dir_option
-@click.pass_context
-def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], themes: list[str] | None,
-            kommuner: tuple[str, ...], mode: str, resolution_m: float | None, oversample: int | None, score: str,
-            faces: str | None, scheduler: str | None, source_crs: str | None,
-            top: int, xlsx: bool, out_dir: Path) -> None:
+def conflicts(config: Path | None, layers: dict[str, Path], themes: list[str] | None, kommuner: tuple[str, ...],
+              mode: str, resolution_m: float | None, oversample: int | None, score: str, faces: str | None,
+              scheduler: str | None, source_crs: str | None, top: int, xlsx: bool, out_dir: Path) -> None:
     """Where interests claim the same ground: areas per theme pair and kommun.
 
     Each theme is dissolved first; faces are the largest regions of one kommun
@@ -84,8 +83,8 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
     \b
     $ landuse conflicts --out out
     $ landuse conflicts --layer naturvard=RI_naturvard.gpkg --kommun Kiruna --out out
-    $ landuse conflicts --themes rennaring,energi,mineral --mode raster --resolution 100 --out out
-    $ landuse conflicts --mode raster --resolution 100 --oversample 3 --out out
+    $ landuse conflicts --themes rennaring,energi,mineral --mode raster --resolution-m 100 --out out
+    $ landuse conflicts --mode raster --resolution-m 100 --oversample 3 --out out
     $ landuse conflicts --xlsx --out out
     $ landuse conflicts --faces all --scheduler tcp://10.0.0.5:8786 --out out
     """
@@ -99,16 +98,15 @@ def command(ctx: click.Context, config: Path | None, layers: dict[str, Path], th
         write_conflicts,
     )
     from landuse.excel import workbook_from_csv
-    from landuse.outputs import CONFLICT_FILES, workbook_name
+    from landuse.outputs import workbook_name
     from landuse.progress import progress_bar
-    from landuse.settings import Settings
 
-    if resolution_m is not None and mode.lower() != "raster":
-        raise click.UsageError("--resolution applies to --mode raster only; add --mode raster or drop --resolution.")
-    if oversample is not None and mode.lower() != "raster":
+    if resolution_m is not None and Mode.parse(mode) is not Mode.RASTER:
+        raise click.UsageError("--resolution-m applies to --mode raster only; add --mode raster or drop "
+                               "--resolution-m.")
+    if oversample is not None and Mode.parse(mode) is not Mode.RASTER:
         raise click.UsageError("--oversample applies to --mode raster only; add --mode raster or drop --oversample.")
-    quiet = bool(ctx.obj.get("quiet", False)) if ctx.obj else False
-    settings = Settings(progress=not quiet, scheduler=scheduler_address(scheduler))
+    settings = command_settings(scheduler=scheduler_address(scheduler))
     matrix = read_conflict_matrix(config, settings=settings)
     features = load_interest_layers(themes, layers=layers, matrix=matrix, source_crs=source_crs, settings=settings)
     zones = load_kommuner(list(kommuner) or None, settings=settings)

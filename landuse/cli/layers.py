@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import click
 
-from landuse.layers import check_layer, list_layers
+from landuse.cli._options import file_layer_option, source_crs_option
+
+__all__ = ["layers"]
 
 
-@click.group()
+@click.group("layers")
 def layers() -> None:
     """List the layer catalogue or validate a file against a theme."""
 
 
 @layers.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON (one object per layer).")
-def list_command(as_json: bool) -> None:
+def layers_list(as_json: bool) -> None:
     """List every catalogue layer: name, theme, source, feature count, schematic flag.
 
     \b
     $ landuse layers list
     $ landuse layers list --json
     """
+    from landuse.layers import list_layers
+
     table = list_layers()
     if as_json:
+        import json
+
         click.echo(json.dumps(table.to_dict(orient="records"), ensure_ascii=False, indent=2))
         return
     from rich.console import Console
@@ -43,17 +48,19 @@ def list_command(as_json: bool) -> None:
 @layers.command("check")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--theme", required=True, help="Theme of the file, e.g. naturvard or rennaring.")
-@click.option("--layer", default=None, help="Layer inside a multi-layer file (GeoPackage).")
-@click.option("--source-crs", default=None, help="CRS to assume when the file has none, e.g. EPSG:3006.")
+@file_layer_option("layer", of="PATH")
+@source_crs_option("the file PATH")
 @click.option("--id-column", default=None, help="Column holding unique feature ids.")
 @click.option("--name-column", default=None, help="Column holding feature names.")
-def check_command(path: Path, theme: str, layer: str | None, source_crs: str | None,
-                  id_column: str | None, name_column: str | None) -> None:
+def layers_check(path: Path, theme: str, layer: str | None, source_crs: str | None, id_column: str | None,
+                 name_column: str | None) -> None:
     """Validate a file as landuse would load it; exit 0 if it is usable.
 
     \b
     $ landuse layers check RI_naturvard.shp --theme naturvard --source-crs EPSG:3006
     """
+    from landuse.layers import check_layer
+
     report = check_layer(path, theme=theme, layer=layer, source_crs=source_crs,
                          id_column=id_column, name_column=name_column)
     for line in report.lines():

@@ -9,6 +9,8 @@ import click
 from landuse.errors import InputFileNotFoundError, OutputFolderError
 from landuse.outputs import CONFLICT_LAYERS, MAP_FILE, MAP_INPUTS
 
+__all__ = ["map_"]
+
 _INPUT_OPTIONS = {
     "layers": f"{MAP_INPUTS['layers']} (catalogue layers; those it lacks come from the embedded catalogue, and a "
               "file with none of them is refused); default the embedded catalogue.",
@@ -46,8 +48,8 @@ def _input_options(func):
 @click.option("--tiles", type=str, default=None,
               help="Basemap name, e.g. OpenStreetMap, OpenTopoMap or 'Esri WorldImagery' (needs network; "
                    "URL templates are refused). Default none: fully offline.")
-def command(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, spec: str | None,
-            tiles: str | None, no_conflicts: bool, no_car: bool, no_transit: bool, **paths: Path | None) -> None:
+def map_(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, spec: str | None,
+         tiles: str | None, no_conflicts: bool, no_car: bool, no_transit: bool, **paths: Path | None) -> None:
     """Draw the strukturbild (noder, stråk, områden) as one offline HTML map.
 
     Inputs come from --from (a `landuse demo` folder) and the per-input options,

@@ -6,9 +6,17 @@ from pathlib import Path
 
 import click
 
-from landuse.cli._options import out_dir_option, xlsx_option
-from landuse.cli.conflicts import _parse_layer
+from landuse.cli._options import (
+    command_settings,
+    file_layer_option,
+    out_dir_option,
+    source_crs_option,
+    theme_paths_option,
+    xlsx_option,
+)
 from landuse.outputs import OP_FILES, OP_MAP_PREFIX, OP_REPORT_FILES
+
+__all__ = ["op_check"]
 
 
 def _parse_op_themes(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
@@ -43,12 +51,11 @@ def _parse_op_themes(ctx: click.Context, param: click.Parameter, value: str | No
 @click.argument("plan", type=click.Path(path_type=Path))
 @click.option("--use-column", required=True, help="Column with the use category (ÖP-modell 2.1 mark- och vattenanvändning).")
 @click.option("--id-column", default=None, help="Column with unique ids of the planned areas (default row number).")
-@click.option("--layer", "plan_layer", default=None, help="Layer inside PLAN when it is a multi-layer GeoPackage.")
-@click.option("--source-crs", default=None, help="CRS to assume when PLAN (or an --interest file) has none.")
+@file_layer_option("plan_layer", of="PLAN")
+@source_crs_option("PLAN and --interest files")
 @click.option("--config", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Conflict matrix TOML with [op_categories] (default analyses/malkonflikter.toml).")
-@click.option("--interest", "interests", multiple=True, callback=_parse_layer, metavar="THEME=PATH",
-              help="Replace a theme's embedded layers with your file (repeatable).")
+@theme_paths_option("--interest", "interests")
 @click.option("--themes", callback=_parse_op_themes, default=None, metavar="A,B,...",
               help="Check only these interest themes (comma-separated); default every theme of the matrix.")
 @click.option("--report", is_flag=True, default=False,
@@ -56,10 +63,9 @@ def _parse_op_themes(ctx: click.Context, param: click.Parameter, value: str | No
                    f"table per planned area) with a map OUT/{OP_MAP_PREFIX}<id>.png per planned area with overlaps.")
 @xlsx_option
 @out_dir_option
-@click.pass_context
-def command(ctx: click.Context, plan: Path, use_column: str, id_column: str | None, plan_layer: str | None,
-            source_crs: str | None, config: Path | None, interests: dict[str, Path], themes: list[str] | None,
-            report: bool, xlsx: bool, out_dir: Path) -> None:
+def op_check(plan: Path, use_column: str, id_column: str | None, plan_layer: str | None, source_crs: str | None,
+             config: Path | None, interests: dict[str, Path], themes: list[str] | None, report: bool, xlsx: bool,
+             out_dir: Path) -> None:
     """Check an översiktsplan's planned areas against the interest layers.
 
     For every planned area and every interest feature it overlaps: theme,
@@ -77,8 +83,8 @@ def command(ctx: click.Context, plan: Path, use_column: str, id_column: str | No
     from landuse._io import staged_outputs
     from landuse.excel import workbook_from_csv
     from landuse.outputs import workbook_name
-    from landuse.opcheck import load_plan, op_check, write_op_check
-    from landuse.settings import Settings
+    from landuse.opcheck import load_plan, write_op_check
+    from landuse.opcheck import op_check as overlaps_of_plan
     from landuse.themes import parse_theme
 
     if themes is not None:
@@ -86,14 +92,13 @@ def command(ctx: click.Context, plan: Path, use_column: str, id_column: str | No
         if stray:
             raise click.UsageError(f"--interest gives a file for {', '.join(stray)}, which --themes leaves out "
                                    f"({', '.join(themes)}). Add the theme to --themes or drop the --interest.")
-    quiet = bool(ctx.obj.get("quiet", False)) if ctx.obj else False
-    settings = Settings(progress=not quiet)
+    settings = command_settings()
     matrix = read_conflict_matrix(config, settings=settings)
     planned = load_plan(plan, use_column=use_column, id_column=id_column, layer=plan_layer, source_crs=source_crs,
                         settings=settings)
     features = load_interest_layers(themes, layers=interests, matrix=matrix, source_crs=source_crs,
                                     settings=settings)
-    result = op_check(planned, features, matrix, settings=settings, display=f"`{plan.name}`")
+    result = overlaps_of_plan(planned, features, matrix, settings=settings, display=f"`{plan.name}`")
     # the report and the maps of an earlier run go when this run does not write them
     earlier_maps = sorted(p.name for p in out_dir.glob(f"{OP_MAP_PREFIX}*.png")) if out_dir.is_dir() else []
     owned = [*OP_FILES.values(), workbook_name(OP_FILES["csv"]), *OP_REPORT_FILES.values(), *earlier_maps]

@@ -1,4 +1,4 @@
-"""``landuse access transit`` through click's CliRunner: the output contract and errors."""
+"""``landuse access transit`` through click's CliRunner: the output contract, errors and what -q prints."""
 
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ from click.testing import CliRunner
 
 from landuse.cli import cli
 
-DATA = Path(__file__).parent / "data"
+from .conftest import DATA, fails_in_one_line, one_error_line
+
 TINY = DATA / "gtfs_tiny"
 X0, Y0 = 800_000.0, 7_200_000.0
 CSV_COLUMNS = ["kommun_code", "kommun", "minutes", "population", "population_within", "share_within"]
@@ -116,13 +117,6 @@ def test_broken_feed_is_one_line(tmp_path, feed, message):
     assert len(lines) == 1 and lines[0].startswith("Error:") and message in lines[0] and feed in lines[0]
 
 
-def one_error_line(result) -> str:
-    assert result.exit_code == 1, result.output
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: "), result.output
-    return lines[0]
-
-
 def test_feed_that_does_not_cover_the_origins(tmp_path):
     # the tiny feed lies far from every tätort: only those on a centralort would be "reached", on foot
     line = one_error_line(CliRunner().invoke(cli, ["access", "transit", "--gtfs", str(DATA / "gtfs_tiny.zip"),
@@ -183,3 +177,49 @@ def test_help_lists_the_contract_options():
                    "--centralorter", "--minutes", "--target", "--walk-speed-kph", "--max-walk-m",
                    "--transfer-max-m", "--source-crs", "--out"):
         assert option in result.output
+
+
+def test_defaults_come_from_settings_and_the_library():
+    """The CLI's defaults are the library's: Settings for the numbers, the router's window, the enums."""
+    import inspect
+
+    from landuse.access import transit
+    from landuse.access.transit_router import DEFAULT_WINDOW
+    from landuse.settings import Settings
+
+    defaults = {p.name: p.default for p in cli.commands["access"].commands["transit"].params}
+    settings = Settings()
+    assert (defaults["walk_speed_kph"], defaults["max_walk_m"], defaults["transfer_max_m"]) == (
+        settings.walk_speed_kph, settings.max_walk_m, settings.transfer_max_m)
+    assert defaults["window"] == DEFAULT_WINDOW
+    signature = inspect.signature(transit.accessibility).parameters
+    assert tuple(float(m) for m in defaults["minutes"].split(",")) == tuple(signature["minutes"].default)
+    assert defaults["target"] == signature["target"].default and defaults["statistic"] == "best"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["access", "transit", "--population", "{d}/table.xlsx"], ["table.xlsx", "table without geometry"]),
+    (["access", "transit", "--window", "48:00-50:00"],
+     ["--window 48:00-50:00: no trip of", "departs between 48:00 and 52:00", "06:00-09:00"]),
+    (["access", "transit", "--population", "{d}/pop_negative.gpkg", "--population-column", "pop"],
+     ["pop_negative.gpkg", "1 negative (e.g. -5)", "head counts >= 0"]),
+], ids=["xlsx as population", "window without departures", "population negative"])
+def test_bad_input_is_one_line_and_leaves_out_untouched(work, args, expected):
+    line = fails_in_one_line(work, args)
+    for text in expected:
+        assert text in line, line
+
+
+def test_quiet_prints_the_result_without_warnings(tmp_path, inputs):
+    """-q hides the warning about FAR, never the county figures or the files written (one rule for all)."""
+    origins, targets = inputs
+    args = ["access", "transit", "--gtfs", str(TINY), "--date", "2024-03-05", "--window", "06:00-06:30",
+            "--population", str(origins), "--centralorter", str(targets), "--minutes", "20,30"]
+    loud = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "loud")])
+    quiet = CliRunner().invoke(cli, ["-q", *args, "--out", str(tmp_path / "quiet")])
+    assert loud.exit_code == 0 and quiet.exit_code == 0, loud.output + quiet.output
+    assert "warning: 1 of 2 origins" in loud.stderr and not quiet.stderr
+    assert quiet.stdout.replace(str(tmp_path / "quiet"), str(tmp_path / "loud")) == loud.stdout
+    assert "2024-03-05 06:00-06:30, best travel time, target any, county:" in quiet.stdout
+    assert "  75.0% within 20 min\n  75.0% within 30 min\n" in quiet.stdout
+    assert f"wrote {tmp_path / 'quiet' / 'access_transit.csv'} and" in quiet.stdout

@@ -1,4 +1,4 @@
-"""`landuse conflicts` through click's CliRunner: file names, layers and exact CSV columns."""
+"""`landuse conflicts` through click's CliRunner: file names, layers and exact CSV columns, errors."""
 
 from __future__ import annotations
 
@@ -17,16 +17,9 @@ from landuse.conflicts import FACE_COLUMNS, PAIR_COLUMNS
 from landuse.errors import LanduseWarning
 from landuse.layers import load_layer
 
+from .conftest import fails_in_one_line, one_error_line, read_csv, snapshot
+
 CSV_HEADER = "kommun_code,kommun,theme_a,theme_b,weight,area_km2,share_of_kommun"
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
-
-
-def read_csv(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, dtype={"kommun_code": str})
 
 
 def test_default_run_writes_the_contract(runner, tmp_path):
@@ -88,7 +81,7 @@ def test_layer_replaces_embedded_theme(runner, tmp_path):
 
 
 def test_raster_mode_writes_score_tif(runner, tmp_path):
-    result = runner.invoke(cli, ["-q", "conflicts", "--mode", "raster", "--resolution", "1000", "--out", str(tmp_path)])
+    result = runner.invoke(cli, ["-q", "conflicts", "--mode", "raster", "--resolution-m", "1000", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "datapackage.json", "malkonflikter.gpkg", "malkonflikter_per_kommun.csv", "malkonflikter_score.tif"]
@@ -105,6 +98,7 @@ def test_raster_mode_writes_score_tif(runner, tmp_path):
     (["--kommun", "Atlantis"], 1, "matches no kommun"),
     (["--layer", "naturvard=saknas.gpkg"], 1, "saknas.gpkg"),
     (["--mode", "hex"], 2, "hex"),
+    (["--resolution-m", "50"], 2, "--mode raster only"),
     (["--resolution", "50"], 2, "--mode raster only"),
     (["--oversample", "3"], 2, "--mode raster only"),
     (["--mode", "raster", "--oversample", "2"], 2, "'--oversample': 2 is even"),
@@ -119,7 +113,7 @@ def test_bad_options(runner, tmp_path, args, code, message):
 
 def test_bad_config_names_the_file(runner, tmp_path):
     config = tmp_path / "mina_vikter.toml"
-    text = (Path(__file__).parents[1] / "analyses" / "malkonflikter.toml").read_text(encoding="utf-8")
+    text = (Path(__file__).parents[2] / "analyses" / "malkonflikter.toml").read_text(encoding="utf-8")
     config.write_text(text.replace('"energi/mineral" = { weight = 1', '"energi/mineral" = { weight = 7'),
                       encoding="utf-8")
     result = runner.invoke(cli, ["conflicts", "--config", str(config), "--out", str(tmp_path / "out")])
@@ -134,7 +128,7 @@ def test_help_has_example(runner):
 
 
 def test_raster_resolution_too_fine_is_one_line(runner, tmp_path):
-    result = runner.invoke(cli, ["conflicts", "--mode", "raster", "--resolution", "0.5", "--kommun", "Kiruna",
+    result = runner.invoke(cli, ["conflicts", "--mode", "raster", "--resolution-m", "0.5", "--kommun", "Kiruna",
                                  "--out", str(tmp_path)])
     assert result.exit_code == 1, result.output
     lines = result.output.strip().splitlines()
@@ -144,7 +138,7 @@ def test_raster_resolution_too_fine_is_one_line(runner, tmp_path):
 
 
 def test_raster_resolution_coarser_than_extent_is_refused(runner, tmp_path):
-    result = runner.invoke(cli, ["conflicts", "--mode", "raster", "--resolution", "1e9", "--out", str(tmp_path)])
+    result = runner.invoke(cli, ["conflicts", "--mode", "raster", "--resolution-m", "1e9", "--out", str(tmp_path)])
     assert result.exit_code == 1, result.output
     assert result.output.startswith("Error: --resolution 1e+09 m (resolution_m) leaves no cell inside")
     assert not list(tmp_path.iterdir())
@@ -167,7 +161,7 @@ def test_layer_file_outside_the_kommuner_warns(runner, tmp_path):
 
 def test_vector_run_after_raster_removes_the_score_tif(runner, tmp_path):
     args = ["-q", "conflicts", "--themes", "rennaring,mineral", "--kommun", "Kiruna", "--out", str(tmp_path)]
-    assert runner.invoke(cli, [*args, "--mode", "raster", "--resolution", "1000"]).exit_code == 0
+    assert runner.invoke(cli, [*args, "--mode", "raster", "--resolution-m", "1000"]).exit_code == 0
     assert (tmp_path / "malkonflikter_score.tif").is_file()
     result = runner.invoke(cli, args)
     assert result.exit_code == 0, result.output
@@ -177,7 +171,7 @@ def test_vector_run_after_raster_removes_the_score_tif(runner, tmp_path):
 
 def test_raster_oversample_option(runner, tmp_path):
     args = ["-q", "conflicts", "--themes", "rennaring,mineral", "--kommun", "Kiruna", "--mode", "raster",
-            "--resolution", "1000"]
+            "--resolution-m", "1000"]
     assert runner.invoke(cli, [*args, "--out", str(tmp_path / "one")]).exit_code == 0
     result = runner.invoke(cli, [*args, "--oversample", "3", "--out", str(tmp_path / "three")])
     assert result.exit_code == 0, result.output
@@ -209,8 +203,75 @@ def test_faces_option_chooses_the_faces_written_never_the_areas(runner, tmp_path
 
 
 def test_raster_default_writes_the_score_grid_and_no_faces(runner, tmp_path):
-    result = runner.invoke(cli, ["-q", "conflicts", "--mode", "raster", "--resolution", "500", "--out", str(tmp_path)])
+    result = runner.invoke(cli, ["-q", "conflicts", "--mode", "raster", "--resolution-m", "500", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert gpd.read_file(tmp_path / "malkonflikter.gpkg", layer="faces").empty
     with rasterio.open(tmp_path / "malkonflikter_score.tif") as grid:
         assert grid.res == (500.0, 500.0) and grid.read(1).max() > 0
+
+
+# --------------------------------------------------------------------------- the deprecated --resolution
+
+
+def test_deprecated_resolution_still_works_and_says_so(runner, tmp_path):
+    """Planners' scripts say --resolution: the same run as --resolution-m, and one warning line on stderr."""
+    args = ["conflicts", "--themes", "rennaring,mineral", "--kommun", "Kiruna", "--mode", "raster"]
+    new = runner.invoke(cli, [*args, "--resolution-m", "1000", "--out", str(tmp_path / "new")])
+    old = runner.invoke(cli, [*args, "--resolution", "1000", "--out", str(tmp_path / "old")])
+    assert new.exit_code == 0 and old.exit_code == 0, new.output + old.output
+    assert [line for line in old.stderr.splitlines() if "deprecated" in line] == [
+        "warning: --resolution is deprecated; use --resolution-m (the same value)."]
+    assert "is deprecated" not in new.stderr
+    pd.testing.assert_frame_equal(read_csv(tmp_path / "old" / "malkonflikter_per_kommun.csv"),
+                                  read_csv(tmp_path / "new" / "malkonflikter_per_kommun.csv"))
+    with rasterio.open(tmp_path / "old" / "malkonflikter_score.tif") as src:
+        assert src.res == (1000.0, 1000.0)
+    quiet = runner.invoke(cli, ["-q", *args, "--resolution", "1000", "--out", str(tmp_path / "quiet")])
+    assert quiet.exit_code == 0 and not quiet.stderr  # -q hides warnings, this one too
+
+
+def test_deprecated_resolution_is_hidden_and_not_given_twice(runner, tmp_path):
+    help_text = runner.invoke(cli, ["conflicts", "--help"]).output
+    assert "--resolution-m" in help_text and "--resolution " not in help_text
+    line = one_error_line(runner.invoke(cli, ["-q", "conflicts", "--mode", "raster", "--resolution", "100",
+                                              "--resolution-m", "100", "--out", str(tmp_path)]), code=2)
+    assert "--resolution is the deprecated spelling of --resolution-m; give --resolution-m only" in line
+    assert not list(tmp_path.iterdir())
+
+
+# --------------------------------------------------------------------------- failures leave --out as it was
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["conflicts", "--themes", "naturvard,rennaring", "--layer", "naturvard={d}/null_ids.gpkg"],
+     ["null_ids.gpkg", "id column 'id' is empty (NULL) in 1 of 3 features", "--id-column"]),
+    (["conflicts", "--themes", "naturvard,rennaring", "--layer", "naturvard={d}/table.csv"],
+     ["table.csv", "table without geometry", "GeoPackage"]),
+], ids=["null ids", "csv as layer"])
+def test_bad_input_is_one_line_and_leaves_out_untouched(work, args, expected):
+    line = fails_in_one_line(work, args)
+    assert line.startswith("Error: "), line
+    for text in expected:
+        assert text in line, line
+
+
+def test_out_under_a_file(work):
+    before = snapshot(work)
+    result = CliRunner().invoke(cli, ["-q", "conflicts", "--out", str(work / "a_file" / "sub")])
+    assert result.exit_code == 1
+    line = one_error_line(result)
+    assert "a_file` is a file, so no folder can be made under it" in line
+    assert snapshot(work) == before
+
+
+def test_output_name_taken_by_a_folder(work):
+    out = work / "out"
+    (out / "malkonflikter_per_kommun.csv").unlink()
+    (out / "malkonflikter_per_kommun.csv").mkdir()
+    (out / "malkonflikter.gpkg").write_bytes(b"earlier run")
+    before = snapshot(work)
+    result = CliRunner().invoke(cli, ["-q", "conflicts", "--themes", "rennaring,energi", "--out", str(out)])
+    assert result.exit_code == 1
+    line = one_error_line(result)
+    assert "malkonflikter_per_kommun.csv` is a folder" in line and "choose another --out" in line
+    assert snapshot(work) == before, "no file of the run may move in when one cannot"

@@ -1,22 +1,16 @@
-"""The `landuse layers` and `landuse demo` commands through click's CliRunner."""
+"""`landuse layers list` and `landuse layers check` through click's CliRunner."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
-import pyogrio
+import geopandas as gpd
 import pytest
-from click.testing import CliRunner
+import shapely
 
 from landuse.cli import cli
 
-DATA = Path(__file__).parent / "data"
-
-
-@pytest.fixture
-def runner() -> CliRunner:
-    return CliRunner()
+from .conftest import DATA, X0, Y0, fails_in_one_line, one_error_line
 
 
 def test_layers_list_json(runner):
@@ -55,9 +49,8 @@ def test_layers_check_reports_a_usable_file(runner):
 def test_bad_input_is_one_line_and_exit_1(runner, args, message):
     result = runner.invoke(cli, ["layers", "check", *args])
     assert result.exit_code == 1
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1, result.output
-    assert lines[0].startswith("Error: ") and message in lines[0]
+    line = one_error_line(result)
+    assert line.startswith("Error: ") and message in line
     assert "Traceback" not in result.output
 
 
@@ -68,28 +61,23 @@ def test_check_with_source_crs_succeeds(runner):
     assert "CRS found: none -> EPSG:3006" in result.output
 
 
-def test_write_layers_gpkg_has_every_layer_in_sweref(tmp_path):
-    from landuse.demo import write_layers
-    from landuse.layers import catalogue
-
-    path = write_layers(tmp_path)
-    names = [name for name, _ in pyogrio.list_layers(path)]
-    assert sorted(names) == sorted(catalogue()) and len(names) >= 12  # the loop below must not run zero times
-    for name in names:
-        assert pyogrio.read_info(path, layer=name)["crs"] == "EPSG:3006"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary files left behind"
-
-
 def test_verbose_shows_the_traceback(runner):
     result = runner.invoke(cli, ["-v", "layers", "check", "nowhere.gpkg", "--theme", "naturvard"])
     assert result.exit_code == 1
     assert result.exception is not None and "does not exist" in str(result.exception)
 
 
-def test_unwritable_out_folder_fails_at_once_in_one_line(runner, tmp_path):
-    blocker = tmp_path / "a_file"
-    blocker.write_text("not a folder")
-    result = runner.invoke(cli, ["demo", "--out", str(blocker / "out")])
-    assert result.exit_code == 1
-    lines = [line for line in result.output.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("Error: --out ") and "is a file, so no folder can be made under it" in lines[0]
+def test_a_spreadsheet_is_one_line_and_leaves_the_folder_untouched(work):
+    line = fails_in_one_line(work, ["layers", "check", "{d}/table.xlsx", "--theme", "naturvard"], out=False)
+    for text in ("table.xlsx", "table without geometry"):
+        assert text in line, line
+
+
+def test_layers_check_says_when_nothing_lies_in_the_county(runner, tmp_path):
+    inside = shapely.box(X0, Y0, X0 + 1000, Y0 + 1000)
+    stockholm = shapely.box(674_000, 6_580_000, 675_000, 6_581_000)
+    for name, geoms, expected in (("far.gpkg", [stockholm], "in county: 0% of the features lie in Norrbotten (or within 10 km) - "),
+                                  ("half.gpkg", [inside, stockholm], "in county: 50% of the features lie in Norrbotten (or within 10 km)")):
+        gpd.GeoDataFrame({"id": list(range(len(geoms)))}, geometry=geoms, crs="EPSG:3006").to_file(tmp_path / name)
+        result = runner.invoke(cli, ["layers", "check", str(tmp_path / name), "--theme", "naturvard"])
+        assert result.exit_code == 0 and expected in result.output, result.output

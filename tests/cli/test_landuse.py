@@ -1,0 +1,157 @@
+"""The ``landuse`` group: one-line failures, the one -q rule, shared options, and a light ``--help``."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+import landuse
+import landuse.conflicts
+from landuse.cli import _options, cli
+
+from .conftest import one_error_line, snapshot
+
+CLI_DIR = Path(landuse.__file__).parent / "cli"
+
+
+def _commands(group: click.Group = cli, prefix: str = "") -> dict[str, click.Command]:
+    """Every command under ``group`` by its path without ``landuse`` ("access car"), groups included."""
+    found: dict[str, click.Command] = {}
+    for name, command in group.commands.items():
+        found[prefix + name] = command
+        if isinstance(command, click.Group):
+            found |= _commands(command, prefix + name + " ")
+    return found
+
+
+# --------------------------------------------------------------------------- failures
+
+
+def test_a_library_exception_is_an_internal_error_line(work, monkeypatch) -> None:
+    def broken(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise ZeroDivisionError("float division by zero")
+
+    monkeypatch.setattr(landuse.conflicts, "conflicts_from_layers", broken)
+    before = snapshot(work)
+    result = CliRunner().invoke(cli, ["-q", "conflicts", "--themes", "rennaring,energi", "--out", str(work / "out")])
+    assert result.exit_code == 1
+    assert one_error_line(result, prefix="internal error: ") == (
+        "internal error: ZeroDivisionError: float division by zero (run with -v for the traceback)")
+    assert snapshot(work) == before
+    verbose = CliRunner().invoke(cli, ["-v", "conflicts", "--themes", "rennaring,energi", "--out", str(work / "out")])
+    assert verbose.exit_code == 1
+    assert isinstance(verbose.exception, ZeroDivisionError), "-v lets the traceback through"
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["conflicts", "--bogus"], "No such option '--bogus'"),
+    (["conflicts", "--mode", "hexagons", "--out", "x"], "Invalid value for '--mode'"),
+    (["access", "car", "--minutes", "soon", "--out", "x"], "Invalid value for '--minutes'"),
+    (["access", "car", "--speed-factor", "0", "--out", "x"], "'--speed-factor': 0.0 is not in the range x>0"),
+    (["access", "transit", "--max-walk-m", "-3", "--out", "x"], "'--max-walk-m': -3.0 is not in the range x>=0"),
+    (["access", "transit", "--window", "09:00-06:00", "--out", "x"], "'--window': '09:00-06:00' ends before it"),
+    (["access", "transit", "--date", "2023-02-30", "--out", "x"], "'--date': '2023-02-30' is not a date"),
+    (["conflicts", "--mode", "raster", "--oversample", "4", "--out", "x"], "'--oversample': 4 is even"),
+    (["conflicts", "--mode", "raster", "--resolution-m", "0", "--out", "x"], "'--resolution-m': 0.0 is not in the range x>0"),
+])
+def test_usage_errors_are_one_line_with_exit_code_2(args: list[str], expected: str) -> None:
+    result = CliRunner().invoke(cli, args)
+    assert result.exit_code == 2
+    line = one_error_line(result, code=2)
+    assert expected in line and "--help`" in line, line
+
+
+# --------------------------------------------------------------------------- the commands and their options
+
+
+def test_commands_are_registered_and_named_after_their_command() -> None:
+    commands = _commands()
+    assert set(commands) == {"layers", "layers list", "layers check", "conflicts", "op-check", "access",
+                             "access car", "access transit", "access trend", "map", "demo"}
+    for path, command in commands.items():
+        name = path.replace("-", "_").replace(" ", "_")
+        assert command.callback.__name__ in (name, name + "_"), f"{path}: {command.callback.__name__}"
+
+
+def test_shared_options_read_the_same_everywhere() -> None:
+    """--source-crs, --out, THEME=PATH and --layer NAME: one declaration each, in landuse.cli._options."""
+    by_name: dict[str, list[tuple[str, click.Parameter]]] = {}
+    for path, command in _commands().items():
+        for param in command.params:
+            by_name.setdefault(param.opts[0] if param.opts else param.name, []).append((path, param))
+    crs = by_name["--source-crs"]
+    assert sorted(path for path, _ in crs) == ["access car", "access transit", "access trend", "conflicts",
+                                               "layers check", "op-check"]
+    for path, param in crs:
+        assert param.metavar == "CRS" and param.help.startswith("CRS to assume for ") and "EPSG:3006" in param.help
+    outs = [param for path, param in by_name["--out"] if path != "map"]  # map's --out is an HTML file or a folder
+    assert len(outs) == 6 and all(p.callback is _options.ensure_out_dir for p in outs)
+    theme_paths = [param for _, param in by_name["--layer"] + by_name["--interest"] if param.multiple]
+    assert len(theme_paths) == 2 and all(p.callback is _options.parse_theme_paths for p in theme_paths)
+    assert {path for path, param in by_name["--layer"] if not param.multiple} == {"layers check", "op-check"}
+
+
+def test_every_numeric_option_names_its_unit() -> None:
+    """A number in metres ends in -m, in km/h in -kph; --minutes and the counts and factors say theirs."""
+    unitless = {"--oversample", "--top", "--speed-factor"}  # samples per cell side, rows, a factor
+    for path, command in _commands().items():
+        for param in command.params:
+            if isinstance(param.type, (click.types.FloatParamType, click.types.IntParamType)) and not param.hidden:
+                flag = param.opts[0]
+                assert flag.endswith(("-m", "-kph", "-min")) or flag in unitless, f"{path} {flag}"
+
+
+def test_out_output_files_are_replaced_not_refused() -> None:
+    """No --overwrite: a command owns its files in --out and replaces them (OutputExistsError is gone)."""
+    import landuse.errors
+
+    assert not hasattr(landuse.errors, "OutputExistsError")
+    assert all("--overwrite" not in (p.opts or []) for c in _commands().values() for p in c.params)
+
+
+# --------------------------------------------------------------------------- -q, one rule
+
+
+def test_help_states_the_quiet_rule() -> None:
+    help_text = " ".join(CliRunner().invoke(cli, ["--help"]).output.split())
+    assert " ".join(_options.QUIET_RULE.split()) in help_text
+
+
+def test_quiet_is_read_in_one_place() -> None:
+    """Commands ask landuse.cli._options.is_quiet; none reads ctx.obj or the flag itself."""
+    for path in sorted(CLI_DIR.glob("*.py")):
+        if path.name in ("_options.py", "group.py"):
+            continue
+        text = path.read_text(encoding="utf-8")
+        assert "ctx.obj" not in text and '"quiet"' not in text, path.name
+
+
+# --------------------------------------------------------------------------- a light --help
+
+
+def _imported_modules(*args: str) -> set[str]:
+    """Top-level packages that ``landuse ARGS`` imports: ``python -X importtime -m landuse.cli ARGS``, a fresh process."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(landuse.__file__).parents[1]), env.get("PYTHONPATH", "")])
+    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "landuse.cli", *args],
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "Usage: landuse" in done.stdout
+    modules = {line.rsplit("|", 1)[1].strip() for line in done.stderr.splitlines() if line.startswith("import time:")}
+    assert "landuse.cli" in modules  # the measure works
+    return {name.split(".")[0] for name in modules}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["conflicts", "--help"], ["access", "car", "--help"],
+                                  ["access", "transit", "--help"], ["access", "trend", "--help"],
+                                  ["op-check", "--help"], ["layers", "check", "--help"], ["map", "--help"],
+                                  ["demo", "--help"]], ids=" ".join)
+def test_help_imports_no_geopandas_shapely_or_pandas(args: list[str]) -> None:
+    heavy = _imported_modules(*args) & {"geopandas", "shapely", "pandas", "numpy", "pyogrio", "rasterio"}
+    assert not heavy, f"landuse {' '.join(args)} imports {sorted(heavy)}"
