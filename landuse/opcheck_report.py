@@ -23,7 +23,7 @@ import shapely
 
 from landuse._io import write_text
 from landuse._markdown import Md, markdown_to_html, md_table, md_text
-from landuse.conflicts import ConflictMatrix, read_conflict_matrix
+from landuse.conflict_matrix import ConflictMatrix, read_conflict_matrix
 from landuse.formatting import SCHEMATISK, num, pct, schematic_suffix, theme_label
 from landuse.html_page import html_page
 from landuse.opcheck_maps import plan_map, theme_colours
@@ -345,7 +345,7 @@ def write_op_report(
     out_dir : path
         Folder to write into (created when missing).
     matrix : ConflictMatrix, optional
-        Default :func:`landuse.conflicts.read_conflict_matrix`.
+        Default :func:`landuse.conflict_matrix.read_conflict_matrix`.
     plan_name : str
         The plan's file name, for the report's text.
     settings : Settings, optional

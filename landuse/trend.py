@@ -23,6 +23,7 @@ import pandas as pd
 from landuse.choices import Statistic, Target
 from landuse.errors import GTFSError, InvalidSettingError, PartialLossWarning
 from landuse.gtfs import Feed, load_feed
+from landuse.outputs import ORIGIN_TREND_COLUMNS, TREND_CHANGE_LAYERS, TREND_COLUMNS, TREND_FILES
 from landuse.settings import WORK_CRS, Settings, resolve
 from landuse.timetable import format_clock, parse_date
 
@@ -40,12 +41,6 @@ __all__ = [
     "demo_step",
 ]
 
-#: The contract of ``access_trend.csv``.
-TREND_COLUMNS = ["feed", "date", "kommun_code", "kommun", "minutes", "population", "population_within",
-                 "share_within"]
-#: Columns of the ``origins`` layer of ``access_trend.gpkg``: one row per origin and feed.
-ORIGIN_TREND_COLUMNS = ["feed", "date", "origin_id", "name", "kommun_code", "population", "travel_time_min",
-                        "best_min", "median_min", "share_within", "target"]
 #: The first candidate day lies this many days into a feed's validity (timetable changes settle).
 SETTLE_DAYS = 7
 #: A candidate Tuesday with fewer trips than this share of the busiest of the first candidates is reduced service.
@@ -515,13 +510,14 @@ def write_trend(result: TrendResult, out_dir: str | Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     feeds = "; ".join(f"{d.label} on {d.date.isoformat()}" for d in result.days)
-    written = [write_csv(result.table, out_dir / "access_trend.csv"),
-               write_gpkg({"origins": result.origins, "kommun_changes": result.kommun_changes,
-                           "origin_changes": result.origin_changes, "route_changes": result.route_changes},
-                          out_dir / "access_trend.gpkg",
+    kommun_changes, origin_changes, route_changes = TREND_CHANGE_LAYERS
+    written = [write_csv(result.table, out_dir / TREND_FILES["csv"]),
+               write_gpkg({"origins": result.origins, kommun_changes: result.kommun_changes,
+                           origin_changes: result.origin_changes, route_changes: result.route_changes},
+                          out_dir / TREND_FILES["gpkg"],
                           descriptions={"origins": f"Public-transport time per origin and feed ({feeds}); "
                                                    f"{ORIGIN_MODEL}"}),
-               chart_trend(result.table, out_dir / "access_trend.png", minutes=result.minutes,
+               chart_trend(result.table, out_dir / TREND_FILES["png"], minutes=result.minutes,
                            subtitle=f"{result.statistic} avgång {result.window}")]
     return written
 
@@ -532,7 +528,7 @@ def chart_trend(table: pd.DataFrame, path: str | Path, *, minutes: float = 60, s
     from matplotlib.figure import Figure
 
     from landuse._io import atomic_path
-    from landuse.access.indicator import COUNTY_CODE
+    from landuse.outputs import COUNTY_CODE
 
     at = table[table["minutes"] == minutes]
     feeds = list(dict.fromkeys(at["feed"]))

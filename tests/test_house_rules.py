@@ -1,9 +1,8 @@
 """House rules checked on the package's source: private names stay private, the output contract lives once.
 
 Both tests read every module of ``landuse/`` with :mod:`ast` (nothing is imported). Each
-has an explicit list of the exceptions still allowed; the engines are switched to
-:mod:`landuse.outputs` at integration, and each list must then shrink: an exception that
-is no longer needed fails the test too, so the lists never go stale.
+has an explicit list of the exceptions still allowed (only the CLI's are left); an
+exception that is no longer needed fails the test too, so the lists never go stale.
 """
 
 from __future__ import annotations
@@ -19,31 +18,20 @@ from landuse import outputs
 
 PACKAGE = Path(landuse.__file__).parent
 
-#: ``module: imported private name`` still allowed.  To fix at integration (the modules' owners):
-#: opcheck's ``_prepare`` and the CLI's ``_parse_layer`` become public or move.
+#: ``module: imported private name`` still allowed: only the CLI's, left to its owner (issue 15, item 4),
+#: where ``_parse_layer`` becomes a shared option of ``cli/_options.py``.
 PRIVATE_IMPORTS_ALLOWED = {
-    "landuse/opcheck.py: landuse.conflicts._prepare",
     "landuse/cli/op_check.py: landuse.cli.conflicts._parse_layer",
 }
 
 #: Module -> output file names and column contracts it may still spell out (outputs.py always may).
-#: The engines and their CLI commands keep their own copies until they import landuse.outputs.
+#: Every engine takes its contract from landuse.outputs; what is left is the CLI's (its owner switches
+#: it) and the build script's input, which is SCB's own table under the name it keeps in the package.
 CONTRACT_COPIES_ALLOWED: dict[str, set[str]] = {
-    "landuse/conflicts.py": {"malkonflikter.gpkg", "malkonflikter_per_kommun.csv", "malkonflikter_score.tif",
-                             "PAIR_COLUMNS", "FACE_COLUMNS"},
-    "landuse/access.py": {"access_car.csv", "access_car.gpkg", "ORIGIN_COLUMNS['car']", "ISOCHRONE_COLUMNS"},
-    "landuse/transit.py": {"access_transit.csv", "access_transit.gpkg", "ORIGIN_COLUMNS['transit']",
-                           "ISOCHRONE_COLUMNS"},
-    "landuse/trend.py": {"access_trend.csv", "access_trend.gpkg", "access_trend.png", "TREND_COLUMNS",
-                         "ORIGIN_TREND_COLUMNS"},
-    "landuse/indicator.py": {"kommun_folkmangd.csv", "INDICATOR_COLUMNS"},
-    "landuse/network.py": {"EDGE_COLUMNS"},
-    "landuse/opcheck.py": {"OP_COLUMNS"},
-    "landuse/cli/access_car.py": {"access_car.csv", "access_car.gpkg"},
-    "landuse/cli/access_transit.py": {"access_transit.csv", "access_transit.gpkg"},
     "landuse/cli/access_trend.py": {"access_trend.csv", "access_trend.gpkg", "access_trend.png"},
+    "landuse/cli/conflicts.py": {"malkonflikter.gpkg"},
     "landuse/cli/demo.py": {"datapackage.json"},
-    # the build script copies SCB's table into the package under the same name
+    # the build script copies SCB's table (its source file) into the package
     "landuse/_build_data.py": {"kommun_folkmangd.csv"},
 }
 
@@ -182,33 +170,6 @@ def test_output_names_and_contracts_are_spelled_out_only_in_outputs():
     stale = {f"{module}: {what}" for module, allowed in CONTRACT_COPIES_ALLOWED.items() for what in allowed
              if what not in where.get(module, {})}
     assert not stale, "switched to landuse.outputs: remove it from CONTRACT_COPIES_ALLOWED"
-
-
-@pytest.mark.parametrize("module, name, contract", [
-    ("landuse.conflicts", "PAIR_COLUMNS", "PAIR_COLUMNS"),
-    ("landuse.conflicts", "FACE_COLUMNS", "FACE_COLUMNS"),
-    ("landuse.conflicts", "CONFLICT_FILES", "CONFLICT_FILES"),
-    ("landuse.access.indicator", "INDICATOR_COLUMNS", "INDICATOR_COLUMNS"),
-    ("landuse.access.indicator", "COUNTY_CODE", "COUNTY_CODE"),
-    ("landuse.access.car", "ORIGIN_COLUMNS", ("ORIGIN_COLUMNS", "car")),
-    ("landuse.access.car", "ORIGIN_LAYER_COLUMNS", ("ORIGIN_LAYER_COLUMNS", "car")),
-    ("landuse.access.car", "POINT_LAYER_COLUMNS", ("POINT_LAYER_COLUMNS", "car")),
-    ("landuse.access.car", "ISOCHRONE_COLUMNS", "ISOCHRONE_COLUMNS"),
-    ("landuse.access.transit", "ORIGIN_COLUMNS", ("ORIGIN_COLUMNS", "transit")),
-    ("landuse.access.transit", "ORIGIN_LAYER_COLUMNS", ("ORIGIN_LAYER_COLUMNS", "transit")),
-    ("landuse.access.transit", "ISOCHRONE_COLUMNS", "ISOCHRONE_COLUMNS"),
-    ("landuse.trend", "TREND_COLUMNS", "TREND_COLUMNS"),
-    ("landuse.trend", "ORIGIN_TREND_COLUMNS", "ORIGIN_TREND_COLUMNS"),
-    ("landuse.network", "EDGE_COLUMNS", "EDGE_COLUMNS"),
-    ("landuse.opcheck", "OP_COLUMNS", "OP_COLUMNS"),
-])
-def test_the_engines_copies_agree_with_the_contract(module, name, contract):
-    """Until the engines import them, their own constants must equal the contract (delete at integration)."""
-    import importlib
-
-    expected = (getattr(outputs, contract) if isinstance(contract, str)
-                else getattr(outputs, contract[0])[contract[1]])
-    assert getattr(importlib.import_module(module), name) == expected
 
 
 def test_the_contract_scan_finds_what_it_should(tmp_path):

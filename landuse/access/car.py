@@ -24,12 +24,14 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from landuse import outputs
 from landuse.access.common import AccessResult, categorical_at, load_places, origin_layer, point_xy, radii_m, \
     target_groups, write_indicator_files
 from landuse.choices import Target
 from landuse.errors import NetworkError, PartialLossWarning, SchematicDataWarning
 from landuse.network.graph import RoadNetwork
 from landuse.network.routing import access_minutes, fastest_targets, multi_source, reach_area, snap, target_links
+from landuse.outputs import ACCESS_FILES, ISOCHRONE_COLUMNS
 from landuse.settings import WORK_CRS, Settings, resolve
 
 __all__ = [
@@ -53,15 +55,16 @@ __all__ = [
 
 #: The mode's name: the ``mode`` column of its isochrones.
 MODE = "car"
-#: Files of :func:`write_outputs`.
-CSV_NAME = "access_car.csv"
-GPKG_NAME = "access_car.gpkg"
-ORIGIN_COLUMNS = ["origin_id", "kommun_code", "population", "travel_time_min", "target"]
+#: Files of :func:`write_outputs` (the contract: :data:`landuse.outputs.ACCESS_FILES`).
+CSV_NAME = ACCESS_FILES[MODE]["csv"]
+GPKG_NAME = ACCESS_FILES[MODE]["gpkg"]
+#: The travel-time columns of each origin (point) that the layers begin with; the column contracts are
+#: :mod:`landuse.outputs`'.
+ORIGIN_COLUMNS = outputs.ORIGIN_COLUMNS[MODE]
 #: The ``origins`` layer: one row per origin, summarised over its points.
-ORIGIN_LAYER_COLUMNS = ORIGIN_COLUMNS + ["name", "share_within", "radius_m", "access_m", "access_min"]
+ORIGIN_LAYER_COLUMNS = outputs.ORIGIN_LAYER_COLUMNS[MODE]
 #: The ``origin_points`` layer: one row per routed point.
-POINT_LAYER_COLUMNS = ["point_id", *ORIGIN_COLUMNS, "access_m", "access_min", "approximate"]
-ISOCHRONE_COLUMNS = ["target_id", "centralort", "kommun_code", "minutes", "mode", "schematic"]
+POINT_LAYER_COLUMNS = outputs.POINT_LAYER_COLUMNS[MODE]
 #: Isochrones keep one node per grid cell of this size (metres) before the union of discs.
 ISOCHRONE_CELL_M = 250.0
 

@@ -23,6 +23,7 @@ from landuse.errors import (
     PartialLossWarning,
 )
 from landuse.layers import STANDARD_COLUMNS, load_layer
+from landuse.outputs import COUNTY_CODE, INDICATOR_COLUMNS, population_totals
 from landuse.settings import WORK_CRS, Settings, resolve
 
 __all__ = [
@@ -43,13 +44,11 @@ __all__ = [
     "bounds_text",
 ]
 
-COUNTY_CODE = "25"
 #: Spacing in metres of the points that spread a tätort's people over its area.
 ORIGIN_CELL_M = 250.0
 #: How the embedded origins and targets are modelled, for output descriptions.
 ORIGIN_MODEL = (f"origins: SCB tätorter 2020 as discs of their land area, people on a {ORIGIN_CELL_M:g} m grid; "
                 "targets: centralorter reached anywhere in their disc")
-INDICATOR_COLUMNS = ["kommun_code", "kommun", "minutes", "population", "population_within", "share_within"]
 
 
 def kommun_names(settings: Settings | None = None) -> dict[str, str]:
@@ -488,18 +487,16 @@ def coverage_table(origins: pd.DataFrame, settings: Settings | None = None) -> p
     origins : pandas.DataFrame
         ``kommun_code`` and ``population`` per origin (or point).
     settings : Settings, optional
-        ``data_dir``, for SCB's ``kommun_folkmangd.csv``.
+        ``data_dir``, for SCB's :data:`~landuse.outputs.POPULATION_FILE`.
 
     Returns
     -------
     pandas.DataFrame
         ``kommun_code, kommun, population_origins, population_total, coverage``.
     """
-    settings = resolve(settings)
-    totals = pd.read_csv(settings.data_dir / "kommun_folkmangd.csv", dtype={"kommun_code": str})
     sums = origins.groupby(origins["kommun_code"].astype(str))["population"].sum()
     sums[COUNTY_CODE] = origins["population"].sum()
-    out = totals[["kommun_code", "kommun", "folkmangd_2020_12_31"]].rename(columns={"folkmangd_2020_12_31": "population_total"})
+    out = population_totals(settings)
     out["population_origins"] = out["kommun_code"].map(sums).fillna(0.0)
     out["coverage"] = out["population_origins"] / out["population_total"]
     return out[["kommun_code", "kommun", "population_origins", "population_total", "coverage"]]
@@ -529,9 +526,8 @@ def share_bounds(table: pd.DataFrame, settings: Settings | None = None) -> pd.Da
         + population_total - population) / population_total; NaN where SCB has no total
         or the origins hold more people than SCB's total (the bounds would exceed 1).
     """
-    settings = resolve(settings)
-    totals = pd.read_csv(settings.data_dir / "kommun_folkmangd.csv", dtype={"kommun_code": str})
-    total = table["kommun_code"].astype(str).map(totals.set_index("kommun_code")["folkmangd_2020_12_31"])
+    totals = population_totals(settings)
+    total = table["kommun_code"].astype(str).map(totals.set_index("kommun_code")["population_total"])
     out = table.copy()
     out["population_total"] = total.to_numpy(dtype=float)
     outside = out["population_total"] - out["population"]

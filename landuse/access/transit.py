@@ -54,12 +54,14 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landuse import outputs
 from landuse.access.common import AccessResult, load_places, origin_layer, point_xy, radii_m, write_indicator_files
 from landuse.access.transit_coverage import stop_coverage_problem, walk_limits, warn_targets_without_stop
 from landuse.access.transit_router import TransitRouter, check_window_has_departures, median_over_departures
 from landuse.choices import Statistic, Target
 from landuse.errors import PartialLossWarning
 from landuse.gtfs import Feed
+from landuse.outputs import ACCESS_FILES, ISOCHRONE_COLUMNS
 from landuse.settings import WORK_CRS, Settings, resolve
 
 __all__ = [
@@ -82,15 +84,16 @@ __all__ = [
 
 #: The mode's name: the ``mode`` column of its isochrones.
 MODE = "transit"
-#: Files of :func:`write_outputs`.
-CSV_NAME = "access_transit.csv"
-GPKG_NAME = "access_transit.gpkg"
-ORIGIN_COLUMNS = ["origin_id", "kommun_code", "population", "travel_time_min", "best_min", "median_min", "target"]
+#: Files of :func:`write_outputs` (the contract: :data:`landuse.outputs.ACCESS_FILES`).
+CSV_NAME = ACCESS_FILES[MODE]["csv"]
+GPKG_NAME = ACCESS_FILES[MODE]["gpkg"]
+#: The columns of :func:`travel_times`, which the layers begin with; the column contracts are
+#: :mod:`landuse.outputs`'.
+ORIGIN_COLUMNS = outputs.ORIGIN_COLUMNS[MODE]
 #: Columns of the ``origins`` layer: one row per origin, summarised over its points.
-ORIGIN_LAYER_COLUMNS = ORIGIN_COLUMNS + ["name", "share_within", "radius_m"]
+ORIGIN_LAYER_COLUMNS = outputs.ORIGIN_LAYER_COLUMNS[MODE]
 #: Columns of the ``origin_points`` layer: one row per routed point.
-POINT_LAYER_COLUMNS = ["point_id", *ORIGIN_COLUMNS]
-ISOCHRONE_COLUMNS = ["target_id", "centralort", "kommun_code", "minutes", "mode", "schematic"]
+POINT_LAYER_COLUMNS = outputs.POINT_LAYER_COLUMNS[MODE]
 
 
 def load_source(source: TransitRouter | Feed | str | Path | None = None, *,
