@@ -7,24 +7,19 @@ are shared with raster mode (:mod:`landuse.conflict_raster`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from landuse.choices import Faces, ScoreMethod
 from landuse.conflict_inputs import MAX_THEMES
 from landuse.progress import progress_bar
 from landuse.settings import WORK_CRS, Settings
 
-__all__ = ["FACES_MIN_THEMES", "FacesChoice", "ScoreMethod", "popcount", "score_of_masks", "theme_strings",
-           "faces_frame", "join_labels", "vector_overlay"]
-
-ScoreMethod = Literal["sum", "max"]
-FacesChoice = Literal["none", "conflicts", "all"]
-#: Faces written per --faces choice: the least number of themes a kept face holds (0: none kept).
-FACES_MIN_THEMES = {"none": 0, "conflicts": 2, "all": 1}
+__all__ = ["popcount", "score_of_masks", "theme_strings", "faces_frame", "join_labels", "vector_overlay"]
 
 
 def popcount(values: np.ndarray) -> np.ndarray:
@@ -89,12 +84,12 @@ def join_labels(face_index: np.ndarray, labels: np.ndarray, n_faces: int) -> np.
 
 
 def vector_overlay(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[str], weights: np.ndarray,
-            method: ScoreMethod, settings: Settings, faces: FacesChoice) -> tuple[Any, ...]:
+            method: ScoreMethod, settings: Settings, faces: Faces) -> tuple[Any, ...]:
     from landuse._overlay import theme_faces
 
     geoms = np.asarray(features.geometry.values, dtype=object)
     code = pd.Categorical(features["theme"], categories=themes).codes.astype(np.int64)
-    min_themes = FACES_MIN_THEMES[faces]
+    min_themes = Faces(faces).min_themes
     with progress_bar(settings, "overlaying dissolved themes") as update:
         arr = theme_faces(geoms, code, np.asarray(zones.geometry.values, dtype=object), min_themes=min_themes,
                           labels=min_themes > 0, on_tile=update)

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse.conflict_faces import FACES_MIN_THEMES, FacesChoice, ScoreMethod, faces_frame, join_labels, popcount, score_of_masks
+from landuse.choices import Faces, ScoreMethod
+from landuse.conflict_faces import faces_frame, join_labels, popcount, score_of_masks
 from landuse.errors import InvalidSettingError, PartialLossWarning
 from landuse.progress import progress_bar
 from landuse.settings import Settings, resolve
@@ -182,7 +183,7 @@ def _oversample_bytes(n_themes: int, oversample: int) -> float:
 
 def raster_overlay(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[str], weights: np.ndarray,
             method: ScoreMethod, resolution_m: float, settings: Settings, oversample: int | None = None,
-            faces: FacesChoice = "none") -> tuple[Any, ...]:
+            faces: Faces = Faces.NONE) -> tuple[Any, ...]:
 
     from landuse._rasterize import rasterize_themes, regions
 
@@ -219,12 +220,12 @@ def raster_overlay(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: 
     lut = score_of_masks(np.arange(1 << n_bits), weights, method)
     score_grid = lut.astype(np.float32)[planes.mask]
     score_grid[planes.zone < 0] = -1.0
-    if faces == "none":
+    if faces == Faces.NONE:
         empty = faces_frame(np.empty(0, dtype=object), *(np.zeros(0, dtype=np.int64),) * 2, np.zeros(0),
                              np.zeros(0, dtype=bool), np.empty(0, dtype=object), themes, zones)
         return z_idx, m_idx, area_m2, empty, outside_km2, score_grid, planes.transform, planes.oversample
     # faces: connected cells with one kommun and one theme set (of at least two themes unless --faces all)
-    multi_lut = popcount(np.arange(1 << n_bits)) >= FACES_MIN_THEMES[faces]
+    multi_lut = popcount(np.arange(1 << n_bits)) >= Faces(faces).min_themes
     inside = (planes.zone >= 0) & multi_lut[planes.mask]
     key = (planes.zone.astype(np.int32) * (1 << n_bits) + planes.mask.astype(np.int32))
     face_geoms, keys = regions(key, inside, planes.transform)

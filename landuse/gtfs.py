@@ -1,5 +1,7 @@
 """GTFS feeds: the one GTFS reader.  Load and validate a timetable (zip or folder).
 
+Size: over 600 lines, because every GTFS member lookup and value parse stays in this one reader (tests/test_gtfs_reader.py).
+
 :func:`load_feed` reads the files every engine needs, checks every required file and
 column at once and raises one :class:`~landuse.errors.GTFSError` line listing all
 problems.  :func:`read_stops` reads only ``stops.txt`` (the ``hallplatser`` layer) and

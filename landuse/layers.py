@@ -428,20 +428,15 @@ class LayerReport:
     share_in_county: float = 1.0
 
     def lines(self) -> list[str]:
-        area = f"{self.area_km2:,.1f} km²" if self.area_km2 is not None else "n/a (points)"
-        out = [
-            f"file:      {self.path}",
-            f"theme:     {self.theme}",
-            f"features:  {self.feature_count}",
-            f"CRS found: {self.crs_found or 'none'} -> {self.crs_used}",
-            f"area:      {area} (union, EPSG:3006)",
-        ]
-        out += [f"repair:    {r}" for r in self.repairs] or ["repairs:   none"]
-        out.append(f"in county: {self.share_in_county:.0%} of the features lie in Norrbotten (or within 10 km)"
-                   + ("" if self.share_in_county > 0 else
-                      " - nothing to analyse here: is it another county's file, or is its CRS wrong (a local "
-                      "SWEREF 99 zone labelled EPSG:3006)?"))
-        return out
+        """The console lines of the check: :func:`landuse.summaries.layer_report_lines`.
+
+        Returns
+        -------
+        list of str
+        """
+        from landuse.summaries import layer_report_lines
+
+        return layer_report_lines(self)
 
 
 def check_layer(

@@ -68,7 +68,10 @@ def swatch(colour: str, *, kind: str = "fill", width: float = 3.0, opacity: floa
 
 
 class MapBuilder:
-    """The state of one map being drawn (spec, inputs, legend, overlays drawn) and the drawing helpers."""
+    """The state of one map being drawn (spec, inputs, legend, overlays drawn) and the drawing helpers.
+
+    Size: over 150 lines with the numpydoc of its helpers; every overlay drawer shares this state and these helpers.
+    """
 
     def __init__(self, spec: MapSpec, inputs: MapInputs, settings: Settings) -> None:
         import folium

@@ -25,6 +25,8 @@ from landuse.errors import GTFSError, InvalidSettingError, PartialLossWarning
 from landuse.gtfs import Feed, load_feed
 from landuse.outputs import ORIGIN_TREND_COLUMNS, TREND_CHANGE_LAYERS, TREND_COLUMNS, TREND_FILES
 from landuse.settings import WORK_CRS, Settings, resolve
+# the console lines are worded in landuse.summaries; the old name stays importable here
+from landuse.summaries import trend_lines as change_lines
 from landuse.timetable import format_clock, parse_date
 
 __all__ = [
@@ -38,7 +40,6 @@ __all__ = [
     "write_trend",
     "change_lines",
     "chart_trend",
-    "demo_step",
 ]
 
 #: The first candidate day lies this many days into a feed's validity (timetable changes settle).
@@ -446,54 +447,6 @@ def _route_changes(origin_changes: pd.DataFrame, days: list[FeedDay], routers: l
     return pd.DataFrame(rows, columns=columns)
 
 
-def change_lines(result: TrendResult, *, top: int = 5) -> list[str]:
-    """Printable lines: the county per feed, then per pair of feeds the kommuner and tätorter that changed most and why."""
-    from landuse.access.indicator import COUNTY_CODE, bounds_text, share_bounds
-
-    limit = f"{result.minutes:g}"
-    lines = []
-    county = result.table[(result.table["kommun_code"] == COUNTY_CODE)
-                          & (result.table["minutes"].astype(float) == result.minutes)]
-    if result.tatorter:
-        county = share_bounds(county)
-    people = "tätort people" if result.tatorter else "people"
-    for day, (_, row) in zip(result.days, county.iterrows()):
-        lines.append(f"{day.label} ({day.date.isoformat()}, {day.date_rule}): {row['share_within']:.1%} of "
-                     f"{row['population']:,.0f} {people} within {limit} min by public transport "
-                     f"({result.statistic} departure {result.window}){bounds_text(row)}")
-    for (a, b), group in result.kommun_changes.groupby(["feed_from", "feed_to"], sort=False):
-        lines.append(f"{a} -> {b} (within {limit} min):")
-        kommuner = group[(group["kommun_code"] != COUNTY_CODE) & (group["people_change"].abs() > 0.5)].head(top)
-        for row in kommuner.itertuples():
-            lines.append(f"  {row.kommun}: {row.share_from:.1%} -> {row.share_to:.1%} "
-                         f"({row.people_change:+,.0f} people)")
-        origins = result.origin_changes[(result.origin_changes["feed_from"] == a)
-                                        & (result.origin_changes["people_change"].abs() > 0.5)].head(top)
-        for row in origins.itertuples():
-            lines.append(f"    {row.name}: {row.share_from:.0%} -> {row.share_to:.0%} of its people, median time "
-                         f"{_minutes(row.time_min_from)} -> {_minutes(row.time_min_to)} ({row.people_change:+,.0f} "
-                         "people)")
-            causes = result.route_changes[(result.route_changes["feed_from"] == a)
-                                          & (result.route_changes["origin_id"] == row.origin_id)]
-            for cause in causes.head(4).itertuples():
-                if cause.kind == "direct trips":
-                    lines.append(f"      {cause.route}: {cause.trips_from} -> {cause.trips_to} direct trips to "
-                                 f"{cause.target} from the window, first arrival {cause.first_arrival_from or '-'} -> "
-                                 f"{cause.first_arrival_to or '-'}")
-                else:
-                    lines.append(f"      stop {cause.route}: {cause.trips_from} -> {cause.trips_to} departures from "
-                                 "the window")
-            if causes.empty:
-                lines.append("      no direct trip or stop departure changed: a transfer or the walk did")
-        if kommuner.empty and origins.empty:
-            lines.append("  no kommun or tätort changed")
-    return lines
-
-
-def _minutes(value: float) -> str:
-    return "not reached" if value != value else f"{value:.0f} min"
-
-
 def write_trend(result: TrendResult, out_dir: str | Path) -> list[Path]:
     """Write ``access_trend.csv`` (:data:`TREND_COLUMNS`), ``access_trend.gpkg`` and ``access_trend.png``.
 
@@ -555,16 +508,3 @@ def chart_trend(table: pd.DataFrame, path: str | Path, *, minutes: float = 60, s
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png")
     return path
-
-
-def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: the transit indicator on the three embedded Länstrafiken feeds (2022-05-05, 06-22, 12-14)."""
-    from landuse.gtfs import EMBEDDED_FEEDS
-
-    settings = resolve(settings)
-    with warnings.catch_warnings():
-        # the origins without a stop are the same in every feed; access transit's step reports them
-        warnings.simplefilter("ignore", PartialLossWarning)
-        result = access_trend([(settings.data_dir / name, None) for name in EMBEDDED_FEEDS], settings=settings)
-    paths = write_trend(result, out_dir)
-    return change_lines(result) + ["wrote " + ", ".join(p.name for p in paths)]

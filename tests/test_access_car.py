@@ -20,11 +20,11 @@ from landuse.access.car import (
     ISOCHRONE_COLUMNS,
     ORIGIN_COLUMNS,
     accessibility,
-    demo_step,
     isochrones,
     travel_times,
 )
 from landuse.cli import cli
+from landuse.demo import car_step
 from landuse.errors import InvalidSettingError, NetworkError, PartialLossWarning
 from landuse.gtfs import DEFAULT_FEED
 from landuse.access.indicator import INDICATOR_COLUMNS
@@ -318,7 +318,7 @@ def test_cli_gtfs_stand_in_stays_an_option(tmp_path):
 
 
 def test_demo_step(tmp_path):
-    lines = demo_step(tmp_path)
+    lines = car_step(tmp_path)
     text = "\n".join(lines)
     assert "Lantmäteriet Topografi 250" in text and "county 25 Norrbottens län" in text
     assert "within 60 min by car" in text

@@ -182,3 +182,52 @@ def test_the_contract_scan_finds_what_it_should(tmp_path):
                      'COLUMNS = ["kommun_code", "kommun", "theme_a", "theme_b", "weight", "area_km2", '
                      '"share_of_kommun"]\n')
     assert contract_copies(probe) == {"rapport.md": [2], "strukturbild.html": [5], "PAIR_COLUMNS": [6]}
+
+
+# --------------------------------------------------------------------------- size
+
+#: A module or class past these line counts usually holds two jobs (STYLE.md); split it, or say why
+#: in a docstring line starting ``Size:``.
+MAX_MODULE_LINES = 600
+MAX_CLASS_LINES = 150
+
+
+def _says_why(node: ast.AST) -> bool:
+    doc = ast.get_docstring(node) or ""  # type: ignore[arg-type]
+    return any(line.strip().startswith("Size:") for line in doc.splitlines())
+
+
+def oversized(path: Path, root: Path = PACKAGE.parent) -> list[str]:
+    """Modules over :data:`MAX_MODULE_LINES` and classes over :data:`MAX_CLASS_LINES` without a ``Size:`` line."""
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text, filename=str(path))
+    found = []
+    n_lines = len(text.splitlines())
+    if n_lines > MAX_MODULE_LINES and not _says_why(tree):
+        found.append(f"{_name(path, root)}: {n_lines} lines")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            n_lines = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+            if n_lines > MAX_CLASS_LINES and not _says_why(node):
+                found.append(f"{_name(path, root)}: class {node.name} {n_lines} lines")
+    return found
+
+
+def test_no_module_or_class_is_oversized_without_a_reason():
+    found = [problem for path in _modules() for problem in oversized(path)]
+    assert not found, "split by job, or add a docstring line 'Size: <why>'"
+
+
+def test_the_size_scan_finds_what_it_should(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_CLASS_LINES))
+    probe = tmp_path / "landuse" / "probe.py"
+    probe.parent.mkdir()
+    probe.write_text(f'"""A probe."""\n\n\nclass Big:\n    """Too big."""\n{body}\n\n\nclass Said:\n'
+                     f'    """Big too.\n\n    Size: one table of constants.\n    """\n{body}\n'
+                     + "\n" * MAX_MODULE_LINES)
+    n_lines = len(probe.read_text().splitlines())
+    assert oversized(probe, tmp_path) == [f"landuse/probe.py: {n_lines} lines",
+                                          f"landuse/probe.py: class Big {MAX_CLASS_LINES + 2} lines"]
+    probe.write_text('"""A probe.\n\nSize: generated tables.\n"""\n' + "\n" * MAX_MODULE_LINES)
+    assert oversized(probe, tmp_path) == []
+

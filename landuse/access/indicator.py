@@ -25,6 +25,7 @@ from landuse.errors import (
 from landuse.layers import STANDARD_COLUMNS, load_layer
 from landuse.outputs import COUNTY_CODE, INDICATOR_COLUMNS, population_totals
 from landuse.settings import WORK_CRS, Settings, resolve
+from landuse.summaries import bounds_text  # worded with the other console lines; importable here as before
 
 __all__ = [
     "COUNTY_CODE",
@@ -537,22 +538,3 @@ def share_bounds(table: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     beyond = (outside < -0.5).to_numpy()
     out.loc[beyond, ["share_lower", "share_upper"]] = np.nan
     return out
-
-
-def bounds_text(row: pd.Series) -> str:
-    """``"; all 249,614 inhabitants: 82.9-99.8 %"`` for a :func:`share_bounds` row ("" without bounds).
-
-    Parameters
-    ----------
-    row : pandas.Series
-        One row of :func:`share_bounds`.
-
-    Returns
-    -------
-    str
-    """
-    lower = row.get("share_lower", np.nan)
-    if lower != lower:
-        return ""
-    return (f"; all {row['population_total']:,.0f} inhabitants: {100 * lower:.1f}-"
-            f"{100 * row['share_upper']:.1f} %")
