@@ -123,12 +123,31 @@ class ConflictResult:
         Faces under ``min_area_km2`` (default 1 ha) are left out: overlaying layers
         digitised independently leaves slivers along shared boundaries, and a sliver
         where many themes happen to meet is no place to start a dialogue.
+
+        Parameters
+        ----------
+        n : int
+            How many faces.
+        min_area_km2 : float
+            The smallest face kept, km² (0.01 = 1 ha).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Rows of :attr:`faces` (EPSG:3006), highest score first.
         """
         faces = self.faces[self.faces["area_km2"] >= min_area_km2]
         return faces.sort_values(["score", "area_km2"], ascending=False).head(n)
 
     def ranked_pairs(self) -> pd.DataFrame:
-        """County pairs ranked by weighted area (weight x km², then km²), with a ``weighted`` column."""
+        """County pairs ranked by weighted area (weight x km², then km²): the one ranking of the pairs.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :attr:`pairs` (``theme_a, theme_b, weight, area_km2, share_of_area,
+            schematic``) with ``weighted`` = weight x area_km2, largest first.
+        """
         pairs = self.pairs.assign(weighted=self.pairs["weight"] * self.pairs["area_km2"])
         return pairs.sort_values(["weighted", "area_km2"], ascending=False, ignore_index=True)
 
@@ -376,10 +395,19 @@ def write_conflicts(result: ConflictResult, out_dir: str | Path) -> list[Path]:
     earlier raster run, so the folder never mixes two runs; the deleted path is
     appended to ``result.removed``.
 
+    Parameters
+    ----------
+    result : ConflictResult
+        From :func:`conflicts_from_layers`.
+    out_dir : str or Path
+        The output folder, created when missing.
+
     Returns
     -------
     list of Path
-        The files written.
+        The files written (:data:`~landuse.outputs.CONFLICT_FILES`): the GeoPackage
+        (EPSG:3006; each layer's description names the run and marks schematic
+        themes), the CSV, and in raster mode the GeoTIFF.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -172,6 +172,8 @@ def strukturbild_map(
         the map then needs no network at all.  URL templates are refused: folium needs an
         attribution for them.
     settings : Settings, optional
+        ``catalogue_dir`` and ``data_dir`` (the embedded layers and map spec drawn when no file is given) and
+        SCB's population for the share bounds.
 
     Returns
     -------

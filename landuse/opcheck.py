@@ -64,6 +64,8 @@ def load_plan(
     source_crs : str, int or CRS, optional
         CRS to assume when the file declares none.
     settings : Settings, optional
+        ``sweden_bounds_m`` (the plausibility check of the coordinates) and the county polygon of the embedded
+        ``lan`` layer.
 
     Returns
     -------
@@ -194,6 +196,7 @@ def op_check(
     matrix : ConflictMatrix, optional
         Weights and ``[op_categories]``; default :func:`read_conflict_matrix`.
     settings : Settings, optional
+        ``analyses_dir``: where the default conflict matrix lies.
     display : str
         How to name the plan in error messages.
 
@@ -265,7 +268,21 @@ def op_check(
 
 
 def write_op_check(result: gpd.GeoDataFrame, out_dir: str | Path) -> list[Path]:
-    """Write ``op_check.csv`` (:data:`OP_COLUMNS`) and ``op_check.gpkg`` (layer ``op_check``), atomically."""
+    """Write ``op_check.csv`` (:data:`OP_COLUMNS`) and ``op_check.gpkg`` (layer ``op_check``), atomically.
+
+    Parameters
+    ----------
+    result : geopandas.GeoDataFrame
+        From :func:`op_check`: :data:`OP_COLUMNS` and the overlap geometry, EPSG:3006.
+    out_dir : str or Path
+        The output folder, created when missing.
+
+    Returns
+    -------
+    list of Path
+        The CSV (:data:`OP_COLUMNS`, ``overlap_m2`` in m²) and the GeoPackage (layer
+        :data:`~landuse.outputs.OP_LAYER`: the same columns and the overlaps, EPSG:3006).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     return [write_csv(pd.DataFrame(result[OP_COLUMNS]), out_dir / OP_FILES["csv"]),

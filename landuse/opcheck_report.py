@@ -69,6 +69,7 @@ def pair_rationale(matrix: ConflictMatrix, use: str, theme: str) -> tuple[int, s
     Parameters
     ----------
     matrix : ConflictMatrix
+        The conflict matrix: ``[op_categories]`` and the weights and sentences of ``[pairs]``.
     use : str
         ÖP use category, e.g. "Verksamheter och industri".
     theme : str
@@ -258,6 +259,7 @@ def op_report_markdown(
     plan_name : str
         The plan's file name, shown as text.
     settings : Settings, optional
+        ``catalogue_dir``: the layer specs that name the authority to consult per layer.
 
     Returns
     -------
@@ -349,6 +351,8 @@ def write_op_report(
     plan_name : str
         The plan's file name, for the report's text.
     settings : Settings, optional
+        ``analyses_dir`` (the default matrix), ``catalogue_dir`` and ``data_dir`` (the kommuner and theme
+        colours of the maps).
 
     Returns
     -------

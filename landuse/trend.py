@@ -94,7 +94,17 @@ class TrendResult:
 
 
 def parse_feed_option(value: str) -> tuple[Path, dt.date | None]:
-    """``PATH[=YYYY-MM-DD]`` -> (path, date or None).
+    """``PATH[=YYYY-MM-DD]`` -> (path, date or None): one ``--gtfs`` value of ``landuse access trend``.
+
+    Parameters
+    ----------
+    value : str
+        A GTFS zip or folder, optionally with ``=`` and the service day to measure it on.
+
+    Returns
+    -------
+    (Path, datetime.date or None)
+        The feed, and the day (None: :func:`trend_date` chooses it).
 
     Raises
     ------
@@ -124,6 +134,11 @@ def trend_date(feed: Feed) -> tuple[dt.date, str]:
     the busiest of the first :data:`CANDIDATE_WEEKS` candidates runs reduced service
     (a holiday, a school break) and is skipped.  A summer timetable is measured in its
     own summer: the rule compares days within one feed, never across feeds.
+
+    Parameters
+    ----------
+    feed : Feed
+        A loaded feed (its validity and the trips of each candidate day are read).
 
     Returns
     -------
@@ -453,9 +468,19 @@ def write_trend(result: TrendResult, out_dir: str | Path) -> list[Path]:
     The GeoPackage holds ``origins`` (each origin per feed), and the tables
     ``kommun_changes``, ``origin_changes`` and ``route_changes``.
 
+    Parameters
+    ----------
+    result : TrendResult
+        From :func:`access_trend`.
+    out_dir : str or Path
+        The output folder, created when missing.
+
     Returns
     -------
     list of Path
+        The CSV (:data:`TREND_COLUMNS`), the GeoPackage (``origins``:
+        :data:`ORIGIN_TREND_COLUMNS` and points, EPSG:3006; the change tables without
+        geometry) and the chart (:func:`chart_trend`), each written atomically.
     """
     from landuse._io import write_csv, write_gpkg
     from landuse.access.indicator import ORIGIN_MODEL
@@ -476,7 +501,24 @@ def write_trend(result: TrendResult, out_dir: str | Path) -> list[Path]:
 
 
 def chart_trend(table: pd.DataFrame, path: str | Path, *, minutes: float = 60, subtitle: str = "") -> Path:
-    """PNG: share within ``minutes`` per kommun and the county across feeds (one line each, 14 distinct colours)."""
+    """PNG: share within ``minutes`` per kommun and the county across feeds (one line each, 14 distinct colours).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :data:`TREND_COLUMNS` rows (``share_within`` 0-1), one block per feed.
+    path : str or Path
+        The PNG to write (atomically).
+    minutes : float
+        The threshold drawn, minutes; rows of other thresholds are left out.
+    subtitle : str
+        Added to the title in parentheses, e.g. ``"best avgång 06:00-09:00"``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

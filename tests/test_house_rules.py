@@ -11,8 +11,6 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
-
 import landuse
 from landuse import outputs
 
@@ -231,3 +229,174 @@ def test_the_size_scan_finds_what_it_should(tmp_path):
     probe.write_text('"""A probe.\n\nSize: generated tables.\n"""\n' + "\n" * MAX_MODULE_LINES)
     assert oversized(probe, tmp_path) == []
 
+
+# --------------------------------------------------------------------------- docstrings
+
+_SECTION = re.compile(r"^\s*(\w[\w ]*)\n\s*-{3,}\s*$", re.M)
+
+
+def _sections(doc: str) -> dict[str, str]:
+    """numpydoc section title -> its text (``Parameters``, ``Returns`` ...)."""
+    heads = list(_SECTION.finditer(doc))
+    return {m.group(1).strip(): doc[m.end():(heads[i + 1].start() if i + 1 < len(heads) else len(doc))]
+            for i, m in enumerate(heads)}
+
+
+def _documented(section: str) -> dict[str, bool]:
+    """Names a Parameters section lists (``name : type`` or ``a, b : type`` lines, unindented) -> described.
+
+    A name is described when an indented line follows its own line.
+    """
+    lines = [line for line in section.splitlines() if line.strip()]
+    indent = min((len(line) - len(line.lstrip()) for line in lines), default=0)
+    names = {}
+    for i, line in enumerate(lines):
+        if len(line) - len(line.lstrip()) == indent:
+            described = i + 1 < len(lines) and len(lines[i + 1]) - len(lines[i + 1].lstrip()) > indent
+            names |= {n.strip().lstrip("*"): described for n in line.split(" : ")[0].split(",")}
+    return names
+
+
+def _returns_value(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[bool, bool]:
+    """(returns a value, yields), from the function's own body (nested functions left out)."""
+    returns = yields = False
+    todo = list(node.body)
+    while todo:
+        child = todo.pop()
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(child, ast.Return) and child.value is not None and not (
+                isinstance(child.value, ast.Constant) and child.value.value is None):
+            returns = True
+        yields |= isinstance(child, (ast.Yield, ast.YieldFrom))
+        todo.extend(ast.iter_child_nodes(child))
+    return returns, yields
+
+
+def undocumented(path: Path, root: Path = PACKAGE.parent) -> list[str]:
+    """Public functions and methods of ``path`` whose numpydoc lacks ``Parameters`` (describing each parameter) or
+    ``Returns`` (``Yields`` for a generator).  Properties describe their value in the summary; they need neither."""
+    found = []
+
+    def visit(body: list[ast.stmt], prefix: str, in_class: bool) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                visit(node.body, f"{prefix}{node.name}.", True)
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name.startswith("_"):
+                continue
+            decorators = {ast.unparse(d).rsplit(".", 1)[-1] for d in node.decorator_list}
+            if decorators & {"property", "cached_property", "setter", "overload"}:
+                continue
+            args = node.args
+            params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+            if in_class and params and params[0] in ("self", "cls") and "staticmethod" not in decorators:
+                params = params[1:]
+            params += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+            sections = _sections(ast.get_docstring(node) or "")
+            where = f"{_name(path, root)}:{node.lineno} {prefix}{node.name}"
+            if params and "Parameters" not in sections:
+                found.append(f"{where}: no Parameters")
+            elif params:
+                documented = _documented(sections["Parameters"])
+                missing = [p for p in params if p not in documented]
+                if missing:
+                    found.append(f"{where}: Parameters lacks {', '.join(missing)}")
+                bare = [p for p in params if p in documented and not documented[p]]
+                if bare:
+                    found.append(f"{where}: Parameters names {', '.join(bare)} without a description")
+            returns, yields = _returns_value(node)
+            if yields and "Yields" not in sections:
+                found.append(f"{where}: no Yields")
+            elif returns and not yields and "Returns" not in sections:
+                found.append(f"{where}: no Returns")
+
+    visit(_tree(path).body, "", False)
+    return found
+
+
+def _documented_modules() -> list[Path]:
+    """The package without the CLI (its docstrings are its --help) and without private modules."""
+    return [p for p in _modules() if not _name(p).startswith("landuse/cli/")
+            and (p.name == "__init__.py" or not p.name.startswith("_"))]
+
+
+def test_public_functions_have_numpydoc_parameters_and_returns():
+    found = [problem for path in _documented_modules() for problem in undocumented(path)]
+    assert not found, "document every parameter (unit, CRS) and what is returned (columns, CRS)"
+
+
+def test_the_docstring_scan_finds_what_it_should(tmp_path):
+    probe = tmp_path / "landuse" / "probe.py"
+    probe.parent.mkdir()
+    probe.write_text('''"""A probe."""
+
+
+def good(path, *, minutes=60):
+    """Read.
+
+    Parameters
+    ----------
+    path : Path
+        A file.
+    minutes : float
+        Minutes.
+
+    Returns
+    -------
+    int
+    """
+    return 1
+
+
+def no_sections(a):
+    """Nothing said."""
+    return a
+
+
+def half(a, b):
+    """Half said.
+
+    Parameters
+    ----------
+    a : int
+    """
+    def inner():
+        return 2
+
+
+def _private(a):
+    return a
+
+
+class Thing:
+    @property
+    def value(self):
+        """The value."""
+        return 1
+
+    def walk(self):
+        """Steps.
+
+        Yields
+        ------
+        int
+        """
+        yield 1
+
+    def run(self, x, y):
+        """Run.
+
+        Parameters
+        ----------
+        x, y : float
+            Metres.
+        """
+        return x + y
+''')
+    assert undocumented(probe, tmp_path) == [
+        "landuse/probe.py:21 no_sections: no Parameters",
+        "landuse/probe.py:21 no_sections: no Returns",
+        "landuse/probe.py:26 half: Parameters lacks b",
+        "landuse/probe.py:26 half: Parameters names a without a description",
+        "landuse/probe.py:56 Thing.run: no Returns",
+    ]

@@ -83,11 +83,14 @@ def assign_kommun(points: gpd.GeoDataFrame, settings: Settings | None = None) ->
     ----------
     points : geopandas.GeoDataFrame
         Points (or polygons, reduced to representative points) in EPSG:3006.
+    settings : Settings, optional
+        ``data_dir`` and ``catalogue_dir`` of the embedded ``kommuner`` layer.
 
     Returns
     -------
     pandas.Series of str
-        Aligned to ``points.index``.
+        ``kommun_code`` aligned to ``points.index``; None for a point more than 10 km
+        from every kommun.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LanduseWarning)
@@ -118,6 +121,8 @@ def load_origins(
         ``pop`` after the spec's rename), else ``pop``, ``befolkning``, ``Totalt``.
     source_crs : str, optional
         CRS to assume when ``path`` declares none (e.g. ``"EPSG:3006"``).
+    settings : Settings, optional
+        ``data_dir`` and ``catalogue_dir`` of the embedded tätorter and kommuner.
 
     Returns
     -------
@@ -255,6 +260,9 @@ def summarise_points(points: pd.DataFrame, origins: gpd.GeoDataFrame, *, thresho
         The origins the points came from (their geometry is kept).
     threshold_min : float
         Minutes for ``share_within``.
+    extra : tuple of str
+        Numeric point columns to average per origin, weighted by population (car:
+        ``access_m`` in metres, ``access_min`` in minutes).
 
     Returns
     -------
@@ -379,6 +387,7 @@ def load_centralorter(path: str | Path | None = None, *, source_crs: str | None 
     source_crs : str, optional
         CRS to assume when ``path`` declares none (e.g. ``"EPSG:3006"``).
     settings : Settings, optional
+        ``data_dir`` and ``catalogue_dir`` of the embedded centralorter and kommuner.
 
     Returns
     -------
@@ -423,6 +432,10 @@ def indicator_table(
         county's included (:func:`load_origins` leaves them out with a warning).
     minutes : sequence of float
         Thresholds in minutes; a time equal to the threshold counts as within.
+    time_column : str
+        The column of ``origins`` holding the travel time in minutes.
+    settings : Settings, optional
+        ``data_dir`` and ``catalogue_dir`` of the kommuner, which name the rows.
 
     Returns
     -------
@@ -518,6 +531,8 @@ def share_bounds(table: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     table : pandas.DataFrame
         :func:`indicator_table` output (``kommun_code``, ``population``,
         ``population_within``, ``share_within``).
+    settings : Settings, optional
+        ``data_dir``, for SCB's population per kommun (:func:`landuse.outputs.population_totals`).
 
     Returns
     -------

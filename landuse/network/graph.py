@@ -230,6 +230,7 @@ def network_edges(network: RoadNetwork) -> "gpd.GeoDataFrame":
     Parameters
     ----------
     network : RoadNetwork
+        The network to draw: nodes in EPSG:3006, edge minutes and the edges' attributes.
 
     Returns
     -------
