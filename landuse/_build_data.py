@@ -20,9 +20,8 @@ from pyproj import Transformer
 
 from landuse._io import write_gpkg
 from landuse.gtfs import EMBEDDED_FEEDS
+from landuse.outputs import COUNTY_CODE, POPULATION_FILE
 from landuse.settings import DATA_DIR
-
-COUNTY_CODE = "25"
 
 #: The 14 centralorter of Norrbotten: kommun code -> tätort name (the municipal seat).
 CENTRALORTER: dict[str, str] = {
@@ -273,7 +272,7 @@ def build_official(shared: Path, out: Path = DATA_DIR) -> None:
         raise RuntimeError(f"found {len(centralorter)} of {len(CENTRALORTER)} centralorter in the tätorter")
     write_gpkg({"centralorter": centralorter}, out / "centralorter.gpkg")
     copy_gtfs_feeds(shared, out)
-    shutil.copyfile(shared / "befolkning" / "kommun_folkmangd.csv", out / "kommun_folkmangd.csv")
+    shutil.copyfile(shared / "befolkning" / "kommun_folkmangd.csv", out / POPULATION_FILE)
     copy_main_roads(shared, out)
     copy_military_areas(shared, out)
 

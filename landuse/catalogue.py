@@ -94,7 +94,23 @@ class LayerSpec:
 
     @classmethod
     def from_toml(cls, path: Path) -> "LayerSpec":
-        """Read and validate one spec file."""
+        """Read and validate one spec file.
+
+        Parameters
+        ----------
+        path : Path
+            A layer spec (TOML) of the catalogue folder, e.g. ``layers/rennaring.toml``.
+
+        Returns
+        -------
+        LayerSpec
+            The spec, its ``theme`` parsed into a :class:`~landuse.themes.Theme`.
+
+        Raises
+        ------
+        ConfigError
+            If the TOML does not parse, or keys are unknown or missing (all named at once).
+        """
         try:
             data: dict[str, Any] = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError) as err:
@@ -117,7 +133,14 @@ class LayerSpec:
         return cls(**data)
 
     def to_record(self) -> dict[str, Any]:
-        """A flat, JSON-ready description."""
+        """A flat, JSON-ready description.
+
+        Returns
+        -------
+        dict
+            ``name, title, theme, legal_basis, authority, licence, download, geometry,
+            schematic, source`` (the row of :func:`list_layers`, without the feature count).
+        """
         return {
             "name": self.name,
             "title": self.title,
@@ -146,12 +169,34 @@ def _read_catalogue(folder: Path) -> dict[str, LayerSpec]:
 
 
 def catalogue(settings: Settings | None = None) -> dict[str, LayerSpec]:
-    """Return every layer spec in the catalogue, by name."""
+    """Every layer spec in the catalogue, by name.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        ``catalogue_dir``: the folder of layer specs (read once per folder).
+
+    Returns
+    -------
+    dict of str to LayerSpec
+        In file-name order.
+    """
     return dict(_read_catalogue(resolve(settings).catalogue_dir))
 
 
 def get_spec(name: str, settings: Settings | None = None) -> LayerSpec:
-    """Return the spec of catalogue layer ``name``.
+    """The spec of catalogue layer ``name``.
+
+    Parameters
+    ----------
+    name : str
+        A layer name, e.g. ``"rennaring_riksintresse"``.
+    settings : Settings, optional
+        ``catalogue_dir``: the folder of layer specs.
+
+    Returns
+    -------
+    LayerSpec
 
     Raises
     ------
@@ -168,7 +213,25 @@ def get_spec(name: str, settings: Settings | None = None) -> LayerSpec:
 
 
 def layers_for_theme(theme: str | Theme, settings: Settings | None = None) -> list[LayerSpec]:
-    """All catalogue specs of ``theme``, in catalogue order."""
+    """All catalogue specs of ``theme``, in catalogue order.
+
+    Parameters
+    ----------
+    theme : str or Theme
+        An interest theme (``"rennaring"``; any case).
+    settings : Settings, optional
+        ``catalogue_dir``: the folder of layer specs.
+
+    Returns
+    -------
+    list of LayerSpec
+        Empty when no layer has the theme.
+
+    Raises
+    ------
+    UnknownThemeError
+        If ``theme`` is not a theme.
+    """
     theme = parse_theme(theme)
     return [spec for spec in catalogue(settings).values() if spec.theme is theme]
 
@@ -185,6 +248,11 @@ def _feature_count(spec: LayerSpec, settings: Settings) -> int | None:
 
 def list_layers(settings: Settings | None = None) -> pd.DataFrame:
     """Describe every catalogue layer.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        ``catalogue_dir`` (the specs) and ``data_dir`` (the embedded files counted).
 
     Returns
     -------

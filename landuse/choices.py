@@ -15,7 +15,7 @@ from typing import Any
 
 from landuse.errors import InvalidSettingError
 
-__all__ = ["Choice", "Target", "Statistic", "ScoreMethod", "Mode"]
+__all__ = ["Choice", "Target", "Statistic", "ScoreMethod", "Mode", "Faces"]
 
 
 class Choice(StrEnum):
@@ -135,3 +135,25 @@ class Mode(Choice):
     VECTOR = "vector"
     #: Sampling on a grid of ``Settings.raster_resolution_m``.
     RASTER = "raster"
+
+
+class Faces(Choice):
+    """Which faces the målkonflikt engine keeps in its ``faces`` layer (``--faces``); the areas never change."""
+
+    #: Faces covered by two or more themes (the vector default).
+    CONFLICTS = "conflicts"
+    #: Every face covered by at least one theme.
+    ALL = "all"
+    #: No faces (the raster default: the score grid is the map).
+    NONE = "none"
+
+    @property
+    def min_themes(self) -> int:
+        """The least number of themes a kept face holds (0: none is kept).
+
+        Returns
+        -------
+        int
+            2 for :attr:`CONFLICTS`, 1 for :attr:`ALL`, 0 for :attr:`NONE`.
+        """
+        return {"conflicts": 2, "all": 1, "none": 0}[self.value]

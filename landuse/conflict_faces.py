@@ -7,27 +7,39 @@ are shared with raster mode (:mod:`landuse.conflict_raster`).
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
+from landuse.choices import Faces, ScoreMethod
 from landuse.conflict_inputs import MAX_THEMES
 from landuse.progress import progress_bar
 from landuse.settings import WORK_CRS, Settings
 
-__all__ = ["FACES_MIN_THEMES", "FacesChoice", "ScoreMethod", "popcount", "score_of_masks", "theme_strings",
-           "faces_frame", "join_labels", "vector_overlay"]
-
-ScoreMethod = Literal["sum", "max"]
-FacesChoice = Literal["none", "conflicts", "all"]
-#: Faces written per --faces choice: the least number of themes a kept face holds (0: none kept).
-FACES_MIN_THEMES = {"none": 0, "conflicts": 2, "all": 1}
+__all__ = ["popcount", "score_of_masks", "theme_strings", "faces_frame", "join_labels", "vector_overlay"]
 
 
 def popcount(values: np.ndarray) -> np.ndarray:
+    """The number of themes in each theme bit mask.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of int
+        Theme bit masks (bit i set: theme i present; at most ``MAX_THEMES`` bits).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The count of set bits of each mask.
+
+    Examples
+    --------
+    >>> popcount(np.array([0, 1, 6, 7])).tolist()
+    [0, 1, 2, 3]
+    """
     values = values.astype(np.int64)
     out = np.zeros(len(values), dtype=np.int64)
     for bit in range(MAX_THEMES):
@@ -36,7 +48,30 @@ def popcount(values: np.ndarray) -> np.ndarray:
 
 
 def score_of_masks(masks: np.ndarray, weights: np.ndarray, method: ScoreMethod) -> np.ndarray:
-    """Score of each theme mask: sum (or max) of the weights of the theme pairs it holds."""
+    """Score of each theme mask: sum (or max) of the weights of the theme pairs it holds.
+
+    Parameters
+    ----------
+    masks : numpy.ndarray of int
+        Theme bit masks (bit i: ``themes[i]`` present).
+    weights : numpy.ndarray
+        Symmetric theme x theme conflict weights (:meth:`ConflictMatrix.weight_array`).
+    method : ScoreMethod
+        ``sum`` adds the weights of every pair present, ``max`` takes the largest.
+
+    Returns
+    -------
+    numpy.ndarray of float64
+        One score per mask; 0 for a mask of fewer than two themes.
+
+    Examples
+    --------
+    >>> w = np.array([[0, 3, 1], [3, 0, 2], [1, 2, 0]])
+    >>> score_of_masks(np.array([0b011, 0b111]), w, ScoreMethod.SUM).tolist()
+    [3.0, 6.0]
+    >>> score_of_masks(np.array([0b011, 0b111]), w, ScoreMethod.MAX).tolist()
+    [3.0, 3.0]
+    """
     n = weights.shape[0]
     score = np.zeros(len(masks), dtype=np.float64)
     for a in range(n):
@@ -50,6 +85,20 @@ def score_of_masks(masks: np.ndarray, weights: np.ndarray, method: ScoreMethod) 
 
 
 def theme_strings(masks: np.ndarray, themes: list[str]) -> np.ndarray:
+    """The theme names of each mask joined by "," (the ``themes`` column of the faces).
+
+    Parameters
+    ----------
+    masks : numpy.ndarray of int
+        Theme bit masks.
+    themes : list of str
+        Theme names by bit, sorted (so the joined names are sorted too).
+
+    Returns
+    -------
+    numpy.ndarray of object
+        One string per mask, e.g. ``"energi,rennaring"``.
+    """
     unique, inverse = np.unique(masks, return_inverse=True)
     names = np.array([",".join(t for i, t in enumerate(themes) if (m >> i) & 1) for m in unique], dtype=object)
     return names[inverse]
@@ -57,6 +106,33 @@ def theme_strings(masks: np.ndarray, themes: list[str]) -> np.ndarray:
 
 def faces_frame(geoms: np.ndarray, zone: np.ndarray, mask: np.ndarray, score: np.ndarray, schematic: np.ndarray,
                  feature_ids: np.ndarray, themes: list[str], zones: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The ``faces`` table, shared by vector and raster mode: ranked by score, then area.
+
+    Parameters
+    ----------
+    geoms : numpy.ndarray of shapely.Polygon
+        Face geometries in EPSG:3006.
+    zone : numpy.ndarray of int
+        Row of ``zones`` (the kommun) of each face.
+    mask : numpy.ndarray of int
+        Theme bit mask of each face.
+    score : numpy.ndarray of float
+        Score of each face (:func:`score_of_masks`).
+    schematic : numpy.ndarray of bool
+        Whether any feature covering the face is schematic.
+    feature_ids : numpy.ndarray of str
+        ``"layer:feature_id"`` of the covering features joined by ";" (:func:`join_labels`).
+    themes : list of str
+        Theme names by bit.
+    zones : geopandas.GeoDataFrame
+        The kommuner, with ``kommun_code`` and ``kommun``.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        :data:`~landuse.outputs.FACE_COLUMNS` and the geometry, EPSG:3006; ``face_id``
+        1 is the face of the highest score (ties: largest area first), ``area_km2`` in km².
+    """
     area_km2 = shapely.area(geoms) / 1e6
     order = np.lexsort((-area_km2, -score))
     codes = zones["kommun_code"].to_numpy(dtype=object)
@@ -76,7 +152,27 @@ def faces_frame(geoms: np.ndarray, zone: np.ndarray, mask: np.ndarray, score: np
 
 
 def join_labels(face_index: np.ndarray, labels: np.ndarray, n_faces: int) -> np.ndarray:
-    """``labels`` grouped by ``face_index`` (sorted) and joined with ";"."""
+    """``labels`` grouped by ``face_index`` (sorted) and joined with ";".
+
+    Parameters
+    ----------
+    face_index : numpy.ndarray of int
+        The face of each label, sorted ascending.
+    labels : numpy.ndarray of str
+        One label per (face, feature) pair, e.g. ``"rennaring:12"``.
+    n_faces : int
+        How many faces there are (faces without a label get "").
+
+    Returns
+    -------
+    numpy.ndarray of object
+        One string per face.
+
+    Examples
+    --------
+    >>> join_labels(np.array([0, 0, 2]), np.array(["a:1", "b:2", "a:3"]), 3).tolist()
+    ['a:1;b:2', '', 'a:3']
+    """
     out = np.full(n_faces, "", dtype=object)
     if len(face_index):
         # runs of equal face ids; a plain join per run beats a pandas groupby by ~50x here
@@ -89,12 +185,41 @@ def join_labels(face_index: np.ndarray, labels: np.ndarray, n_faces: int) -> np.
 
 
 def vector_overlay(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[str], weights: np.ndarray,
-            method: ScoreMethod, settings: Settings, faces: FacesChoice) -> tuple[Any, ...]:
+            method: ScoreMethod, settings: Settings, faces: Faces) -> tuple[Any, ...]:
+    """Vector mode: the exact overlay of the dissolved themes inside the kommuner.
+
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame
+        Valid polygons in EPSG:3006 with ``theme``, ``layer``, ``feature_id`` and
+        ``schematic`` (:func:`landuse.conflict_inputs.prepare_layers`).
+    zones : geopandas.GeoDataFrame
+        The kommuner in EPSG:3006 (:func:`landuse.conflict_inputs.prepare_zones`).
+    themes : list of str
+        The themes present, sorted; a theme's position is its bit.
+    weights : numpy.ndarray
+        Theme x theme weights in the order of ``themes``.
+    method : ScoreMethod
+        How a face is scored (:func:`score_of_masks`).
+    settings : Settings
+        ``progress``, for the progress bar over the tiles.
+    faces : Faces
+        Which faces to keep; the areas are the same whatever the choice.
+
+    Returns
+    -------
+    tuple
+        ``(zone, mask, area_m2, faces, outside_km2, grid, transform, oversample)``: one
+        record per covered piece (zone row, theme bit mask, area in m²), from which
+        :mod:`landuse.conflicts` sums the pair and theme areas; the ``faces`` table
+        (:func:`faces_frame`, EPSG:3006); the km² of interest area outside every zone;
+        then ``None, None, None`` (no grid in vector mode).
+    """
     from landuse._overlay import theme_faces
 
     geoms = np.asarray(features.geometry.values, dtype=object)
     code = pd.Categorical(features["theme"], categories=themes).codes.astype(np.int64)
-    min_themes = FACES_MIN_THEMES[faces]
+    min_themes = Faces(faces).min_themes
     with progress_bar(settings, "overlaying dissolved themes") as update:
         arr = theme_faces(geoms, code, np.asarray(zones.geometry.values, dtype=object), min_themes=min_themes,
                           labels=min_themes > 0, on_tile=update)

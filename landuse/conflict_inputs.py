@@ -78,6 +78,8 @@ def load_interest_layers(
     source_crs : str or int, optional
         CRS to assume for user files without one.
     settings : Settings, optional
+        ``catalogue_dir`` and ``data_dir`` (the catalogue layers and the default matrix), ``progress`` (the
+        bar over the themes).
 
     Returns
     -------
@@ -142,7 +144,43 @@ def _polygonal_parts(geom: Any) -> Any:
 
 def prepare_layers(layers: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame], matrix: ConflictMatrix, *,
              min_themes: int = 2) -> gpd.GeoDataFrame:
-    """One frame in EPSG:3006 with valid polygons and the standard columns."""
+    """One frame in EPSG:3006 with valid polygons and the standard columns: the engine's checked input.
+
+    Parameters
+    ----------
+    layers : geopandas.GeoDataFrame or mapping
+        Polygons with a ``theme`` column (as from :func:`load_interest_layers`), or a
+        mapping theme -> GeoDataFrame; a projected CRS (reprojected to EPSG:3006).
+    matrix : ConflictMatrix
+        Every theme of the layers must be one of its themes.
+    min_themes : int
+        The least number of themes with polygons the analysis needs (2 for conflicts;
+        the ÖP-check passes 1).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        EPSG:3006; the input columns with ``theme`` (canonical name), ``feature_id``
+        (default the row number, from 1), ``layer`` (default the theme), ``name``
+        (default ""), ``schematic`` (bool, default False); invalid polygons repaired,
+        empty ones dropped, the polygonal parts of collections kept.
+
+    Raises
+    ------
+    MissingCRSError, CRSMismatchError
+        Without a CRS, or in a geographic one (areas need metres).
+    ConfigError
+        Without a ``theme`` column, or with themes the matrix lacks.
+    GeometryTypeError
+        If features are points or lines.
+    InvalidSettingError
+        With fewer than ``min_themes`` themes, or more than 16.
+
+    Warns
+    -----
+    GeometryRepairWarning
+        When invalid polygons are repaired with ``make_valid``.
+    """
     if not isinstance(layers, (gpd.GeoDataFrame, Mapping)):
         raise GeometryTypeError(
             f"layers is a {type(layers).__name__}, not a GeoDataFrame or a mapping theme -> GeoDataFrame. "
@@ -232,6 +270,26 @@ def prepare_layers(layers: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame], ma
 
 
 def prepare_zones(kommuner: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The kommuner the faces are split by, checked: EPSG:3006, valid, two columns.
+
+    Parameters
+    ----------
+    kommuner : geopandas.GeoDataFrame
+        Kommun polygons with ``kommun_code`` and ``kommun`` (or ``name``), any projected
+        CRS (e.g. :func:`landuse.layers.load_kommuner`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        ``kommun_code`` (str), ``kommun`` (str) and valid polygons, EPSG:3006.
+
+    Raises
+    ------
+    ColumnNotFoundError
+        Without ``kommun_code`` or a kommun name column.
+    MissingCRSError
+        Without a CRS.
+    """
     if "kommun" not in kommuner.columns and "name" in kommuner.columns:
         kommuner = kommuner.rename(columns={"name": "kommun"})
     missing = [c for c in ("kommun_code", "kommun") if c not in kommuner.columns]

@@ -55,7 +55,23 @@ class ConflictMatrix:
         return f"`{self.path.name}`" if self.path is not None else "the conflict matrix"
 
     def weight(self, theme_a: str, theme_b: str) -> int:
-        """Weight between two themes; 0 for a theme with itself (never a conflict)."""
+        """Weight between two themes; 0 for a theme with itself (never a conflict).
+
+        Parameters
+        ----------
+        theme_a, theme_b : str
+            Theme names of the matrix, in either order.
+
+        Returns
+        -------
+        int
+            0 (compatible) to 3 (severe conflict), as the matrix's ``[pairs]`` says.
+
+        Raises
+        ------
+        ConfigError
+            If the matrix has no weight for the pair.
+        """
         if theme_a == theme_b:
             return 0
         key = (theme_a, theme_b) if theme_a < theme_b else (theme_b, theme_a)
@@ -67,7 +83,23 @@ class ConflictMatrix:
             ) from None
 
     def weight_array(self, themes: list[str] | tuple[str, ...]) -> np.ndarray:
-        """Symmetric matrix of weights for ``themes`` (zero diagonal)."""
+        """Symmetric matrix of weights for ``themes`` (zero diagonal).
+
+        Parameters
+        ----------
+        themes : sequence of str
+            Theme names of the matrix; their order is the order of rows and columns.
+
+        Returns
+        -------
+        numpy.ndarray of int64
+            Shape (n, n): ``out[i, j]`` is :meth:`weight` of ``themes[i]`` and ``themes[j]``.
+
+        Raises
+        ------
+        ConfigError
+            If a pair has no weight.
+        """
         n = len(themes)
         out = np.zeros((n, n), dtype=np.int64)
         for i in range(n):
@@ -77,6 +109,16 @@ class ConflictMatrix:
 
     def op_themes(self, category: str) -> tuple[str, ...]:
         """Themes of an ÖP use category, matched case- and whitespace-insensitively.
+
+        Parameters
+        ----------
+        category : str
+            A planned-use category of the översiktsplan (e.g. ``"Verksamheter och industri"``).
+
+        Returns
+        -------
+        tuple of str
+            The themes ``[op_categories]`` maps it to.
 
         Raises
         ------
@@ -114,6 +156,7 @@ def read_conflict_matrix(path: str | Path | None = None, *, settings: Settings |
         A TOML file shaped like ``analyses/malkonflikter.toml``; default that file
         in ``Settings.analyses_dir``.
     settings : Settings, optional
+        ``analyses_dir``: where the default matrix ``malkonflikter.toml`` lies.
 
     Returns
     -------

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse.conflict_faces import FACES_MIN_THEMES, FacesChoice, ScoreMethod, faces_frame, join_labels, popcount, score_of_masks
+from landuse.choices import Faces, ScoreMethod
+from landuse.conflict_faces import faces_frame, join_labels, popcount, score_of_masks
 from landuse.errors import InvalidSettingError, PartialLossWarning
 from landuse.progress import progress_bar
 from landuse.settings import Settings, resolve
@@ -155,6 +156,13 @@ def default_oversample(bounds: tuple[float, float, float, float], resolution_m: 
         (xmin, ymin, xmax, ymax) of the grid in EPSG:3006 metres.
     resolution_m : float
         Cell side in metres.
+    settings : Settings, optional
+        ``raster_sample_budget``: the most sample points the grid may hold.
+
+    Returns
+    -------
+    int
+        5, 3 or 1 sample points per cell side.
 
     Examples
     --------
@@ -182,8 +190,52 @@ def _oversample_bytes(n_themes: int, oversample: int) -> float:
 
 def raster_overlay(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: list[str], weights: np.ndarray,
             method: ScoreMethod, resolution_m: float, settings: Settings, oversample: int | None = None,
-            faces: FacesChoice = "none") -> tuple[Any, ...]:
+            faces: Faces = Faces.NONE) -> tuple[Any, ...]:
+    """Raster mode: theme bit planes on a grid over the kommuner, counted per kommun and theme set.
 
+    Parameters
+    ----------
+    features : geopandas.GeoDataFrame
+        Valid polygons in EPSG:3006 with ``theme``, ``layer``, ``feature_id`` and
+        ``schematic`` (:func:`landuse.conflict_inputs.prepare_layers`).
+    zones : geopandas.GeoDataFrame
+        The kommuner in EPSG:3006 (:func:`landuse.conflict_inputs.prepare_zones`).
+    themes : list of str
+        The themes present, sorted; a theme's position is its bit.
+    weights : numpy.ndarray
+        Theme x theme weights in the order of ``themes``.
+    method : ScoreMethod
+        How a cell and a face are scored (:func:`~landuse.conflict_faces.score_of_masks`).
+    resolution_m : float
+        Cell side in metres (EPSG:3006).
+    settings : Settings
+        ``progress`` and ``raster_sample_budget``.
+    oversample : int, optional
+        Odd sample points per cell side for the areas; default :func:`default_oversample`,
+        lowered (with a warning) when memory is short.
+    faces : Faces
+        Which faces to build from connected cells; ``none`` skips them (the score grid is the map).
+
+    Returns
+    -------
+    tuple
+        ``(zone, mask, area_m2, faces, outside_km2, grid, transform, oversample)``: one
+        record per (kommun row, theme bit mask) with its sampled area in m², from which
+        :mod:`landuse.conflicts` sums the pair and theme areas; the ``faces`` table
+        (:func:`~landuse.conflict_faces.faces_frame`, EPSG:3006; empty for ``none``);
+        the km² of interest area outside every kommun; the float32 score grid (-1
+        outside the kommuner), its affine transform (EPSG:3006) and the oversampling used.
+
+    Raises
+    ------
+    InvalidSettingError
+        If the grid would not fit in memory, or leaves no cell inside the kommuner.
+
+    Warns
+    -----
+    PartialLossWarning
+        When kommuner hold fewer than 10 cells, or the default oversampling is lowered.
+    """
     from landuse._rasterize import rasterize_themes, regions
 
     geoms = np.asarray(features.geometry.values, dtype=object)
@@ -219,12 +271,12 @@ def raster_overlay(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: 
     lut = score_of_masks(np.arange(1 << n_bits), weights, method)
     score_grid = lut.astype(np.float32)[planes.mask]
     score_grid[planes.zone < 0] = -1.0
-    if faces == "none":
+    if faces == Faces.NONE:
         empty = faces_frame(np.empty(0, dtype=object), *(np.zeros(0, dtype=np.int64),) * 2, np.zeros(0),
                              np.zeros(0, dtype=bool), np.empty(0, dtype=object), themes, zones)
         return z_idx, m_idx, area_m2, empty, outside_km2, score_grid, planes.transform, planes.oversample
     # faces: connected cells with one kommun and one theme set (of at least two themes unless --faces all)
-    multi_lut = popcount(np.arange(1 << n_bits)) >= FACES_MIN_THEMES[faces]
+    multi_lut = popcount(np.arange(1 << n_bits)) >= Faces(faces).min_themes
     inside = (planes.zone >= 0) & multi_lut[planes.mask]
     key = (planes.zone.astype(np.int32) * (1 << n_bits) + planes.mask.astype(np.int32))
     face_geoms, keys = regions(key, inside, planes.transform)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Iterator
 
 import geopandas as gpd
 import numpy as np
@@ -24,7 +24,8 @@ import pandas as pd
 import shapely
 
 from landuse._io import write_csv, write_gpkg
-from landuse.conflict_faces import FACES_MIN_THEMES, FacesChoice, ScoreMethod, vector_overlay
+from landuse.choices import Faces, Mode, ScoreMethod
+from landuse.conflict_faces import vector_overlay
 from landuse.conflict_inputs import load_interest_layers, prepare_layers, prepare_zones
 from landuse.conflict_matrix import ConflictMatrix, read_conflict_matrix
 from landuse.conflict_raster import default_oversample, raster_overlay
@@ -47,18 +48,7 @@ __all__ = [
     "default_oversample",
     "conflicts_from_layers",
     "write_conflicts",
-    "demo_step",
 ]
-
-Mode = Literal["vector", "raster"]
-
-
-
-# --------------------------------------------------------------------------- conflict matrix
-
-
-# --------------------------------------------------------------------------- inputs
-
 
 @contextmanager
 def _no_gc() -> Iterator[None]:
@@ -110,8 +100,8 @@ class ConflictResult:
     theme_area: pd.DataFrame
     kommun_area: pd.DataFrame
     themes: tuple[str, ...]
-    mode: Mode = "vector"
-    score_method: ScoreMethod = "sum"
+    mode: Mode = Mode.VECTOR
+    score_method: ScoreMethod = ScoreMethod.SUM
     resolution_m: float | None = None
     schematic_themes: tuple[str, ...] = ()
     outside_km2: float = 0.0
@@ -133,56 +123,64 @@ class ConflictResult:
         Faces under ``min_area_km2`` (default 1 ha) are left out: overlaying layers
         digitised independently leaves slivers along shared boundaries, and a sliver
         where many themes happen to meet is no place to start a dialogue.
+
+        Parameters
+        ----------
+        n : int
+            How many faces.
+        min_area_km2 : float
+            The smallest face kept, km² (0.01 = 1 ha).
+
+        Returns
+        -------
+        geopandas.GeoDataFrame
+            Rows of :attr:`faces` (EPSG:3006), highest score first.
         """
         faces = self.faces[self.faces["area_km2"] >= min_area_km2]
         return faces.sort_values(["score", "area_km2"], ascending=False).head(n)
 
     def ranked_pairs(self) -> pd.DataFrame:
-        """County pairs ranked by weighted area (weight x km², then km²), with a ``weighted`` column."""
+        """County pairs ranked by weighted area (weight x km², then km²): the one ranking of the pairs.
+
+        Returns
+        -------
+        pandas.DataFrame
+            :attr:`pairs` (``theme_a, theme_b, weight, area_km2, share_of_area,
+            schematic``) with ``weighted`` = weight x area_km2, largest first.
+        """
         pairs = self.pairs.assign(weighted=self.pairs["weight"] * self.pairs["area_km2"])
         return pairs.sort_values(["weighted", "area_km2"], ascending=False, ignore_index=True)
 
-    def summary_lines(self, top: int = 10) -> list[str]:
-        """Plain-text summary: run, county pairs by weighted area, kommuner, hotspots."""
-        mark = " [schematisk]"
-        total_km2 = float(self.kommun_area["area_km2"].sum())
-        where = f"{len(self.kommun_area)} kommuner, " + f"{total_km2:,.0f} km²".replace(",", " ")
-        mode = "vector"
-        if self.mode == "raster":
-            k = self.oversample or 1
-            samples = f"{k} x {k} samples per cell" if k > 1 else "1 sample per cell (its centre)"
-            mode = f"raster {self.resolution_m:g} m, {samples}"
-        lines = [f"målkonflikter: {mode}, score={self.score_method}, themes {', '.join(self.themes)}; {where}"]
-        if self.schematic:
-            lines.append("schematisk / schematic: themes " + ", ".join(self.schematic_themes)
-                         + " rest on schematic demo data, so every figure marked [schematisk] is illustrative only")
-        pairs = self.ranked_pairs()
-        lines.append(f"{'pair':<26} {'weight':>6} {'area km²':>10} {'share':>7}")
-        for row in pairs.head(top).itertuples():
-            lines.append(f"{row.theme_a + ' x ' + row.theme_b:<26} {row.weight:>6d} {row.area_km2:>10.1f} "
-                         f"{row.share_of_area:>7.2%}{mark if row.schematic else ''}")
-        run_mark = mark if self.schematic else ""
-        if len(pairs) > top:
-            lines.append(f"... and {len(pairs) - top} more pairs{run_mark}")
+    def ranked_kommuner(self) -> pd.DataFrame:
+        """Kommuner ranked by their weighted overlap area (Σ weight x km² over their pairs).
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``kommun_code``, ``kommun``, ``pairs`` (theme pairs with area in the
+            kommun), ``weighted`` (weight x km² summed), largest first; kommuner
+            without overlaps are absent.
+        """
         per = self.pairs_per_kommun.assign(weighted=self.pairs_per_kommun["weight"] * self.pairs_per_kommun["area_km2"])
         by_kommun = per.groupby(["kommun_code", "kommun"], as_index=False).agg(
             pairs=("theme_a", "size"), weighted=("weighted", "sum"))
-        by_kommun = by_kommun.sort_values("weighted", ascending=False)
-        lines.append(f"per kommun ({len(by_kommun)} with overlaps; weighted km² = Σ weight × area){run_mark}:")
-        for row in by_kommun.itertuples():
-            lines.append(f"  {row.kommun_code} {row.kommun:<12} {row.pairs:>3} pairs {row.weighted:>9.1f} weighted km²"
-                         f"{run_mark}")
-        areas = ", ".join(f"{r.theme} {r.area_km2:,.0f}" for r in self.theme_area.itertuples())
-        lines.append(f"union area per theme, km²: {areas}{run_mark}")
-        hot = self.hotspots(3)
-        if len(hot):
-            lines.append("hotspots (highest score, faces of 1 ha or more): " + "; ".join(
-                f"#{r.face_id} {r.kommun} {r.themes} score {r.score:g}, {r.area_km2:.2f} km²" for r in hot.itertuples())
-                + (mark if hot["schematic"].any() else ""))
-        if self.outside_km2 > 0:
-            lines.append(f"{self.outside_km2:,.1f} km² of interest area lies outside the kommuner analysed and is left out"
-                         f"{run_mark}")
-        return lines
+        return by_kommun.sort_values("weighted", ascending=False)
+
+    def summary_lines(self, top: int = 10) -> list[str]:
+        """The console lines of the run: :func:`landuse.summaries.conflict_lines` (kept here for the CLI).
+
+        Parameters
+        ----------
+        top : int
+            How many theme pairs to list.
+
+        Returns
+        -------
+        list of str
+        """
+        from landuse.summaries import conflict_lines
+
+        return conflict_lines(self, top=top)
 
 
 def _aggregate(zone: np.ndarray, mask: np.ndarray, area_m2: np.ndarray, themes: list[str], weights: np.ndarray,
@@ -224,11 +222,11 @@ def conflicts_from_layers(
     matrix: ConflictMatrix | None = None,
     *,
     kommuner: gpd.GeoDataFrame | None = None,
-    score: ScoreMethod = "sum",
-    mode: Mode = "vector",
+    score: ScoreMethod | str = ScoreMethod.SUM,
+    mode: Mode | str = Mode.VECTOR,
     resolution_m: float | None = None,
     oversample: int | None = None,
-    faces: FacesChoice | None = None,
+    faces: Faces | str | None = None,
     settings: Settings | None = None,
 ) -> ConflictResult:
     """Overlay interest layers and measure where their themes conflict, per kommun.
@@ -245,10 +243,12 @@ def conflicts_from_layers(
         Zones with ``kommun_code`` and ``kommun`` (or ``name``) columns; default the
         14 embedded kommuner.  Faces are split by them; interest area outside them
         is left out (and reported as ``outside_km2``).
-    score : {"sum", "max"}
-        Face score: sum (default) or maximum of the weights of the theme pairs present.
-    mode : {"vector", "raster"}
-        Exact overlay of polygons, or bit planes on a grid.
+    score : ScoreMethod or {"sum", "max"}
+        Face score: sum (default) or maximum of the weights of the theme pairs
+        present; any case (:class:`~landuse.choices.ScoreMethod`).
+    mode : Mode or {"vector", "raster"}
+        Exact overlay of polygons, or bit planes on a grid; any case
+        (:class:`~landuse.choices.Mode`).
     resolution_m : float, optional
         Raster cell side in metres (EPSG:3006); default ``Settings.raster_resolution_m``.
     oversample : int, optional
@@ -259,8 +259,8 @@ def conflicts_from_layers(
         Default: the largest of 5, 3 and 1 whose samples fit
         ``Settings.raster_sample_budget`` (:func:`default_oversample`) — 1 for the
         county at 100 m; ``ConflictResult.oversample`` tells which was used.
-    faces : {"conflicts", "all", "none"}, optional
-        Which faces ``ConflictResult.faces`` holds: those with two or more themes
+    faces : Faces or {"conflicts", "all", "none"}, optional
+        Any case (:class:`~landuse.choices.Faces`).  Which faces ``ConflictResult.faces`` holds: those with two or more themes
         (``"conflicts"``, the vector default), every covered face (``"all"``), or
         none (``"none"``, the raster default: the score grid is the map).  Areas
         are the same whatever the choice.
@@ -319,12 +319,8 @@ def conflicts_from_layers(
     True
     """
     settings = resolve(settings)
-    method = str(score).lower()
-    if method not in ("sum", "max"):
-        raise InvalidSettingError(f"score={score!r} is not a score method. Use 'sum' or 'max'.")
-    mode_name = str(mode).lower()
-    if mode_name not in ("vector", "raster"):
-        raise InvalidSettingError(f"mode={mode!r} is not a mode. Use 'vector' or 'raster'.")
+    method = ScoreMethod.parse(score)
+    mode_name = Mode.parse(mode)
     resolution = float(resolution_m if resolution_m is not None else settings.raster_resolution_m)
     if not resolution > 0:
         raise InvalidSettingError(f"resolution_m={resolution_m!r} must be a positive number of metres.")
@@ -334,9 +330,8 @@ def conflicts_from_layers(
             f"oversample={oversample!r} must be an odd positive integer (1, 3, 5): the centre sample of each "
             "cell then lies on the cell centre. Use 1 for one sample per cell or 3 for 3 x 3."
         )
-    faces_choice = str(faces if faces is not None else ("conflicts" if mode_name == "vector" else "none")).lower()
-    if faces_choice not in FACES_MIN_THEMES:
-        raise InvalidSettingError(f"faces={faces!r} is not a faces choice. Use 'conflicts', 'all' or 'none'.")
+    faces_choice = Faces.parse(faces) if faces is not None else (
+        Faces.CONFLICTS if mode_name == Mode.VECTOR else Faces.NONE)
     matrix = matrix if matrix is not None else read_conflict_matrix(settings=settings)
     with progress_bar(settings, "checking geometries"):
         features = prepare_layers(layers, matrix)
@@ -347,19 +342,18 @@ def conflicts_from_layers(
     from landuse._parallel import use_scheduler
 
     with _no_gc(), use_scheduler(settings.scheduler):
-        if mode_name == "vector":
+        if mode_name == Mode.VECTOR:
             zone, mask, area_m2, face_frame, outside_km2, grid, transform, samples = vector_overlay(
-                features, zones, themes, weights, method, settings, faces_choice)  # type: ignore[arg-type]
+                features, zones, themes, weights, method, settings, faces_choice)
         else:
             zone, mask, area_m2, face_frame, outside_km2, grid, transform, samples = raster_overlay(
-                features, zones, themes, weights, method, resolution, settings, oversample,
-                faces_choice)  # type: ignore[arg-type]
+                features, zones, themes, weights, method, resolution, settings, oversample, faces_choice)
     per_kommun, county, theme_area, kommun_area = _aggregate(zone, mask, area_m2, themes, weights, zones,
                                                              set(schematic_themes))
     _warn_empty_themes(features, theme_area, mode_name, resolution)
     return ConflictResult(faces=face_frame, pairs_per_kommun=per_kommun, pairs=county, theme_area=theme_area,
-                          kommun_area=kommun_area, themes=tuple(themes), mode=mode_name,  # type: ignore[arg-type]
-                          score_method=method, resolution_m=resolution if mode_name == "raster" else None,  # type: ignore[arg-type]
+                          kommun_area=kommun_area, themes=tuple(themes), mode=mode_name,
+                          score_method=method, resolution_m=resolution if mode_name == Mode.RASTER else None,
                           schematic_themes=schematic_themes, outside_km2=outside_km2, score_grid=grid,
                           transform=transform, oversample=samples)
 
@@ -377,7 +371,7 @@ def _warn_empty_themes(features: gpd.GeoDataFrame, theme_area: pd.DataFrame, mod
         if area_km2 <= 0:
             continue
         layers = ", ".join(f"`{name}`" for name in pd.unique(rows["layer"].astype(str)))
-        where = "lie outside the kommuner analysed" if mode == "vector" else (
+        where = "lie outside the kommuner analysed" if mode == Mode.VECTOR else (
             f"lie outside the kommuner analysed or cover no sample point at {resolution_m:g} m "
             "(a finer --resolution or a larger --oversample samples more densely)")
         warnings.warn(
@@ -401,10 +395,19 @@ def write_conflicts(result: ConflictResult, out_dir: str | Path) -> list[Path]:
     earlier raster run, so the folder never mixes two runs; the deleted path is
     appended to ``result.removed``.
 
+    Parameters
+    ----------
+    result : ConflictResult
+        From :func:`conflicts_from_layers`.
+    out_dir : str or Path
+        The output folder, created when missing.
+
     Returns
     -------
     list of Path
-        The files written.
+        The files written (:data:`~landuse.outputs.CONFLICT_FILES`): the GeoPackage
+        (EPSG:3006; each layer's description names the run and marks schematic
+        themes), the CSV, and in raster mode the GeoTIFF.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -432,22 +435,3 @@ def write_conflicts(result: ConflictResult, out_dir: str | Path) -> list[Path]:
         tif.unlink()
         result.removed.append(tif)
     return written
-
-
-def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: the målkonflikt analysis of the embedded layers, per kommun.
-
-    Writes ``malkonflikter.gpkg`` and ``malkonflikter_per_kommun.csv`` into
-    ``out_dir`` and returns the summary lines (figures on schematic inputs are
-    marked "schematisk").
-    """
-    settings = resolve(settings)
-    matrix = read_conflict_matrix(settings=settings)
-    layers = load_interest_layers(matrix=matrix, settings=settings)
-    result = conflicts_from_layers(layers, matrix, settings=settings)
-    written = write_conflicts(result, out_dir)
-    kommuner = result.pairs_per_kommun["kommun_code"].nunique()
-    lines = [f"wrote {', '.join(p.name for p in written)}: {len(result.faces)} faces, "
-             f"{len(result.pairs_per_kommun)} kommun x pair rows for {kommuner} kommuner"
-             + (" [schematisk]" if result.schematic else "")]
-    return lines + result.summary_lines()

@@ -20,7 +20,6 @@ from landuse.outputs import (
     ACCESS_FILES,
     CONFLICT_FILES,
     DATAPACKAGE,
-    MODES,
     OP_FILES,
     TREND_FILES,
     read_table,
@@ -28,7 +27,7 @@ from landuse.outputs import (
 )
 from landuse.settings import Settings, resolve
 
-__all__ = ["ABOUT_SHEET", "FORMATS", "HEADERS", "Sheet", "demo_step", "workbook_from_csv", "workbook_name",
+__all__ = ["ABOUT_SHEET", "FORMATS", "HEADERS", "Sheet", "workbook_from_csv", "workbook_name",
            "write_workbook"]
 
 #: Name of the sheet that says where the figures come from.
@@ -455,33 +454,3 @@ def workbook_from_csv(csv_path: str | os.PathLike[str], *, bounds: bool = False,
     about = _about_rows(csv_path.name, spec, table, list(sheets) + [ABOUT_SHEET], package, bounds=bounds,
                         summary=spec.pair_summary, coverage=coverage)
     return write_workbook(csv_path.with_name(workbook_name(csv_path.name)), sheets, about=about, title=spec.title)
-
-
-
-
-def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: a workbook beside each table CSV of the demo (Swedish headers and number formats).
-
-    Parameters
-    ----------
-    out_dir : Path
-        The demo's output folder, holding the CSV tables.
-    settings : Settings, optional
-
-    Returns
-    -------
-    list of str
-        The lines the demo prints.
-    """
-    from landuse.datapackage import describe_folder
-
-    settings = resolve(settings)
-    out_dir = Path(out_dir)
-    package = describe_folder(out_dir, settings=settings)
-    schematic = {r["path"] for r in package["resources"] if r.get("schematic")}
-    names = []
-    # every demo table has the SCB tätorter as origins, so the accessibility sheets carry the bounds
-    for name in (CONFLICT_FILES["csv"], *(ACCESS_FILES[mode]["csv"] for mode in MODES), TREND_FILES["csv"]):
-        path = workbook_from_csv(out_dir / name, bounds=True, package=package, settings=settings)
-        names.append(path.name + (" [schematisk]" if name in schematic else ""))
-    return [f"wrote {', '.join(names)} (Excel: Swedish headers, numbers with formats, sheet \"Om data\")"]

@@ -1,5 +1,7 @@
 """GTFS feeds: the one GTFS reader.  Load and validate a timetable (zip or folder).
 
+Size: over 600 lines, because every GTFS member lookup and value parse stays in this one reader (tests/test_gtfs_reader.py).
+
 :func:`load_feed` reads the files every engine needs, checks every required file and
 column at once and raises one :class:`~landuse.errors.GTFSError` line listing all
 problems.  :func:`read_stops` reads only ``stops.txt`` (the ``hallplatser`` layer) and
@@ -77,11 +79,17 @@ FEED_FILES = frozenset({"agency.txt", "stops.txt", "routes.txt", "trips.txt", "s
 
 
 def default_feed_path(settings: Settings | None = None) -> Path:
-    """The default embedded feed (:data:`DEFAULT_FEED`) under ``Settings.data_dir`` (``settings``: optional).
+    """The default embedded feed (:data:`DEFAULT_FEED`) under ``Settings.data_dir``.
+
+    Parameters
+    ----------
+    settings : Settings, optional
+        ``data_dir``: where the embedded data lie.
 
     Returns
     -------
     Path
+        The newest embedded Länstrafiken Norrbotten zip.
     """
     return resolve(settings).data_dir / DEFAULT_FEED
 
@@ -188,6 +196,7 @@ def is_feed(path: str | Path) -> bool:
     Parameters
     ----------
     path : str or Path
+        A folder or a file; only names are read (a zip's member list), never the data.
 
     Returns
     -------
@@ -444,6 +453,7 @@ def read_stops(path: str | Path | None = None, *, option: str | None = "--gtfs",
         The command-line option the feed came through, named in error messages;
         None for neutral wording.
     settings : Settings, optional
+        ``data_dir``: where the default feed lies.
 
     Returns
     -------

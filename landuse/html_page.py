@@ -37,5 +37,10 @@ def html_page(title: str, body: str, *, max_width_px: int = 960, extra_css: str 
         Width of the text column in CSS pixels.
     extra_css : str
         More CSS rules, e.g. for tables with maps.
+
+    Returns
+    -------
+    str
+        A complete, self-contained HTML5 document (UTF-8, inline CSS, no scripts).
     """
     return _PAGE.format(title=title, body=body, width=int(max_width_px), extra_css=extra_css)

@@ -241,6 +241,7 @@ def load_layer(
     id_column, name_column : str, optional
         Override the spec's candidate id and name columns.
     settings : Settings, optional
+        ``catalogue_dir`` (the layer specs) and ``data_dir`` (the embedded files).
 
     Returns
     -------
@@ -375,6 +376,20 @@ def feature_ids(column: pd.Series, *, display: str,
 
     Whole-number floats (an integer column read with NULLs) lose their trailing ``.0``.
 
+    Parameters
+    ----------
+    column : pandas.Series
+        The id column as read from the file.
+    display : str
+        How to name the file in the message (e.g. ```` `plan.gpkg` ````).
+    hint : str
+        How the user picks another id column, ending the message.
+
+    Returns
+    -------
+    pandas.Series of str
+        The ids, aligned to ``column``.
+
     Raises
     ------
     InvalidValueError
@@ -403,6 +418,18 @@ def share_in_county(geoms: gpd.GeoSeries, settings: Settings | None = None) -> f
 
     A layer in the right CRS but the wrong place (another county, or local SWEREF 99
     zone coordinates labelled EPSG:3006) scores 0.
+
+    Parameters
+    ----------
+    geoms : geopandas.GeoSeries
+        The features, in any projected CRS with one set (reprojected to EPSG:3006).
+    settings : Settings, optional
+        ``data_dir`` and ``catalogue_dir`` of the embedded ``lan`` layer.
+
+    Returns
+    -------
+    float
+        The share of features within 10 km of the county; 0 for no features.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", GeometryRepairWarning)
@@ -428,20 +455,15 @@ class LayerReport:
     share_in_county: float = 1.0
 
     def lines(self) -> list[str]:
-        area = f"{self.area_km2:,.1f} km²" if self.area_km2 is not None else "n/a (points)"
-        out = [
-            f"file:      {self.path}",
-            f"theme:     {self.theme}",
-            f"features:  {self.feature_count}",
-            f"CRS found: {self.crs_found or 'none'} -> {self.crs_used}",
-            f"area:      {area} (union, EPSG:3006)",
-        ]
-        out += [f"repair:    {r}" for r in self.repairs] or ["repairs:   none"]
-        out.append(f"in county: {self.share_in_county:.0%} of the features lie in Norrbotten (or within 10 km)"
-                   + ("" if self.share_in_county > 0 else
-                      " - nothing to analyse here: is it another county's file, or is its CRS wrong (a local "
-                      "SWEREF 99 zone labelled EPSG:3006)?"))
-        return out
+        """The console lines of the check: :func:`landuse.summaries.layer_report_lines`.
+
+        Returns
+        -------
+        list of str
+        """
+        from landuse.summaries import layer_report_lines
+
+        return layer_report_lines(self)
 
 
 def check_layer(
@@ -455,6 +477,21 @@ def check_layer(
     settings: Settings | None = None,
 ) -> LayerReport:
     """Validate a user's file as :func:`load_layer` would and report what was found.
+
+    Parameters
+    ----------
+    path : str or Path
+        A GeoPackage, Shapefile (plain or zipped), GeoJSON or GeoParquet file.
+    theme : str or Theme
+        The interest theme the file holds (any case).
+    layer : str, optional
+        Layer inside a multi-layer file (GeoPackage).
+    source_crs : str, int or CRS, optional
+        CRS to assume when the file declares none.
+    id_column, name_column : str, optional
+        The columns holding each feature's id and name, instead of the guessed ones.
+    settings : Settings, optional
+        ``catalogue_dir`` and ``data_dir``: the county polygon the features are checked against.
 
     Returns
     -------
@@ -508,6 +545,7 @@ def load_kommuner(select: list[str] | tuple[str, ...] | None = None, *,
     select : list of str, optional
         Kommun names (``"Luleå"``, ``"lulea"``, ``"Luleå kommun"``) or codes (``"2580"``).
     settings : Settings, optional
+        ``catalogue_dir`` and ``data_dir`` of the embedded ``kommuner`` layer.
 
     Returns
     -------

@@ -31,11 +31,25 @@ class Legend:
     missing: list[str] = field(default_factory=list)
 
     def add(self, group: str, item: str) -> None:
-        """Add the HTML ``item`` to the legend section ``group`` ("Övrigt" when empty)."""
+        """Add the HTML ``item`` to the legend section ``group``.
+
+        Parameters
+        ----------
+        group : str
+            The section: "Noder", "Stråk", "Områden", "Tillgänglighet" ("Övrigt" when empty).
+        item : str
+            Safe HTML: a :func:`swatch` and the escaped label.
+        """
         self.sections.setdefault(group or "Övrigt", []).append(item)
 
     def lack(self, what: str) -> None:
-        """Name ``what`` (Swedish, HTML) under "Saknas i denna karta", once."""
+        """Name ``what`` under "Saknas i denna karta", once.
+
+        Parameters
+        ----------
+        what : str
+            Safe HTML in Swedish, e.g. the escaped label of an overlay whose input is missing.
+        """
         if what not in self.missing:
             self.missing.append(what)
 
@@ -68,7 +82,10 @@ def swatch(colour: str, *, kind: str = "fill", width: float = 3.0, opacity: floa
 
 
 class MapBuilder:
-    """The state of one map being drawn (spec, inputs, legend, overlays drawn) and the drawing helpers."""
+    """The state of one map being drawn (spec, inputs, legend, overlays drawn) and the drawing helpers.
+
+    Size: over 150 lines with the numpydoc of its helpers; every overlay drawer shares this state and these helpers.
+    """
 
     def __init__(self, spec: MapSpec, inputs: MapInputs, settings: Settings) -> None:
         import folium
@@ -159,7 +176,14 @@ class MapBuilder:
         )
 
     def faces(self) -> gpd.GeoDataFrame | None:
-        """The målkonflikt faces with a geometry (EPSG:3006), None without the input."""
+        """The målkonflikt faces with a geometry, read once.
+
+        Returns
+        -------
+        geopandas.GeoDataFrame or None
+            The ``faces`` layer (:data:`~landuse.outputs.FACE_COLUMNS`, EPSG:3006)
+            without empty geometries; None without the målkonflikt input.
+        """
         faces = self.inputs.faces
         if faces is None:
             return None
@@ -169,7 +193,14 @@ class MapBuilder:
         return self._faces_cache
 
     def conflicts_schematic(self) -> bool:
-        """Whether any face is schematic; without a ``schematic`` column, whether any interest layer is."""
+        """Whether the målkonflikt figures rest on schematic input.
+
+        Returns
+        -------
+        bool
+            Whether any face is schematic; without a ``schematic`` column, whether any
+            catalogue layer of an interest theme is.
+        """
         faces = self.faces()
         if faces is not None and "schematic" in faces.columns:
             return bool(faces["schematic"].astype(bool).any())

@@ -72,6 +72,17 @@ def html_properties(props: dict[str, Any]) -> dict[str, Any]:
     from the input files: a plain ``str`` is escaped here, so a name shows as text.
     Only :class:`markupsafe.Markup` built from escaped fragments (:func:`popup_html`)
     passes unchanged.
+
+    Parameters
+    ----------
+    props : dict
+        One feature's properties: ``tip`` (plain text or Markup), ``popup`` (Markup),
+        ``_style`` and others, passed through.
+
+    Returns
+    -------
+    dict
+        A copy with ``tip`` and ``popup`` as ``str`` of safe HTML.
     """
     out = dict(props)
     for key in ("tip", "popup"):
@@ -85,6 +96,19 @@ def feature_collection(frame: gpd.GeoDataFrame, properties: list[dict[str, Any]]
 
     ``properties[i]["tip"]`` is plain text (escaped here); ``["popup"]`` is escaped too
     unless it is :class:`~markupsafe.Markup` (see :func:`html_properties`).
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        The features, in a CRS set (EPSG:3006 for landuse layers).
+    properties : list of dict
+        One property dict per row of ``frame``, in order.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection in WGS84 (EPSG:4326), coordinates rounded to about
+        a metre; rows with an empty or missing geometry are left out.
     """
     geoms = frame.geometry.to_crs(WGS84).values
     geoms = shapely.transform(np.asarray(geoms, dtype=object), lambda xy: np.round(xy, _COORD_DECIMALS))

@@ -156,7 +156,17 @@ class MapInputs:
         self._feed: Feed | None = None
 
     def available(self, name: str) -> bool:
-        """Whether the input ``name`` (layers, conflicts, car, transit or gtfs) was given.
+        """Whether the input ``name`` was given.
+
+        Parameters
+        ----------
+        name : str
+            A map spec's ``input``: ``layers`` (always available: the embedded catalogue
+            stands in), ``conflicts``, ``car``, ``transit`` or ``gtfs``.
+
+        Returns
+        -------
+        bool
 
         Raises
         ------

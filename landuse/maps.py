@@ -14,7 +14,6 @@ files in :mod:`landuse.outputs`, their checks in :mod:`landuse.map_inputs`, HTML
 from __future__ import annotations
 
 import base64
-import html
 import re
 from pathlib import Path
 from typing import Mapping
@@ -31,7 +30,7 @@ from landuse.map_builder import Legend, MapBuilder
 from landuse.map_inputs import MapInputs
 from landuse.map_overlays import draw_overlay
 from landuse.map_spec import MapSpec, OverlaySpec, load_map_spec
-from landuse.outputs import MAP_FILE, read_outputs
+from landuse.outputs import read_outputs
 from landuse.settings import Settings, resolve
 
 __all__ = [
@@ -43,7 +42,6 @@ __all__ = [
     "strukturbild_map",
     "render_map",
     "write_map",
-    "demo_step",
 ]
 
 
@@ -174,6 +172,8 @@ def strukturbild_map(
         the map then needs no network at all.  URL templates are refused: folium needs an
         attribution for them.
     settings : Settings, optional
+        ``catalogue_dir`` and ``data_dir`` (the embedded layers and map spec drawn when no file is given) and
+        SCB's population for the share bounds.
 
     Returns
     -------
@@ -321,28 +321,3 @@ def write_map(m, path: str | Path) -> Path:
         ``path``.
     """
     return write_text(render_map(m), Path(path))
-
-
-def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: the strukturbild (:data:`landuse.outputs.MAP_FILE`) from the outputs present in ``out_dir``.
-
-    Parameters
-    ----------
-    out_dir : Path
-        The demo's output folder: the map draws the outputs found there.
-    settings : Settings, optional
-
-    Returns
-    -------
-    list of str
-        The lines the demo prints.
-    """
-    out_dir = Path(out_dir)
-    found = read_outputs(out_dir, settings=settings).map_inputs()
-    m = strukturbild_map(**found, settings=settings)
-    path = write_map(m, out_dir / MAP_FILE)
-    size_mb = path.stat().st_size / 1e6
-    lines = [f"wrote {path} ({size_mb:.1f} MB, {len(m.landuse_overlays)} overlays, offline: Leaflet inlined)"]
-    if m.landuse_missing:
-        lines.append("missing from the map (input not found): " + ", ".join(html.unescape(x) for x in m.landuse_missing))
-    return lines

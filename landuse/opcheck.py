@@ -18,7 +18,8 @@ from pyproj import CRS
 
 from landuse._io import write_csv, write_gpkg
 from landuse._readers import parse_crs, read_vector
-from landuse.conflicts import ConflictMatrix, prepare_layers, read_conflict_matrix
+from landuse.conflict_inputs import prepare_layers
+from landuse.conflict_matrix import ConflictMatrix, read_conflict_matrix
 from landuse.errors import (
     ColumnNotFoundError,
     ConfigError,
@@ -31,15 +32,12 @@ from landuse.errors import (
     MissingCRSError,
 )
 from landuse.layers import feature_ids, share_in_county
-from landuse.outputs import OP_FILES, OP_MAP_PREFIX, OP_REPORT_FILES
+from landuse.outputs import OP_COLUMNS, OP_FILES, OP_LAYER, OP_MAP_PREFIX, OP_REPORT_FILES
 from landuse.settings import WORK_CRS, Settings, resolve
 
 __all__ = ["OP_COLUMNS", "OP_FILES", "OP_REPORT_FILES", "OP_MAP_PREFIX", "load_plan", "op_check",
            "write_op_check"]
 
-#: Columns of ``op_check.csv`` (and of the ``op_check`` layer, which adds the overlap geometry).
-OP_COLUMNS = ["plan_id", "use", "theme", "layer", "feature_id", "feature_name", "overlap_m2",
-              "share_of_plan_area", "weight", "schematic"]
 
 
 def load_plan(
@@ -66,6 +64,8 @@ def load_plan(
     source_crs : str, int or CRS, optional
         CRS to assume when the file declares none.
     settings : Settings, optional
+        ``sweden_bounds_m`` (the plausibility check of the coordinates) and the county polygon of the embedded
+        ``lan`` layer.
 
     Returns
     -------
@@ -196,6 +196,7 @@ def op_check(
     matrix : ConflictMatrix, optional
         Weights and ``[op_categories]``; default :func:`read_conflict_matrix`.
     settings : Settings, optional
+        ``analyses_dir``: where the default conflict matrix lies.
     display : str
         How to name the plan in error messages.
 
@@ -267,8 +268,22 @@ def op_check(
 
 
 def write_op_check(result: gpd.GeoDataFrame, out_dir: str | Path) -> list[Path]:
-    """Write ``op_check.csv`` (:data:`OP_COLUMNS`) and ``op_check.gpkg`` (layer ``op_check``), atomically."""
+    """Write ``op_check.csv`` (:data:`OP_COLUMNS`) and ``op_check.gpkg`` (layer ``op_check``), atomically.
+
+    Parameters
+    ----------
+    result : geopandas.GeoDataFrame
+        From :func:`op_check`: :data:`OP_COLUMNS` and the overlap geometry, EPSG:3006.
+    out_dir : str or Path
+        The output folder, created when missing.
+
+    Returns
+    -------
+    list of Path
+        The CSV (:data:`OP_COLUMNS`, ``overlap_m2`` in m²) and the GeoPackage (layer
+        :data:`~landuse.outputs.OP_LAYER`: the same columns and the overlaps, EPSG:3006).
+    """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     return [write_csv(pd.DataFrame(result[OP_COLUMNS]), out_dir / OP_FILES["csv"]),
-            write_gpkg({"op_check": result[OP_COLUMNS + ["geometry"]]}, out_dir / OP_FILES["gpkg"])]
+            write_gpkg({OP_LAYER: result[OP_COLUMNS + ["geometry"]]}, out_dir / OP_FILES["gpkg"])]

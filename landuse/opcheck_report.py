@@ -23,7 +23,7 @@ import shapely
 
 from landuse._io import write_text
 from landuse._markdown import Md, markdown_to_html, md_table, md_text
-from landuse.conflicts import ConflictMatrix, read_conflict_matrix
+from landuse.conflict_matrix import ConflictMatrix, read_conflict_matrix
 from landuse.formatting import SCHEMATISK, num, pct, schematic_suffix, theme_label
 from landuse.html_page import html_page
 from landuse.opcheck_maps import plan_map, theme_colours
@@ -69,6 +69,7 @@ def pair_rationale(matrix: ConflictMatrix, use: str, theme: str) -> tuple[int, s
     Parameters
     ----------
     matrix : ConflictMatrix
+        The conflict matrix: ``[op_categories]`` and the weights and sentences of ``[pairs]``.
     use : str
         ÖP use category, e.g. "Verksamheter och industri".
     theme : str
@@ -258,6 +259,7 @@ def op_report_markdown(
     plan_name : str
         The plan's file name, shown as text.
     settings : Settings, optional
+        ``catalogue_dir``: the layer specs that name the authority to consult per layer.
 
     Returns
     -------
@@ -345,10 +347,12 @@ def write_op_report(
     out_dir : path
         Folder to write into (created when missing).
     matrix : ConflictMatrix, optional
-        Default :func:`landuse.conflicts.read_conflict_matrix`.
+        Default :func:`landuse.conflict_matrix.read_conflict_matrix`.
     plan_name : str
         The plan's file name, for the report's text.
     settings : Settings, optional
+        ``analyses_dir`` (the default matrix), ``catalogue_dir`` and ``data_dir`` (the kommuner and theme
+        colours of the maps).
 
     Returns
     -------

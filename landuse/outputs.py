@@ -357,7 +357,7 @@ class Outputs:
 
     The map takes the paths (:meth:`map_inputs`); the report reads the tables and what
     the files say about their inputs (the attributes below).  Build it with :func:`read_outputs`.
-    Over 150 lines: one documented property per fact the map and the report read.
+    Size: over 150 lines, one documented property per fact the map and the report read.
 
     Attributes
     ----------

@@ -174,7 +174,7 @@ def _any_true(con: sqlite3.Connection, layer: _Layer, column: str = "schematic")
 class _Styler:
     """Chooses the QML of each table of one GeoPackage from its columns and the map spec.
 
-    Over 150 lines: one short method per renderer kind, sharing the open connection and the spec.
+    Size: over 150 lines, one short method per renderer kind, sharing the open connection and the spec.
     """
 
     def __init__(self, con: sqlite3.Connection, path: Path, layers: list[_Layer], spec, settings: Settings | None):

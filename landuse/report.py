@@ -37,7 +37,7 @@ from landuse.outputs import (
 from landuse.report_charts import chart_access_per_kommun, chart_conflicts_per_kommun
 from landuse.settings import Settings, resolve
 
-__all__ = ["ACCESS_PNG", "CONFLICTS_PNG", "report_markdown", "write_report", "demo_step",
+__all__ = ["ACCESS_PNG", "CONFLICTS_PNG", "report_markdown", "write_report",
            "chart_conflicts_per_kommun", "chart_access_per_kommun"]
 
 #: The charts the report links, written beside it.
@@ -477,24 +477,3 @@ def write_report(folder: str | Path, *, settings: Settings | None = None) -> tup
     title = html.escape(text.splitlines()[0].lstrip("# "))
     written.insert(1, write_text(html_page(title, body), folder / REPORT_FILES["html"]))
     return written, found
-
-
-def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: ``rapport.md`` + ``rapport.html`` (+ PNG charts) from the outputs in ``out_dir``.
-
-    Parameters
-    ----------
-    out_dir : Path
-        The demo's output folder: the report reads the outputs found there and is written into it.
-    settings : Settings, optional
-
-    Returns
-    -------
-    list of str
-        The lines the demo prints.
-    """
-    written, found = write_report(out_dir, settings=settings)
-    lines = ["wrote " + ", ".join(p.name for p in written)]
-    if found.missing:
-        lines.append("the report says these inputs are missing: " + ", ".join(found.missing))
-    return lines

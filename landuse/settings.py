@@ -41,6 +41,8 @@ def _non_negative(name: str, value: Any) -> None:
 class Settings:
     """Options shared by the engines, validated on assignment.
 
+    Size: over 150 lines, most of them this list: every setting documented with its unit, in the one settings object.
+
     Parameters
     ----------
     data_dir : Path
@@ -148,7 +150,23 @@ class Settings:
         return "Settings(\n" + ",\n".join(parts) + "\n)"
 
     def replace(self, **changes: Any) -> "Settings":
-        """Return a copy with ``changes`` applied (validated like assignment)."""
+        """A copy with ``changes`` applied (validated like assignment); this object is unchanged.
+
+        Parameters
+        ----------
+        **changes
+            Setting name -> new value (units as the fields: ``max_walk_m`` in metres,
+            ``walk_speed_kph`` in km/h ...).
+
+        Returns
+        -------
+        Settings
+
+        Raises
+        ------
+        InvalidSettingError
+            For an unknown name or an invalid value.
+        """
         new = dataclasses.replace(self)
         for key, value in changes.items():
             setattr(new, key, value)
@@ -162,6 +180,23 @@ class Settings:
         object (including :data:`default_settings`) until the block ends.  For one
         call in a threaded program, pass ``settings=s.replace(...)`` instead: a copy
         that no other thread sees.
+
+        Parameters
+        ----------
+        **changes
+            Setting name -> value for the block (validated like assignment).
+
+        Yields
+        ------
+        Settings
+            This object, changed until the block ends.
+
+        Raises
+        ------
+        InvalidSettingError
+            For an invalid value (the values set before it are restored).
+        AttributeError
+            For an unknown name, before anything is changed.
 
         Examples
         --------
@@ -186,5 +221,16 @@ default_settings = Settings()
 
 
 def resolve(settings: Settings | None) -> Settings:
-    """Return ``settings`` or the package default."""
+    """``settings``, or the package default when it is None.
+
+    Parameters
+    ----------
+    settings : Settings or None
+        The caller's settings.
+
+    Returns
+    -------
+    Settings
+        ``settings`` itself, or :data:`default_settings`.
+    """
     return default_settings if settings is None else settings

@@ -68,7 +68,16 @@ THEME_LABELS: dict[Theme, str] = {
 
 
 def parse_theme(value: str | Theme) -> Theme:
-    """Return the :class:`Theme` for ``value`` (case-insensitive).
+    """The :class:`Theme` for ``value`` (case-insensitive; Swedish spellings with å/ä/ö too).
+
+    Parameters
+    ----------
+    value : str or Theme
+        A theme name (``"naturvard"``, ``"Naturvård"``, ``"vindbruk"`` for energi) or a member.
+
+    Returns
+    -------
+    Theme
 
     Raises
     ------

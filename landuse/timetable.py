@@ -159,6 +159,7 @@ class Timetable:
         Parameters
         ----------
         date : datetime.date or str
+            The service day, ``YYYY-MM-DD`` or GTFS ``YYYYMMDD`` text accepted (:func:`parse_date`).
 
         Returns
         -------
@@ -186,6 +187,7 @@ class Timetable:
         Parameters
         ----------
         date : datetime.date or str
+            The service day, ``YYYY-MM-DD`` or GTFS ``YYYYMMDD`` text accepted (:func:`parse_date`).
 
         Returns
         -------

@@ -23,7 +23,10 @@ import pandas as pd
 from landuse.choices import Statistic, Target
 from landuse.errors import GTFSError, InvalidSettingError, PartialLossWarning
 from landuse.gtfs import Feed, load_feed
+from landuse.outputs import ORIGIN_TREND_COLUMNS, TREND_CHANGE_LAYERS, TREND_COLUMNS, TREND_FILES
 from landuse.settings import WORK_CRS, Settings, resolve
+# the console lines are worded in landuse.summaries; the old name stays importable here
+from landuse.summaries import trend_lines as change_lines
 from landuse.timetable import format_clock, parse_date
 
 __all__ = [
@@ -37,15 +40,8 @@ __all__ = [
     "write_trend",
     "change_lines",
     "chart_trend",
-    "demo_step",
 ]
 
-#: The contract of ``access_trend.csv``.
-TREND_COLUMNS = ["feed", "date", "kommun_code", "kommun", "minutes", "population", "population_within",
-                 "share_within"]
-#: Columns of the ``origins`` layer of ``access_trend.gpkg``: one row per origin and feed.
-ORIGIN_TREND_COLUMNS = ["feed", "date", "origin_id", "name", "kommun_code", "population", "travel_time_min",
-                        "best_min", "median_min", "share_within", "target"]
 #: The first candidate day lies this many days into a feed's validity (timetable changes settle).
 SETTLE_DAYS = 7
 #: A candidate Tuesday with fewer trips than this share of the busiest of the first candidates is reduced service.
@@ -98,7 +94,17 @@ class TrendResult:
 
 
 def parse_feed_option(value: str) -> tuple[Path, dt.date | None]:
-    """``PATH[=YYYY-MM-DD]`` -> (path, date or None).
+    """``PATH[=YYYY-MM-DD]`` -> (path, date or None): one ``--gtfs`` value of ``landuse access trend``.
+
+    Parameters
+    ----------
+    value : str
+        A GTFS zip or folder, optionally with ``=`` and the service day to measure it on.
+
+    Returns
+    -------
+    (Path, datetime.date or None)
+        The feed, and the day (None: :func:`trend_date` chooses it).
 
     Raises
     ------
@@ -128,6 +134,11 @@ def trend_date(feed: Feed) -> tuple[dt.date, str]:
     the busiest of the first :data:`CANDIDATE_WEEKS` candidates runs reduced service
     (a holiday, a school break) and is skipped.  A summer timetable is measured in its
     own summer: the rule compares days within one feed, never across feeds.
+
+    Parameters
+    ----------
+    feed : Feed
+        A loaded feed (its validity and the trips of each candidate day are read).
 
     Returns
     -------
@@ -451,63 +462,25 @@ def _route_changes(origin_changes: pd.DataFrame, days: list[FeedDay], routers: l
     return pd.DataFrame(rows, columns=columns)
 
 
-def change_lines(result: TrendResult, *, top: int = 5) -> list[str]:
-    """Printable lines: the county per feed, then per pair of feeds the kommuner and tätorter that changed most and why."""
-    from landuse.access.indicator import COUNTY_CODE, bounds_text, share_bounds
-
-    limit = f"{result.minutes:g}"
-    lines = []
-    county = result.table[(result.table["kommun_code"] == COUNTY_CODE)
-                          & (result.table["minutes"].astype(float) == result.minutes)]
-    if result.tatorter:
-        county = share_bounds(county)
-    people = "tätort people" if result.tatorter else "people"
-    for day, (_, row) in zip(result.days, county.iterrows()):
-        lines.append(f"{day.label} ({day.date.isoformat()}, {day.date_rule}): {row['share_within']:.1%} of "
-                     f"{row['population']:,.0f} {people} within {limit} min by public transport "
-                     f"({result.statistic} departure {result.window}){bounds_text(row)}")
-    for (a, b), group in result.kommun_changes.groupby(["feed_from", "feed_to"], sort=False):
-        lines.append(f"{a} -> {b} (within {limit} min):")
-        kommuner = group[(group["kommun_code"] != COUNTY_CODE) & (group["people_change"].abs() > 0.5)].head(top)
-        for row in kommuner.itertuples():
-            lines.append(f"  {row.kommun}: {row.share_from:.1%} -> {row.share_to:.1%} "
-                         f"({row.people_change:+,.0f} people)")
-        origins = result.origin_changes[(result.origin_changes["feed_from"] == a)
-                                        & (result.origin_changes["people_change"].abs() > 0.5)].head(top)
-        for row in origins.itertuples():
-            lines.append(f"    {row.name}: {row.share_from:.0%} -> {row.share_to:.0%} of its people, median time "
-                         f"{_minutes(row.time_min_from)} -> {_minutes(row.time_min_to)} ({row.people_change:+,.0f} "
-                         "people)")
-            causes = result.route_changes[(result.route_changes["feed_from"] == a)
-                                          & (result.route_changes["origin_id"] == row.origin_id)]
-            for cause in causes.head(4).itertuples():
-                if cause.kind == "direct trips":
-                    lines.append(f"      {cause.route}: {cause.trips_from} -> {cause.trips_to} direct trips to "
-                                 f"{cause.target} from the window, first arrival {cause.first_arrival_from or '-'} -> "
-                                 f"{cause.first_arrival_to or '-'}")
-                else:
-                    lines.append(f"      stop {cause.route}: {cause.trips_from} -> {cause.trips_to} departures from "
-                                 "the window")
-            if causes.empty:
-                lines.append("      no direct trip or stop departure changed: a transfer or the walk did")
-        if kommuner.empty and origins.empty:
-            lines.append("  no kommun or tätort changed")
-    return lines
-
-
-def _minutes(value: float) -> str:
-    return "not reached" if value != value else f"{value:.0f} min"
-
-
 def write_trend(result: TrendResult, out_dir: str | Path) -> list[Path]:
     """Write ``access_trend.csv`` (:data:`TREND_COLUMNS`), ``access_trend.gpkg`` and ``access_trend.png``.
 
     The GeoPackage holds ``origins`` (each origin per feed), and the tables
     ``kommun_changes``, ``origin_changes`` and ``route_changes``.
 
+    Parameters
+    ----------
+    result : TrendResult
+        From :func:`access_trend`.
+    out_dir : str or Path
+        The output folder, created when missing.
+
     Returns
     -------
     list of Path
+        The CSV (:data:`TREND_COLUMNS`), the GeoPackage (``origins``:
+        :data:`ORIGIN_TREND_COLUMNS` and points, EPSG:3006; the change tables without
+        geometry) and the chart (:func:`chart_trend`), each written atomically.
     """
     from landuse._io import write_csv, write_gpkg
     from landuse.access.indicator import ORIGIN_MODEL
@@ -515,24 +488,42 @@ def write_trend(result: TrendResult, out_dir: str | Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     feeds = "; ".join(f"{d.label} on {d.date.isoformat()}" for d in result.days)
-    written = [write_csv(result.table, out_dir / "access_trend.csv"),
-               write_gpkg({"origins": result.origins, "kommun_changes": result.kommun_changes,
-                           "origin_changes": result.origin_changes, "route_changes": result.route_changes},
-                          out_dir / "access_trend.gpkg",
+    kommun_changes, origin_changes, route_changes = TREND_CHANGE_LAYERS
+    written = [write_csv(result.table, out_dir / TREND_FILES["csv"]),
+               write_gpkg({"origins": result.origins, kommun_changes: result.kommun_changes,
+                           origin_changes: result.origin_changes, route_changes: result.route_changes},
+                          out_dir / TREND_FILES["gpkg"],
                           descriptions={"origins": f"Public-transport time per origin and feed ({feeds}); "
                                                    f"{ORIGIN_MODEL}"}),
-               chart_trend(result.table, out_dir / "access_trend.png", minutes=result.minutes,
+               chart_trend(result.table, out_dir / TREND_FILES["png"], minutes=result.minutes,
                            subtitle=f"{result.statistic} avgång {result.window}")]
     return written
 
 
 def chart_trend(table: pd.DataFrame, path: str | Path, *, minutes: float = 60, subtitle: str = "") -> Path:
-    """PNG: share within ``minutes`` per kommun and the county across feeds (one line each, 14 distinct colours)."""
+    """PNG: share within ``minutes`` per kommun and the county across feeds (one line each, 14 distinct colours).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        :data:`TREND_COLUMNS` rows (``share_within`` 0-1), one block per feed.
+    path : str or Path
+        The PNG to write (atomically).
+    minutes : float
+        The threshold drawn, minutes; rows of other thresholds are left out.
+    subtitle : str
+        Added to the title in parentheses, e.g. ``"best avgång 06:00-09:00"``.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
     from landuse._io import atomic_path
-    from landuse.access.indicator import COUNTY_CODE
+    from landuse.outputs import COUNTY_CODE
 
     at = table[table["minutes"] == minutes]
     feeds = list(dict.fromkeys(at["feed"]))
@@ -559,16 +550,3 @@ def chart_trend(table: pd.DataFrame, path: str | Path, *, minutes: float = 60, s
     with atomic_path(path) as tmp:
         figure.savefig(tmp, format="png")
     return path
-
-
-def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: the transit indicator on the three embedded Länstrafiken feeds (2022-05-05, 06-22, 12-14)."""
-    from landuse.gtfs import EMBEDDED_FEEDS
-
-    settings = resolve(settings)
-    with warnings.catch_warnings():
-        # the origins without a stop are the same in every feed; access transit's step reports them
-        warnings.simplefilter("ignore", PartialLossWarning)
-        result = access_trend([(settings.data_dir / name, None) for name in EMBEDDED_FEEDS], settings=settings)
-    paths = write_trend(result, out_dir)
-    return change_lines(result) + ["wrote " + ", ".join(p.name for p in paths)]

@@ -16,10 +16,10 @@ from pyproj import Transformer
 from landuse.access.car import (
     ISOCHRONE_COLUMNS,
     accessibility,
-    demo_step,
     isochrones,
     travel_times,
 )
+from landuse.demo import car_step
 from landuse.errors import InvalidSettingError, NetworkError, PartialLossWarning
 from landuse.access.indicator import INDICATOR_COLUMNS
 from landuse.network import RoadNetwork, network_from_edges, network_from_osm
@@ -225,7 +225,7 @@ def test_isochrones_schema_and_envelope():
 
 
 def test_demo_step(tmp_path):
-    lines = demo_step(tmp_path)
+    lines = car_step(tmp_path)
     text = "\n".join(lines)
     assert "Lantmäteriet Topografi 250" in text and "county 25 Norrbottens län" in text
     assert "within 60 min by car" in text

@@ -18,7 +18,7 @@ import pytest
 from landuse.access import MODES, TWIN_FUNCTIONS
 from landuse.access.common import AccessResult
 from landuse.access.indicator import INDICATOR_COLUMNS, load_centralorter, load_origins
-from landuse.choices import Choice, Mode, ScoreMethod, Statistic, Target
+from landuse.choices import Choice, Faces, Mode, ScoreMethod, Statistic, Target
 from landuse.errors import InvalidSettingError
 from landuse.settings import Settings
 
@@ -132,7 +132,7 @@ def test_the_modes_agree_where_they_must(sources, places):
 # ----------------------------------------------------------------------------- the closed sets
 
 
-@pytest.mark.parametrize("choice", [Target, Statistic, ScoreMethod, Mode])
+@pytest.mark.parametrize("choice", [Target, Statistic, ScoreMethod, Mode, Faces])
 def test_choices_parse_in_any_case(choice: type[Choice]):
     for member in choice:
         assert choice.parse(member.value.upper()) is member
@@ -147,6 +147,7 @@ def test_choices_parse_in_any_case(choice: type[Choice]):
     (Statistic, "--statistic", "'best', 'median'"),
     (ScoreMethod, "--score", "'sum', 'max'"),
     (Mode, "--mode", "'vector', 'raster'"),
+    (Faces, "--faces", "'conflicts', 'all', 'none'"),
 ])
 def test_choice_errors_name_the_option_and_list_the_values(choice: type[Choice], option: str, allowed: str):
     with pytest.raises(InvalidSettingError) as info:
@@ -159,3 +160,20 @@ def test_choice_errors_name_the_option_and_list_the_values(choice: type[Choice],
 def test_choice_error_names_the_option_given():
     with pytest.raises(InvalidSettingError, match=r"^target 'x' is not one of 'any', 'own' \(any case\)\.$"):
         Target.parse("x", option="target")
+
+
+def test_faces_say_how_many_themes_a_kept_face_holds():
+    assert [Faces.parse(name).min_themes for name in ("CONFLICTS", "all", "None")] == [2, 1, 0]
+
+
+@pytest.mark.parametrize(("option", "value", "message"), [
+    ("score", "mean", "--score 'mean' is not one of 'sum', 'max' (any case)."),
+    ("mode", "grid", "--mode 'grid' is not one of 'vector', 'raster' (any case)."),
+    ("faces", "some", "--faces 'some' is not one of 'conflicts', 'all', 'none' (any case)."),
+])
+def test_the_conflict_engine_parses_its_closed_sets_in_one_place(option, value, message):
+    from landuse.conflicts import conflicts_from_layers
+
+    with pytest.raises(InvalidSettingError) as info:
+        conflicts_from_layers(gpd.GeoDataFrame(geometry=[], crs="EPSG:3006"), **{option: value}, settings=SETTINGS)
+    assert str(info.value) == message

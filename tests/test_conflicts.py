@@ -16,12 +16,12 @@ from landuse.conflicts import (
     PAIR_COLUMNS,
     ConflictMatrix,
     conflicts_from_layers,
-    demo_step,
     load_interest_layers,
     load_kommuner,
     read_conflict_matrix,
     write_conflicts,
 )
+from landuse.demo import conflicts_step
 from landuse.errors import (
     ConfigError,
     CRSMismatchError,
@@ -408,7 +408,7 @@ def test_default_oversample_follows_the_sample_budget(matrix, zone):
 
 
 def test_demo_step_writes_and_labels_schematic(tmp_path: Path):
-    lines = demo_step(tmp_path, settings=_settings())
+    lines = conflicts_step(tmp_path, settings=_settings())
     assert (tmp_path / "malkonflikter.gpkg").is_file() and (tmp_path / "malkonflikter_per_kommun.csv").is_file()
     assert any("schematisk" in line for line in lines)
     kommun_lines = [line for line in lines if line.startswith("  25")]

@@ -14,12 +14,11 @@ import geopandas as gpd
 import pytest
 import shapely
 
-from landuse import conflicts
 from landuse.access import car as car_mode
-from landuse.access import transit
-from landuse.conflicts import CONFLICT_FILES, PAIR_COLUMNS, ConflictMatrix, conflicts_from_layers, write_conflicts
+from landuse.conflicts import CONFLICT_FILES, PAIR_COLUMNS, ConflictMatrix, ConflictResult, conflicts_from_layers, \
+    write_conflicts
 from landuse.datapackage import DATAPACKAGE_NAME, describe_folder, write_datapackage
-from landuse.demo import run_demo
+from landuse.demo import car_step, conflicts_step, run_demo, transit_step
 from landuse.access.indicator import INDICATOR_COLUMNS
 from landuse.network import network_from_edges
 from landuse.opcheck import OP_COLUMNS, OP_FILES
@@ -56,7 +55,7 @@ def tiny_features(schematic: bool) -> gpd.GeoDataFrame:
                             geometry=boxes, crs="EPSG:3006")
 
 
-def tiny_conflicts(schematic: bool, **kw) -> conflicts.ConflictResult:
+def tiny_conflicts(schematic: bool, **kw) -> ConflictResult:
     matrix = ConflictMatrix(themes=("rennaring", "energi"), weights={("energi", "rennaring"): 3})
     zone = gpd.GeoDataFrame({"kommun_code": ["2580"], "kommun": ["Luleå"]},
                             geometry=[shapely.box(X0 - 5000, Y0 - 5000, X0 + 8000, Y0 + 8000)], crs="EPSG:3006")
@@ -79,7 +78,7 @@ def tiny_car(schematic: bool) -> car_mode.CarResult:
 
 
 def test_conflict_lines_on_embedded_data_carry_the_mark(tmp_path: Path):
-    lines = conflicts.demo_step(tmp_path, settings=SETTINGS)
+    lines = conflicts_step(tmp_path, settings=SETTINGS)
     hotspots = [line for line in lines if line.startswith("hotspots")]
     assert hotspots and hotspots[0].endswith("[schematisk]")
     union = [line for line in lines if line.startswith("union area")]
@@ -106,7 +105,7 @@ def test_conflict_lines_are_marked_only_on_schematic_input(schematic: bool):
 
 def test_car_lines_on_embedded_data_carry_no_mark(tmp_path: Path):
     """The default car network is Lantmäteriet's real main roads: car figures are no longer schematic."""
-    lines = car_mode.demo_step(tmp_path, settings=SETTINGS)
+    lines = car_step(tmp_path, settings=SETTINGS)
     kommun_lines = [line for line in lines if line.startswith("  25")]
     assert len(kommun_lines) == 14 and not any(MARK in line for line in lines)
     county = next(line for line in lines if line.startswith("county 25"))
@@ -125,7 +124,7 @@ def test_car_lines_are_marked_only_on_a_schematic_network(schematic: bool):
 
 
 def test_transit_lines_on_the_real_feed_carry_no_mark(tmp_path: Path):
-    lines = transit.demo_step(tmp_path, settings=SETTINGS)
+    lines = transit_step(tmp_path, settings=SETTINGS)
     assert any(line.startswith("county share within 60 min") for line in lines)
     assert not any(MARK in line for line in lines), lines
 

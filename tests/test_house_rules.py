@@ -1,9 +1,8 @@
 """House rules checked on the package's source: private names stay private, the output contract lives once.
 
 Both tests read every module of ``landuse/`` with :mod:`ast` (nothing is imported). Each
-has an explicit list of the exceptions still allowed; the engines are switched to
-:mod:`landuse.outputs` at integration, and each list must then shrink: an exception that
-is no longer needed fails the test too, so the lists never go stale.
+has an explicit list of the exceptions still allowed (only the CLI's are left); an
+exception that is no longer needed fails the test too, so the lists never go stale.
 """
 
 from __future__ import annotations
@@ -12,33 +11,19 @@ import ast
 import re
 from pathlib import Path
 
-import pytest
-
 import landuse
 from landuse import outputs
 
 PACKAGE = Path(landuse.__file__).parent
 
-#: ``module: imported private name`` still allowed.  To fix at integration (the modules' owners):
-#: opcheck's ``_prepare`` becomes public or moves.
-PRIVATE_IMPORTS_ALLOWED = {
-    "landuse/opcheck.py: landuse.conflicts._prepare",
-}
+#: ``module: imported private name`` still allowed (none: keep it that way).
+PRIVATE_IMPORTS_ALLOWED: set[str] = set()
 
 #: Module -> output file names and column contracts it may still spell out (outputs.py always may).
-#: The engines and their CLI commands keep their own copies until they import landuse.outputs.
+#: Every engine and command takes its contract from landuse.outputs; what is left is the build script's
+#: input, SCB's own table under the name it keeps in the package.
 CONTRACT_COPIES_ALLOWED: dict[str, set[str]] = {
-    "landuse/conflicts.py": {"malkonflikter.gpkg", "malkonflikter_per_kommun.csv", "malkonflikter_score.tif",
-                             "PAIR_COLUMNS", "FACE_COLUMNS"},
-    "landuse/access.py": {"access_car.csv", "access_car.gpkg", "ORIGIN_COLUMNS['car']", "ISOCHRONE_COLUMNS"},
-    "landuse/transit.py": {"access_transit.csv", "access_transit.gpkg", "ORIGIN_COLUMNS['transit']",
-                           "ISOCHRONE_COLUMNS"},
-    "landuse/trend.py": {"access_trend.csv", "access_trend.gpkg", "access_trend.png", "TREND_COLUMNS",
-                         "ORIGIN_TREND_COLUMNS"},
-    "landuse/indicator.py": {"kommun_folkmangd.csv", "INDICATOR_COLUMNS"},
-    "landuse/network.py": {"EDGE_COLUMNS"},
-    "landuse/opcheck.py": {"OP_COLUMNS"},
-    # the build script copies SCB's table into the package under the same name
+    # the build script copies SCB's table (its source file) into the package
     "landuse/_build_data.py": {"kommun_folkmangd.csv"},
 }
 
@@ -179,33 +164,6 @@ def test_output_names_and_contracts_are_spelled_out_only_in_outputs():
     assert not stale, "switched to landuse.outputs: remove it from CONTRACT_COPIES_ALLOWED"
 
 
-@pytest.mark.parametrize("module, name, contract", [
-    ("landuse.conflicts", "PAIR_COLUMNS", "PAIR_COLUMNS"),
-    ("landuse.conflicts", "FACE_COLUMNS", "FACE_COLUMNS"),
-    ("landuse.conflicts", "CONFLICT_FILES", "CONFLICT_FILES"),
-    ("landuse.access.indicator", "INDICATOR_COLUMNS", "INDICATOR_COLUMNS"),
-    ("landuse.access.indicator", "COUNTY_CODE", "COUNTY_CODE"),
-    ("landuse.access.car", "ORIGIN_COLUMNS", ("ORIGIN_COLUMNS", "car")),
-    ("landuse.access.car", "ORIGIN_LAYER_COLUMNS", ("ORIGIN_LAYER_COLUMNS", "car")),
-    ("landuse.access.car", "POINT_LAYER_COLUMNS", ("POINT_LAYER_COLUMNS", "car")),
-    ("landuse.access.car", "ISOCHRONE_COLUMNS", "ISOCHRONE_COLUMNS"),
-    ("landuse.access.transit", "ORIGIN_COLUMNS", ("ORIGIN_COLUMNS", "transit")),
-    ("landuse.access.transit", "ORIGIN_LAYER_COLUMNS", ("ORIGIN_LAYER_COLUMNS", "transit")),
-    ("landuse.access.transit", "ISOCHRONE_COLUMNS", "ISOCHRONE_COLUMNS"),
-    ("landuse.trend", "TREND_COLUMNS", "TREND_COLUMNS"),
-    ("landuse.trend", "ORIGIN_TREND_COLUMNS", "ORIGIN_TREND_COLUMNS"),
-    ("landuse.network", "EDGE_COLUMNS", "EDGE_COLUMNS"),
-    ("landuse.opcheck", "OP_COLUMNS", "OP_COLUMNS"),
-])
-def test_the_engines_copies_agree_with_the_contract(module, name, contract):
-    """Until the engines import them, their own constants must equal the contract (delete at integration)."""
-    import importlib
-
-    expected = (getattr(outputs, contract) if isinstance(contract, str)
-                else getattr(outputs, contract[0])[contract[1]])
-    assert getattr(importlib.import_module(module), name) == expected
-
-
 def test_the_contract_scan_finds_what_it_should(tmp_path):
     probe = tmp_path / "probe.py"
     probe.write_text('"""Writes access_car.csv (a docstring may say so)."""\n'
@@ -216,3 +174,223 @@ def test_the_contract_scan_finds_what_it_should(tmp_path):
                      'COLUMNS = ["kommun_code", "kommun", "theme_a", "theme_b", "weight", "area_km2", '
                      '"share_of_kommun"]\n')
     assert contract_copies(probe) == {"rapport.md": [2], "strukturbild.html": [5], "PAIR_COLUMNS": [6]}
+
+
+# --------------------------------------------------------------------------- size
+
+#: A module or class past these line counts usually holds two jobs (STYLE.md); split it, or say why
+#: in a docstring line starting ``Size:``.
+MAX_MODULE_LINES = 600
+MAX_CLASS_LINES = 150
+
+
+def _says_why(node: ast.AST) -> bool:
+    doc = ast.get_docstring(node) or ""  # type: ignore[arg-type]
+    return any(line.strip().startswith("Size:") for line in doc.splitlines())
+
+
+def oversized(path: Path, root: Path = PACKAGE.parent) -> list[str]:
+    """Modules over :data:`MAX_MODULE_LINES` and classes over :data:`MAX_CLASS_LINES` without a ``Size:`` line."""
+    text = path.read_text(encoding="utf-8")
+    tree = ast.parse(text, filename=str(path))
+    found = []
+    n_lines = len(text.splitlines())
+    if n_lines > MAX_MODULE_LINES and not _says_why(tree):
+        found.append(f"{_name(path, root)}: {n_lines} lines")
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ClassDef):
+            n_lines = node.end_lineno - node.lineno + 1  # type: ignore[operator]
+            if n_lines > MAX_CLASS_LINES and not _says_why(node):
+                found.append(f"{_name(path, root)}: class {node.name} {n_lines} lines")
+    return found
+
+
+def test_no_module_or_class_is_oversized_without_a_reason():
+    found = [problem for path in _modules() for problem in oversized(path)]
+    assert not found, "split by job, or add a docstring line 'Size: <why>'"
+
+
+def test_the_size_scan_finds_what_it_should(tmp_path):
+    body = "\n".join(f"    x{i} = {i}" for i in range(MAX_CLASS_LINES))
+    probe = tmp_path / "landuse" / "probe.py"
+    probe.parent.mkdir()
+    probe.write_text(f'"""A probe."""\n\n\nclass Big:\n    """Too big."""\n{body}\n\n\nclass Said:\n'
+                     f'    """Big too.\n\n    Size: one table of constants.\n    """\n{body}\n'
+                     + "\n" * MAX_MODULE_LINES)
+    n_lines = len(probe.read_text().splitlines())
+    assert oversized(probe, tmp_path) == [f"landuse/probe.py: {n_lines} lines",
+                                          f"landuse/probe.py: class Big {MAX_CLASS_LINES + 2} lines"]
+    probe.write_text('"""A probe.\n\nSize: generated tables.\n"""\n' + "\n" * MAX_MODULE_LINES)
+    assert oversized(probe, tmp_path) == []
+
+
+# --------------------------------------------------------------------------- docstrings
+
+_SECTION = re.compile(r"^\s*(\w[\w ]*)\n\s*-{3,}\s*$", re.M)
+
+
+def _sections(doc: str) -> dict[str, str]:
+    """numpydoc section title -> its text (``Parameters``, ``Returns`` ...)."""
+    heads = list(_SECTION.finditer(doc))
+    return {m.group(1).strip(): doc[m.end():(heads[i + 1].start() if i + 1 < len(heads) else len(doc))]
+            for i, m in enumerate(heads)}
+
+
+def _documented(section: str) -> dict[str, bool]:
+    """Names a Parameters section lists (``name : type`` or ``a, b : type`` lines, unindented) -> described.
+
+    A name is described when an indented line follows its own line.
+    """
+    lines = [line for line in section.splitlines() if line.strip()]
+    indent = min((len(line) - len(line.lstrip()) for line in lines), default=0)
+    names = {}
+    for i, line in enumerate(lines):
+        if len(line) - len(line.lstrip()) == indent:
+            described = i + 1 < len(lines) and len(lines[i + 1]) - len(lines[i + 1].lstrip()) > indent
+            names |= {n.strip().lstrip("*"): described for n in line.split(" : ")[0].split(",")}
+    return names
+
+
+def _returns_value(node: ast.FunctionDef | ast.AsyncFunctionDef) -> tuple[bool, bool]:
+    """(returns a value, yields), from the function's own body (nested functions left out)."""
+    returns = yields = False
+    todo = list(node.body)
+    while todo:
+        child = todo.pop()
+        if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            continue
+        if isinstance(child, ast.Return) and child.value is not None and not (
+                isinstance(child.value, ast.Constant) and child.value.value is None):
+            returns = True
+        yields |= isinstance(child, (ast.Yield, ast.YieldFrom))
+        todo.extend(ast.iter_child_nodes(child))
+    return returns, yields
+
+
+def undocumented(path: Path, root: Path = PACKAGE.parent) -> list[str]:
+    """Public functions and methods of ``path`` whose numpydoc lacks ``Parameters`` (describing each parameter) or
+    ``Returns`` (``Yields`` for a generator).  Properties describe their value in the summary; they need neither."""
+    found = []
+
+    def visit(body: list[ast.stmt], prefix: str, in_class: bool) -> None:
+        for node in body:
+            if isinstance(node, ast.ClassDef) and not node.name.startswith("_"):
+                visit(node.body, f"{prefix}{node.name}.", True)
+            if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name.startswith("_"):
+                continue
+            decorators = {ast.unparse(d).rsplit(".", 1)[-1] for d in node.decorator_list}
+            if decorators & {"property", "cached_property", "setter", "overload"}:
+                continue
+            args = node.args
+            params = [a.arg for a in (*args.posonlyargs, *args.args, *args.kwonlyargs)]
+            if in_class and params and params[0] in ("self", "cls") and "staticmethod" not in decorators:
+                params = params[1:]
+            params += [a.arg for a in (args.vararg, args.kwarg) if a is not None]
+            sections = _sections(ast.get_docstring(node) or "")
+            where = f"{_name(path, root)}:{node.lineno} {prefix}{node.name}"
+            if params and "Parameters" not in sections:
+                found.append(f"{where}: no Parameters")
+            elif params:
+                documented = _documented(sections["Parameters"])
+                missing = [p for p in params if p not in documented]
+                if missing:
+                    found.append(f"{where}: Parameters lacks {', '.join(missing)}")
+                bare = [p for p in params if p in documented and not documented[p]]
+                if bare:
+                    found.append(f"{where}: Parameters names {', '.join(bare)} without a description")
+            returns, yields = _returns_value(node)
+            if yields and "Yields" not in sections:
+                found.append(f"{where}: no Yields")
+            elif returns and not yields and "Returns" not in sections:
+                found.append(f"{where}: no Returns")
+
+    visit(_tree(path).body, "", False)
+    return found
+
+
+def _documented_modules() -> list[Path]:
+    """The package without the CLI (its docstrings are its --help) and without private modules."""
+    return [p for p in _modules() if not _name(p).startswith("landuse/cli/")
+            and (p.name == "__init__.py" or not p.name.startswith("_"))]
+
+
+def test_public_functions_have_numpydoc_parameters_and_returns():
+    found = [problem for path in _documented_modules() for problem in undocumented(path)]
+    assert not found, "document every parameter (unit, CRS) and what is returned (columns, CRS)"
+
+
+def test_the_docstring_scan_finds_what_it_should(tmp_path):
+    probe = tmp_path / "landuse" / "probe.py"
+    probe.parent.mkdir()
+    probe.write_text('''"""A probe."""
+
+
+def good(path, *, minutes=60):
+    """Read.
+
+    Parameters
+    ----------
+    path : Path
+        A file.
+    minutes : float
+        Minutes.
+
+    Returns
+    -------
+    int
+    """
+    return 1
+
+
+def no_sections(a):
+    """Nothing said."""
+    return a
+
+
+def half(a, b):
+    """Half said.
+
+    Parameters
+    ----------
+    a : int
+    """
+    def inner():
+        return 2
+
+
+def _private(a):
+    return a
+
+
+class Thing:
+    @property
+    def value(self):
+        """The value."""
+        return 1
+
+    def walk(self):
+        """Steps.
+
+        Yields
+        ------
+        int
+        """
+        yield 1
+
+    def run(self, x, y):
+        """Run.
+
+        Parameters
+        ----------
+        x, y : float
+            Metres.
+        """
+        return x + y
+''')
+    assert undocumented(probe, tmp_path) == [
+        "landuse/probe.py:21 no_sections: no Parameters",
+        "landuse/probe.py:21 no_sections: no Returns",
+        "landuse/probe.py:26 half: Parameters lacks b",
+        "landuse/probe.py:26 half: Parameters names a without a description",
+        "landuse/probe.py:56 Thing.run: no Returns",
+    ]

@@ -318,9 +318,9 @@ def test_tiles_option_adds_a_base_layer(tmp_path):
 
 
 def test_demo_step_and_cli(map_outputs, tmp_path):
-    from landuse.maps import demo_step
+    from landuse.demo import map_step
 
-    lines = demo_step(map_outputs)
+    lines = map_step(map_outputs)
     assert (map_outputs / "strukturbild.html").is_file()
     assert "overlays" in lines[0]
     runner = CliRunner()

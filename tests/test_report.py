@@ -10,7 +10,8 @@ import pyogrio
 import pytest
 
 from landuse.outputs import read_outputs
-from landuse.report import ACCESS_PNG, CONFLICTS_PNG, demo_step, write_report
+from landuse.demo import report_step
+from landuse.report import ACCESS_PNG, CONFLICTS_PNG, write_report
 from landuse.settings import DATA_DIR
 
 ACCESS_HEADING = "2. Tillgänglighet: andel som når centralort inom 60 minuter"
@@ -22,7 +23,7 @@ def report_dir(tmp_path_factory) -> Path:
     from test_maps import write_synthetic_outputs
 
     folder = write_synthetic_outputs(tmp_path_factory.mktemp("report"), include=("conflicts", "car", "transit"))
-    demo_step(folder)
+    report_step(folder)
     return folder
 
 
@@ -33,7 +34,7 @@ def real_car_dir(tmp_path_factory) -> Path:
 
     folder = write_synthetic_outputs(tmp_path_factory.mktemp("report_real"), include=("conflicts", "car", "transit"),
                                      car_schematic=False)
-    demo_step(folder)
+    report_step(folder)
     return folder
 
 

@@ -18,7 +18,8 @@ source=None, minutes=..., isochrone_minutes=...,          (:class:`~.common.Acce
 target="any", population_column=None, source_crs=None,    table and the layers, computed, nothing written
 settings=None)``
 ``write_outputs(result, out_dir) -> list[Path]``          ``access_<mode>.csv`` and ``access_<mode>.gpkg``
-``summary_lines(result, *, threshold=60, settings=None)``  the lines the CLI and the demo print
+``summary_lines(result, *, threshold=60, settings=None)``  the lines the CLI and the demo print (worded in
+                                                          :mod:`landuse.summaries`, offered here by name)
 ========================================================  ================================================
 
 ``source`` is the one argument in which the modes differ: it holds everything that
@@ -37,9 +38,12 @@ window and statistic for transit), so the other arguments mean the same for ever
 
 Adding a mode
 -------------
-Cycling would be one new module, ``landuse/access/cycling.py``, with one result class::
+Cycling would be one new module, ``landuse/access/cycling.py``, with one result class
+(its file names and columns go into the contract, :mod:`landuse.outputs`, and its console
+lines into :mod:`landuse.summaries`)::
 
-    MODE, CSV_NAME, GPKG_NAME = "cycling", "access_cycling.csv", "access_cycling.gpkg"
+    MODE = "cycling"
+    CSV_NAME, GPKG_NAME = ACCESS_FILES[MODE]["csv"], ACCESS_FILES[MODE]["gpkg"]
 
     @dataclass
     class CyclingResult(AccessResult):
@@ -52,7 +56,8 @@ Cycling would be one new module, ``landuse/access/cycling.py``, with one result 
     def isochrones(targets, *, source=None, minutes=(30, 60), settings=None): ...
     def accessibility(origins=None, targets=None, *, source=None, ...) -> CyclingResult: ...
     def write_outputs(result, out_dir): ...
-    def summary_lines(result, *, threshold=60, settings=None): ...
+
+    from landuse.summaries import cycling_lines as summary_lines  # its console lines, worded there
 
 routing with :mod:`landuse.network.routing` and building the result with
 :func:`~landuse.access.common.load_places`, :func:`~landuse.access.common.origin_layer`,

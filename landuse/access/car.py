@@ -24,13 +24,17 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
+from landuse import outputs
 from landuse.access.common import AccessResult, categorical_at, load_places, origin_layer, point_xy, radii_m, \
     target_groups, write_indicator_files
 from landuse.choices import Target
-from landuse.errors import NetworkError, PartialLossWarning, SchematicDataWarning
+from landuse.errors import NetworkError, PartialLossWarning
 from landuse.network.graph import RoadNetwork
 from landuse.network.routing import access_minutes, fastest_targets, multi_source, reach_area, snap, target_links
+from landuse.outputs import ACCESS_FILES, ISOCHRONE_COLUMNS
 from landuse.settings import WORK_CRS, Settings, resolve
+# the console lines are worded in landuse.summaries; every mode module offers them as summary_lines
+from landuse.summaries import car_lines as summary_lines
 
 __all__ = [
     "MODE",
@@ -48,20 +52,20 @@ __all__ = [
     "write_outputs",
     "summary_lines",
     "access_dominated",
-    "demo_step",
 ]
 
 #: The mode's name: the ``mode`` column of its isochrones.
 MODE = "car"
-#: Files of :func:`write_outputs`.
-CSV_NAME = "access_car.csv"
-GPKG_NAME = "access_car.gpkg"
-ORIGIN_COLUMNS = ["origin_id", "kommun_code", "population", "travel_time_min", "target"]
+#: Files of :func:`write_outputs` (the contract: :data:`landuse.outputs.ACCESS_FILES`).
+CSV_NAME = ACCESS_FILES[MODE]["csv"]
+GPKG_NAME = ACCESS_FILES[MODE]["gpkg"]
+#: The travel-time columns of each origin (point) that the layers begin with; the column contracts are
+#: :mod:`landuse.outputs`'.
+ORIGIN_COLUMNS = outputs.ORIGIN_COLUMNS[MODE]
 #: The ``origins`` layer: one row per origin, summarised over its points.
-ORIGIN_LAYER_COLUMNS = ORIGIN_COLUMNS + ["name", "share_within", "radius_m", "access_m", "access_min"]
+ORIGIN_LAYER_COLUMNS = outputs.ORIGIN_LAYER_COLUMNS[MODE]
 #: The ``origin_points`` layer: one row per routed point.
-POINT_LAYER_COLUMNS = ["point_id", *ORIGIN_COLUMNS, "access_m", "access_min", "approximate"]
-ISOCHRONE_COLUMNS = ["target_id", "centralort", "kommun_code", "minutes", "mode", "schematic"]
+POINT_LAYER_COLUMNS = outputs.POINT_LAYER_COLUMNS[MODE]
 #: Isochrones keep one node per grid cell of this size (metres) before the union of discs.
 ISOCHRONE_CELL_M = 250.0
 
@@ -341,6 +345,12 @@ class CarResult(AccessResult):
         return self.source
 
     @property
+    def schematic(self) -> bool:
+        """True when the run rests on schematic input: the stand-in network, or origins flagged ``schematic``."""
+        flags = self.origins["schematic"] if "schematic" in self.origins.columns else pd.Series(dtype=bool)
+        return bool(self.network.schematic or flags.fillna(False).astype(bool).any())
+
+    @property
     def access_dominated(self) -> pd.Series:
         """Points whose access leg is more than half their travel time (the figure is approximate)."""
         return self.points["approximate"].astype(bool)
@@ -498,118 +508,3 @@ def write_outputs(result: CarResult, out_dir: str | Path) -> list[Path]:
     layers = {"origins": result.origins, "origin_points": result.points, "isochrones": result.isochrones,
               "network": network_edges(result.network)}
     return write_indicator_files(out_dir, CSV_NAME, GPKG_NAME, result.table, layers, descriptions)
-
-
-def _pct(value: float) -> str:
-    return "n/a" if value != value else f"{100 * value:.1f} %"
-
-
-def _car_schematic(result: CarResult) -> bool:
-    """True when the run rests on schematic input: the stand-in network, or origins flagged ``schematic``."""
-    flags = result.origins["schematic"] if "schematic" in result.origins.columns else pd.Series(dtype=bool)
-    return bool(result.network.schematic or flags.fillna(False).astype(bool).any())
-
-
-def summary_lines(result: CarResult, *, threshold: float = 60, settings: Settings | None = None) -> list[str]:
-    """Printable lines: the network, the county and per-kommun shares within ``threshold``, coverage.
-
-    Every line whose figures rest on schematic input (the GTFS stand-in network) ends
-    in "[schematisk]"; the coverage line (SCB tätorter and population) never does.
-
-    Parameters
-    ----------
-    result : CarResult
-    threshold : float
-        Minutes; the first of the table's thresholds when the table lacks it.
-    settings : Settings, optional
-        ``data_dir`` (SCB's population totals) and the access model named in the
-        "approximate" line.
-
-    Returns
-    -------
-    list of str
-    """
-    from landuse.access.indicator import COUNTY_CODE, bounds_text, coverage_table, share_bounds
-
-    mark = " [schematisk]" if _car_schematic(result) else ""
-    lines = []
-    if result.network.schematic:
-        lines.append(f"network: {result.network.source}. Pass --network (OSM or NVDB/Pipos) for real figures."
-                     f"{mark}")
-    else:
-        dropped = getattr(result.network, "dropped_km", 0.0)
-        lines.append(f"network: {result.network.source}"
-                     + (f" ({dropped:,.1f} km of road not connected to it left out)" if dropped else ""))
-    table = result.table
-    rows = table[table["minutes"] == threshold]
-    if rows.empty:
-        threshold = float(table["minutes"].iloc[0]) if len(table) else threshold
-        rows = table[table["minutes"] == threshold]
-    label = f"{threshold:g}"
-    target = "nearest centralort" if result.target_mode == Target.ANY else "own kommun's centralort"
-    if result.default_origins:
-        rows = share_bounds(rows, settings)
-    county = rows[rows["kommun_code"] == COUNTY_CODE]
-    people = "tätort people" if result.default_origins else "people"
-    if len(county):
-        c = county.iloc[0]
-        lines.append(
-            f"county {COUNTY_CODE} {c['kommun']}: {_pct(c['share_within'])} of {c['population']:,.0f} {people} reach "
-            f"the {target} within {label} min by car{bounds_text(c)}"
-            + (" (approximate, schematic network)" if result.network.schematic else "") + mark
-        )
-    for _, row in rows[rows["kommun_code"] != COUNTY_CODE].iterrows():
-        lines.append(f"  {row['kommun_code']} {row['kommun']:<12} {_pct(row['share_within']):>8} of "
-                     f"{row['population']:>8,.0f}{bounds_text(row)}{mark}")
-    approximate = result.access_dominated
-    if approximate.any():
-        weight = result.points.loc[approximate, "population"].sum()
-        lines.append(f"approximate: {weight:,.0f} people live where the access leg off the road network is more than "
-                     f"half the trip (straight line x {resolve(settings).access_detour_factor:g} at "
-                     f"{resolve(settings).access_speed_kph:g} km/h)")
-    if result.unreachable:
-        lines.append(f"{result.unreachable} of {len(result.points)} points are unreachable "
-                     f"(beyond --max-snap-m or no centralort); counted as not within{mark}")
-    if result.default_origins:
-        cov = coverage_table(result.origins, settings)
-        total = cov[cov["kommun_code"] == COUNTY_CODE]
-        if len(total):
-            t = total.iloc[0]
-            lines.append(
-                f"coverage: the tätorter hold {t['population_origins']:,.0f} of {t['population_total']:,.0f} "
-                f"inhabitants ({_pct(t['coverage'])}, SCB 2020); people outside tätorter are not counted"
-            )
-    return lines
-
-
-def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: the car indicator on the embedded data (Lantmäteriet main roads, tätorter, centralorter).
-
-    Writes ``access_car.csv`` and ``access_car.gpkg`` into ``out_dir`` and returns the
-    lines to print: the network named, the county and per-kommun shares
-    within 60 minutes, and the tätort coverage.
-
-    Parameters
-    ----------
-    out_dir : Path
-        Output folder of the demo run.
-    settings : Settings, optional
-
-    Returns
-    -------
-    list of str
-        The lines to print.
-    """
-    settings = resolve(settings)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PartialLossWarning)
-        # the schematic nature is printed on the first line instead
-        warnings.simplefilter("ignore", SchematicDataWarning)
-        result = accessibility(settings=settings)
-        paths = write_outputs(result, out_dir)
-    mark = " [schematisk]" if _car_schematic(result) else ""
-    lines = summary_lines(result, settings=settings)
-    lines += [f"note: {w.message}{mark}" for w in caught if issubclass(w.category, PartialLossWarning)]
-    lines.append("wrote " + ", ".join(p.name for p in paths)
-                 + f" (isochrones 30/60 min, schematic={bool(result.network.schematic)})")
-    return lines

@@ -120,6 +120,7 @@ def load_places(
     source_crs : str, optional
         CRS to assume for files without one (e.g. ``"EPSG:3006"``).
     settings : Settings, optional
+        ``data_dir`` and ``catalogue_dir`` of the embedded tätorter, centralorter and kommuner.
 
     Returns
     -------
@@ -273,6 +274,8 @@ def target_groups(origins: pd.DataFrame, targets: pd.DataFrame, reachable: np.nd
     reachable : numpy.ndarray of bool
         Targets that can be reached at all (on the network).
     target : {"any", "own"}
+        ``any``: every reachable target; ``own``: the targets of the origin's own kommun (a
+        :class:`~landuse.choices.Target`).
 
     Returns
     -------

@@ -23,7 +23,9 @@ from landuse.errors import (
     PartialLossWarning,
 )
 from landuse.layers import STANDARD_COLUMNS, load_layer
+from landuse.outputs import COUNTY_CODE, INDICATOR_COLUMNS, population_totals
 from landuse.settings import WORK_CRS, Settings, resolve
+from landuse.summaries import bounds_text  # worded with the other console lines; importable here as before
 
 __all__ = [
     "COUNTY_CODE",
@@ -43,13 +45,11 @@ __all__ = [
     "bounds_text",
 ]
 
-COUNTY_CODE = "25"
 #: Spacing in metres of the points that spread a tätort's people over its area.
 ORIGIN_CELL_M = 250.0
 #: How the embedded origins and targets are modelled, for output descriptions.
 ORIGIN_MODEL = (f"origins: SCB tätorter 2020 as discs of their land area, people on a {ORIGIN_CELL_M:g} m grid; "
                 "targets: centralorter reached anywhere in their disc")
-INDICATOR_COLUMNS = ["kommun_code", "kommun", "minutes", "population", "population_within", "share_within"]
 
 
 def kommun_names(settings: Settings | None = None) -> dict[str, str]:
@@ -83,11 +83,14 @@ def assign_kommun(points: gpd.GeoDataFrame, settings: Settings | None = None) ->
     ----------
     points : geopandas.GeoDataFrame
         Points (or polygons, reduced to representative points) in EPSG:3006.
+    settings : Settings, optional
+        ``data_dir`` and ``catalogue_dir`` of the embedded ``kommuner`` layer.
 
     Returns
     -------
     pandas.Series of str
-        Aligned to ``points.index``.
+        ``kommun_code`` aligned to ``points.index``; None for a point more than 10 km
+        from every kommun.
     """
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", LanduseWarning)
@@ -118,6 +121,8 @@ def load_origins(
         ``pop`` after the spec's rename), else ``pop``, ``befolkning``, ``Totalt``.
     source_crs : str, optional
         CRS to assume when ``path`` declares none (e.g. ``"EPSG:3006"``).
+    settings : Settings, optional
+        ``data_dir`` and ``catalogue_dir`` of the embedded tätorter and kommuner.
 
     Returns
     -------
@@ -255,6 +260,9 @@ def summarise_points(points: pd.DataFrame, origins: gpd.GeoDataFrame, *, thresho
         The origins the points came from (their geometry is kept).
     threshold_min : float
         Minutes for ``share_within``.
+    extra : tuple of str
+        Numeric point columns to average per origin, weighted by population (car:
+        ``access_m`` in metres, ``access_min`` in minutes).
 
     Returns
     -------
@@ -379,6 +387,7 @@ def load_centralorter(path: str | Path | None = None, *, source_crs: str | None 
     source_crs : str, optional
         CRS to assume when ``path`` declares none (e.g. ``"EPSG:3006"``).
     settings : Settings, optional
+        ``data_dir`` and ``catalogue_dir`` of the embedded centralorter and kommuner.
 
     Returns
     -------
@@ -423,6 +432,10 @@ def indicator_table(
         county's included (:func:`load_origins` leaves them out with a warning).
     minutes : sequence of float
         Thresholds in minutes; a time equal to the threshold counts as within.
+    time_column : str
+        The column of ``origins`` holding the travel time in minutes.
+    settings : Settings, optional
+        ``data_dir`` and ``catalogue_dir`` of the kommuner, which name the rows.
 
     Returns
     -------
@@ -488,18 +501,16 @@ def coverage_table(origins: pd.DataFrame, settings: Settings | None = None) -> p
     origins : pandas.DataFrame
         ``kommun_code`` and ``population`` per origin (or point).
     settings : Settings, optional
-        ``data_dir``, for SCB's ``kommun_folkmangd.csv``.
+        ``data_dir``, for SCB's :data:`~landuse.outputs.POPULATION_FILE`.
 
     Returns
     -------
     pandas.DataFrame
         ``kommun_code, kommun, population_origins, population_total, coverage``.
     """
-    settings = resolve(settings)
-    totals = pd.read_csv(settings.data_dir / "kommun_folkmangd.csv", dtype={"kommun_code": str})
     sums = origins.groupby(origins["kommun_code"].astype(str))["population"].sum()
     sums[COUNTY_CODE] = origins["population"].sum()
-    out = totals[["kommun_code", "kommun", "folkmangd_2020_12_31"]].rename(columns={"folkmangd_2020_12_31": "population_total"})
+    out = population_totals(settings)
     out["population_origins"] = out["kommun_code"].map(sums).fillna(0.0)
     out["coverage"] = out["population_origins"] / out["population_total"]
     return out[["kommun_code", "kommun", "population_origins", "population_total", "coverage"]]
@@ -520,6 +531,8 @@ def share_bounds(table: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     table : pandas.DataFrame
         :func:`indicator_table` output (``kommun_code``, ``population``,
         ``population_within``, ``share_within``).
+    settings : Settings, optional
+        ``data_dir``, for SCB's population per kommun (:func:`landuse.outputs.population_totals`).
 
     Returns
     -------
@@ -529,9 +542,8 @@ def share_bounds(table: pd.DataFrame, settings: Settings | None = None) -> pd.Da
         + population_total - population) / population_total; NaN where SCB has no total
         or the origins hold more people than SCB's total (the bounds would exceed 1).
     """
-    settings = resolve(settings)
-    totals = pd.read_csv(settings.data_dir / "kommun_folkmangd.csv", dtype={"kommun_code": str})
-    total = table["kommun_code"].astype(str).map(totals.set_index("kommun_code")["folkmangd_2020_12_31"])
+    totals = population_totals(settings)
+    total = table["kommun_code"].astype(str).map(totals.set_index("kommun_code")["population_total"])
     out = table.copy()
     out["population_total"] = total.to_numpy(dtype=float)
     outside = out["population_total"] - out["population"]
@@ -541,22 +553,3 @@ def share_bounds(table: pd.DataFrame, settings: Settings | None = None) -> pd.Da
     beyond = (outside < -0.5).to_numpy()
     out.loc[beyond, ["share_lower", "share_upper"]] = np.nan
     return out
-
-
-def bounds_text(row: pd.Series) -> str:
-    """``"; all 249,614 inhabitants: 82.9-99.8 %"`` for a :func:`share_bounds` row ("" without bounds).
-
-    Parameters
-    ----------
-    row : pandas.Series
-        One row of :func:`share_bounds`.
-
-    Returns
-    -------
-    str
-    """
-    lower = row.get("share_lower", np.nan)
-    if lower != lower:
-        return ""
-    return (f"; all {row['population_total']:,.0f} inhabitants: {100 * lower:.1f}-"
-            f"{100 * row['share_upper']:.1f} %")

@@ -54,13 +54,17 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landuse import outputs
 from landuse.access.common import AccessResult, load_places, origin_layer, point_xy, radii_m, write_indicator_files
 from landuse.access.transit_coverage import stop_coverage_problem, walk_limits, warn_targets_without_stop
 from landuse.access.transit_router import TransitRouter, check_window_has_departures, median_over_departures
 from landuse.choices import Statistic, Target
 from landuse.errors import PartialLossWarning
 from landuse.gtfs import Feed
+from landuse.outputs import ACCESS_FILES, ISOCHRONE_COLUMNS
 from landuse.settings import WORK_CRS, Settings, resolve
+# the console lines are worded in landuse.summaries; every mode module offers them as summary_lines
+from landuse.summaries import transit_lines as summary_lines
 
 __all__ = [
     "MODE",
@@ -77,20 +81,20 @@ __all__ = [
     "accessibility",
     "write_outputs",
     "summary_lines",
-    "demo_step",
 ]
 
 #: The mode's name: the ``mode`` column of its isochrones.
 MODE = "transit"
-#: Files of :func:`write_outputs`.
-CSV_NAME = "access_transit.csv"
-GPKG_NAME = "access_transit.gpkg"
-ORIGIN_COLUMNS = ["origin_id", "kommun_code", "population", "travel_time_min", "best_min", "median_min", "target"]
+#: Files of :func:`write_outputs` (the contract: :data:`landuse.outputs.ACCESS_FILES`).
+CSV_NAME = ACCESS_FILES[MODE]["csv"]
+GPKG_NAME = ACCESS_FILES[MODE]["gpkg"]
+#: The columns of :func:`travel_times`, which the layers begin with; the column contracts are
+#: :mod:`landuse.outputs`'.
+ORIGIN_COLUMNS = outputs.ORIGIN_COLUMNS[MODE]
 #: Columns of the ``origins`` layer: one row per origin, summarised over its points.
-ORIGIN_LAYER_COLUMNS = ORIGIN_COLUMNS + ["name", "share_within", "radius_m"]
+ORIGIN_LAYER_COLUMNS = outputs.ORIGIN_LAYER_COLUMNS[MODE]
 #: Columns of the ``origin_points`` layer: one row per routed point.
-POINT_LAYER_COLUMNS = ["point_id", *ORIGIN_COLUMNS]
-ISOCHRONE_COLUMNS = ["target_id", "centralort", "kommun_code", "minutes", "mode", "schematic"]
+POINT_LAYER_COLUMNS = outputs.POINT_LAYER_COLUMNS[MODE]
 
 
 def load_source(source: TransitRouter | Feed | str | Path | None = None, *,
@@ -429,87 +433,3 @@ def write_outputs(result: TransitResult, out_dir: str | Path) -> list[Path]:
     }
     layers = {"origins": result.origins, "origin_points": result.points, "isochrones": result.isochrones}
     return write_indicator_files(out_dir, CSV_NAME, GPKG_NAME, result.table, layers, descriptions)
-
-
-def summary_lines(result: TransitResult, *, threshold: float = 60, settings: Settings | None = None) -> list[str]:
-    """Printable lines: the feed and day, the county and per-kommun shares within ``threshold``, coverage.
-
-    Parameters
-    ----------
-    result : TransitResult
-    threshold : float
-        Minutes; the first of the table's thresholds when the table lacks it.
-    settings : Settings, optional
-        ``data_dir``, for SCB's population totals (the bounds over all inhabitants).
-
-    Returns
-    -------
-    list of str
-    """
-    from landuse.access.indicator import COUNTY_CODE, bounds_text, coverage_table, share_bounds
-
-    router, points, table = result.router, result.points, result.table
-    rows = table[table["minutes"] == threshold]
-    if rows.empty and len(table):
-        threshold = float(table["minutes"].iloc[0])
-        rows = table[table["minutes"] == threshold]
-    if result.default_origins:
-        rows = share_bounds(rows, settings)
-        origins = f"{points['origin_id'].nunique()} SCB tätorter 2020 as areas ({len(points):,} points)"
-        people = "tätort people"
-    else:
-        origins = f"{points['origin_id'].nunique()} as given ({len(points):,} points)"
-        people = "people"
-    lines = [f"feed {router.feed.name}, {router.date.isoformat()} ({router.date.strftime('%A')}), departures "
-             f"{router.window} every minute, {router.n_trips_on_date} trips that day; origins: {origins}"]
-    county = rows[rows["kommun_code"] == COUNTY_CODE]
-    if len(county):
-        c = county.iloc[0]
-        lines.append(f"county share within {threshold:g} min of a centralort by public transport "
-                     f"({router.statistic} departure): {c['share_within']:.1%} ({c['population_within']:,.0f} of "
-                     f"{c['population']:,.0f} {people}){bounds_text(c)}")
-    other = Statistic.MEDIAN if router.statistic == Statistic.BEST else Statistic.BEST
-    population = points["population"]
-    other_share = float(population[points[f"{other}_min"] <= threshold].sum() / population.sum())
-    lines.append(f"  with the {other} departure instead: {other_share:.1%}")
-    for _, row in rows[rows["kommun_code"] != COUNTY_CODE].iterrows():
-        lines.append(f"  {row['kommun_code']} {row['kommun']}: {row['share_within']:.1%} of "
-                     f"{row['population']:,.0f}{bounds_text(row)}")
-    if result.default_origins:
-        coverage = coverage_table(points, settings)
-        cov = coverage[coverage["kommun_code"] == COUNTY_CODE]
-        if len(cov):
-            lines.append(f"coverage: the tätorter hold {float(cov['coverage'].iloc[0]):.0%} of the county's "
-                         "population (31 Dec 2020); people outside tätorter are not in these shares")
-    return lines
-
-
-def demo_step(out_dir: Path, *, settings: Settings | None = None) -> list[str]:
-    """Demo step: the transit indicator on the real feed with SCB tätorter as origins.
-
-    Writes ``access_transit.csv`` and ``access_transit.gpkg`` into ``out_dir`` and
-    returns the lines to print (:func:`summary_lines`, the partial losses, the files).
-
-    Parameters
-    ----------
-    out_dir : Path
-        Output folder of the demo run.
-    settings : Settings, optional
-
-    Returns
-    -------
-    list of str
-        The lines to print.
-    """
-    settings = resolve(settings)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", PartialLossWarning)
-        result = accessibility(settings=settings)
-        csv_path, gpkg_path = write_outputs(result, out_dir)
-    for w in caught:  # other warnings keep their way to the caller
-        if not issubclass(w.category, PartialLossWarning):
-            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno, source=w.source)
-    lines = summary_lines(result, settings=settings)
-    lines += [f"note: {w.message}" for w in caught if issubclass(w.category, PartialLossWarning)]
-    lines.append(f"wrote {csv_path} and {gpkg_path} (layers origins, origin_points, isochrones)")
-    return lines

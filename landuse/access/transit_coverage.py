@@ -31,6 +31,7 @@ def walk_limits(router: TransitRouter, points: pd.DataFrame, xy: np.ndarray) -> 
     Parameters
     ----------
     router : TransitRouter
+        The timetable and walking settings (``max_walk_m`` in metres, the boardable stops in EPSG:3006).
     points : pandas.DataFrame
         The points, with ``origin_id`` and ``radius_m`` (metres) when spread over discs.
     xy : numpy.ndarray, shape (n, 2)
@@ -64,6 +65,7 @@ def warn_targets_without_stop(router: TransitRouter, t_xy: np.ndarray, t_radius:
     Parameters
     ----------
     router : TransitRouter
+        The timetable and walking settings (``max_walk_m`` in metres, the boardable stops in EPSG:3006).
     t_xy : numpy.ndarray, shape (k, 2)
         Target centres in metres, EPSG:3006.
     t_radius : numpy.ndarray of float
@@ -98,6 +100,7 @@ def stop_coverage_problem(router: TransitRouter, origins: gpd.GeoDataFrame, o_xy
     Parameters
     ----------
     router : TransitRouter
+        The timetable and walking settings (``max_walk_m`` in metres, the boardable stops in EPSG:3006).
     origins : geopandas.GeoDataFrame
         The routed points: ``population``, and ``name``, ``origin_id``, ``radius_m`` when known.
     o_xy, t_xy : numpy.ndarray, shape (n, 2) and (k, 2)
@@ -105,6 +108,8 @@ def stop_coverage_problem(router: TransitRouter, origins: gpd.GeoDataFrame, o_xy
     origin_kommun, target_kommun : numpy.ndarray
         Kommun codes, for ``target="own"``.
     target : {"any", "own"}
+        ``any`` or ``own`` (a :class:`~landuse.choices.Target`): with ``own`` only the origin's own centralort
+        counts as a walkable target.
     t_radius : numpy.ndarray of float, optional
         Target disc radii in metres.
     walk_limit : numpy.ndarray of float, optional

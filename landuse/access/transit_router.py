@@ -187,8 +187,9 @@ class Profile:
 class TransitRouter:
     """The timetable of one service date over one departure window, ready for profile queries.
 
-    One class of ~300 lines on purpose: the arrays built once (stops, connections,
-    transfers) are read by every query, and the builders are its private methods.
+    Size: one class of ~370 lines on purpose: the arrays built once (stops, connections, transfers) are read by every query.
+
+    The builders are its private methods, so no half-built router exists.
 
     Parameters
     ----------

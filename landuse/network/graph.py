@@ -16,6 +16,7 @@ import pandas as pd
 from scipy import sparse
 
 from landuse.errors import NetworkError
+from landuse.outputs import EDGE_COLUMNS
 from landuse.settings import WORK_CRS
 
 if TYPE_CHECKING:  # heavy imports only where a function needs them
@@ -24,8 +25,6 @@ if TYPE_CHECKING:  # heavy imports only where a function needs them
 
 __all__ = ["RoadNetwork", "EDGE_COLUMNS", "network_from_edges", "compact_network", "network_edges", "to_work_crs"]
 
-#: Columns of :func:`network_edges` (then ``geometry``).
-EDGE_COLUMNS = ["u", "v", "length_m", "speed_kph", "travel_time_min", "road", "klass", "source"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -231,6 +230,7 @@ def network_edges(network: RoadNetwork) -> "gpd.GeoDataFrame":
     Parameters
     ----------
     network : RoadNetwork
+        The network to draw: nodes in EPSG:3006, edge minutes and the edges' attributes.
 
     Returns
     -------

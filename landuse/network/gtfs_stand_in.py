@@ -33,6 +33,10 @@ def network_from_gtfs(feed: Feed | str | Path | None = None, *, settings: Settin
         A feed from :func:`landuse.gtfs.load_feed`, or a GTFS zip or folder loaded
         with it; default the embedded Länstrafiken Norrbotten feed
         (:data:`landuse.gtfs.DEFAULT_FEED`).
+    settings : Settings, optional
+        ``gtfs_car_time_factor`` (car minutes per bus running minute), ``access_speed_kph``
+        (km/h on the short links between stops within ``GTFS_CONNECT_M``) and
+        ``data_dir`` (the default feed).
 
     Returns
     -------

@@ -184,6 +184,7 @@ def network_from_main_roads(
     max_edge_m : float
         Metres: the longest edge; longer stretches get extra nodes.
     settings : Settings, optional
+        ``data_dir``: where the embedded road network lies.
 
     Returns
     -------

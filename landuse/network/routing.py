@@ -40,6 +40,7 @@ def access_speed_m_per_min(settings: Settings) -> float:
     Parameters
     ----------
     settings : Settings
+        ``access_speed_kph``: the speed of the access leg off the network, km/h.
 
     Returns
     -------
@@ -55,6 +56,7 @@ def snap(network: RoadNetwork, xy: np.ndarray, *, max_snap_m: float) -> tuple[np
     Parameters
     ----------
     network : RoadNetwork
+        The road network: nodes in EPSG:3006 metres, edge times in minutes.
     xy : numpy.ndarray, shape (n, 2)
         Points in metres, EPSG:3006.
     max_snap_m : float
@@ -151,6 +153,7 @@ def join_candidates(network: RoadNetwork, xy: np.ndarray, nearest: np.ndarray, n
     Parameters
     ----------
     network : RoadNetwork
+        The road network: nodes in EPSG:3006 metres, edge times in minutes.
     xy : numpy.ndarray, shape (n, 2)
         Points in metres, EPSG:3006.
     nearest, nearest_m : numpy.ndarray
@@ -210,6 +213,7 @@ def target_links(network: RoadNetwork, txy: np.ndarray, radius_m: np.ndarray,
     Parameters
     ----------
     network : RoadNetwork
+        The road network: nodes in EPSG:3006 metres, edge times in minutes.
     txy : numpy.ndarray, shape (k, 2)
         Target centres in metres, EPSG:3006.
     radius_m : numpy.ndarray of float
@@ -253,6 +257,7 @@ def fastest_targets(network: RoadNetwork, xy: np.ndarray, nearest: np.ndarray, n
     Parameters
     ----------
     network : RoadNetwork
+        The road network: nodes in EPSG:3006 metres, edge times in minutes.
     xy : numpy.ndarray, shape (n, 2)
         Points in metres, EPSG:3006.
     nearest, nearest_m, ok : numpy.ndarray
@@ -323,6 +328,7 @@ def reach_area(network: RoadNetwork, minutes_to: np.ndarray, threshold: float, *
     Parameters
     ----------
     network : RoadNetwork
+        The road network: nodes in EPSG:3006 metres, edge times in minutes.
     minutes_to : numpy.ndarray of float
         Per node, the minutes to the target (``inf`` when not reached).
     threshold : float
