@@ -107,11 +107,11 @@ def _check_grid_budget(bounds: tuple[float, ...], resolution_m: float, *, extra_
         coarser = _nice_resolution(resolution_m, math.sqrt(cells / max(limit, 1)))
         memory = f", {_gib(available)} available" if available is not None else ""
         raise InvalidSettingError(
-            f"--resolution {resolution_m:g} m (resolution_m) gives a grid of {rows:,} x {cols:,} = {cells:.3g} cells "
+            f"--resolution-m {resolution_m:g} (resolution_m) gives a grid of {rows:,} x {cols:,} = {cells:.3g} cells "
             f"over the kommuner analysed, about {_gib(need)} (limit {limit:.3g} cells{memory}). "
             + (f"Use --oversample 1 (now {oversample} x {oversample} samples per cell), a coarser resolution, "
                if oversample > 1 else "Use a coarser resolution, ")
-            + f"e.g. --resolution {coarser:g}, or fewer kommuner (--kommun)."
+            + f"e.g. --resolution-m {coarser:g}, or fewer kommuner (--kommun)."
         )
 
 
@@ -121,9 +121,9 @@ def _check_cells_per_zone(cells: np.ndarray, zones: gpd.GeoDataFrame, bounds: tu
     extent = f"{(bounds[2] - bounds[0]) / 1000:,.0f} x {(bounds[3] - bounds[1]) / 1000:,.0f} km"
     if not cells.any():
         raise InvalidSettingError(
-            f"--resolution {resolution_m:g} m (resolution_m) leaves no cell inside the kommuner analysed "
+            f"--resolution-m {resolution_m:g} (resolution_m) leaves no cell inside the kommuner analysed "
             f"(extent {extent}), so every area would be 0. Use a resolution well below the kommuner's size, "
-            "e.g. --resolution 100."
+            "e.g. --resolution-m 100."
         )
     few = np.flatnonzero(cells < _MIN_CELLS_PER_ZONE)
     if len(few):
@@ -131,7 +131,7 @@ def _check_cells_per_zone(cells: np.ndarray, zones: gpd.GeoDataFrame, bounds: tu
         names += f" and {len(few) - 8} more" if len(few) > 8 else ""
         finest = float(np.sqrt(shapely.area(np.asarray(zones.geometry.values))[few].min() / _MIN_CELLS_PER_ZONE))
         warnings.warn(
-            f"--resolution {resolution_m:g} m leaves {len(few)} of {len(zones)} kommuner with fewer than "
+            f"--resolution-m {resolution_m:g} leaves {len(few)} of {len(zones)} kommuner with fewer than "
             f"{_MIN_CELLS_PER_ZONE} cells ({names}): their pair areas are rough or 0. "
             f"Use a finer resolution (at most {_nice_resolution(finest, 0.2):g} m) for figures per kommun.",
             PartialLossWarning, stacklevel=4)

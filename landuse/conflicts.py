@@ -373,7 +373,7 @@ def _warn_empty_themes(features: gpd.GeoDataFrame, theme_area: pd.DataFrame, mod
         layers = ", ".join(f"`{name}`" for name in pd.unique(rows["layer"].astype(str)))
         where = "lie outside the kommuner analysed" if mode == Mode.VECTOR else (
             f"lie outside the kommuner analysed or cover no sample point at {resolution_m:g} m "
-            "(a finer --resolution or a larger --oversample samples more densely)")
+            "(a finer --resolution-m or a larger --oversample samples more densely)")
         warnings.warn(
             f"Theme {theme!r} (layer {layers}) contributes nothing: all {len(rows)} of its features "
             f"({area_km2:,.1f} km²) {where}, so its area and every pair with it are 0. "

@@ -536,11 +536,11 @@ def test_raster_refuses_a_grid_too_large_to_allocate(matrix, zone, monkeypatch):
 
     items = [("rennaring", box(0, 0, 2, 2)), ("energi", box(1, 0, 3, 2))]
     # 30 km x 30 km at 0.01 m is 9e12 cells: refused before any array is made
-    with pytest.raises(InvalidSettingError, match=r"--resolution 0\.01 m .* cells.*coarser resolution"):
+    with pytest.raises(InvalidSettingError, match=r"--resolution-m 0\.01 .* cells.*coarser resolution"):
         run(items, matrix, zone, mode="raster", resolution_m=0.01)
     # the memory estimate counts too: 3 000 x 3 000 cells at 10 m need about 206 MiB, not 1 MB
     monkeypatch.setattr(rasterize, "available_memory_bytes", lambda: 1_000_000)
-    with pytest.raises(InvalidSettingError, match=r"about 206\.0 MiB .*1\.0 MiB available.*e\.g\. --resolution 200\b"):
+    with pytest.raises(InvalidSettingError, match=r"about 206\.0 MiB .*1\.0 MiB available.*e\.g\. --resolution-m 200\b"):
         run(items, matrix, zone, mode="raster", resolution_m=10)
 
 

@@ -83,7 +83,7 @@ def test_dask_scheduler_address_is_read_like_dask_reads_it(cluster, local_pairs,
 
 
 def test_raster_mode_on_the_cluster_matches_the_local_run(cluster, tmp_path):
-    args = ["-q", "conflicts", "--mode", "raster", "--resolution", "1000", "--kommun", "Kiruna"]
+    args = ["-q", "conflicts", "--mode", "raster", "--resolution-m", "1000", "--kommun", "Kiruna"]
     local, remote = tmp_path / "local", tmp_path / "remote"
     assert CliRunner().invoke(cli, [*args, "--out", str(local)]).exit_code == 0
     result = CliRunner().invoke(cli, [*args, "--scheduler", cluster.scheduler_address, "--out", str(remote)])

@@ -132,7 +132,7 @@ def test_raster_resolution_too_fine_is_one_line(runner, tmp_path):
                                  "--out", str(tmp_path)])
     assert result.exit_code == 1, result.output
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("Error: --resolution 0.5 m"), result.output
+    assert len(lines) == 1 and lines[0].startswith("Error: --resolution-m 0.5"), result.output
     assert "coarser resolution" in lines[0]
     assert not list(tmp_path.iterdir())
 
@@ -140,7 +140,7 @@ def test_raster_resolution_too_fine_is_one_line(runner, tmp_path):
 def test_raster_resolution_coarser_than_extent_is_refused(runner, tmp_path):
     result = runner.invoke(cli, ["conflicts", "--mode", "raster", "--resolution-m", "1e9", "--out", str(tmp_path)])
     assert result.exit_code == 1, result.output
-    assert result.output.startswith("Error: --resolution 1e+09 m (resolution_m) leaves no cell inside")
+    assert result.output.startswith("Error: --resolution-m 1e+09 (resolution_m) leaves no cell inside")
     assert not list(tmp_path.iterdir())
 
 
