@@ -7,7 +7,9 @@ The commands live one per module beside this one and are added to the group in
 from __future__ import annotations
 
 import logging
+import signal
 import sys
+import threading
 import warnings
 
 import click
@@ -46,12 +48,15 @@ class _LanduseGroup(click.Group):
             if verbosity >= 1:
                 raise
             click.echo(f"internal error: {type(err).__name__}: {_one_line(str(err))} "
-                       "(run with -v for the traceback)", err=True)
+                       f"(run `landuse -v {ctx.invoked_subcommand or ''} …` for the traceback)", err=True)
             ctx.exit(1)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if threading.current_thread() is threading.main_thread():
+            # `kill` (SIGTERM) ends a run like Ctrl-C does: the staging folder is removed on the way out
+            signal.signal(signal.SIGTERM, _terminated)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.UsageError as err:
@@ -68,6 +73,11 @@ class _LanduseGroup(click.Group):
             click.echo("Aborted.", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM: leave through the normal exits (cleanups run), exit code 143 as the shell expects."""
+    raise SystemExit(128 + signum)
 
 
 def _one_line(message: str) -> str:
