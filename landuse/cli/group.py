@@ -7,6 +7,7 @@ The commands live one per module beside this one and are added to the group in
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import sys
 import threading
@@ -55,7 +56,9 @@ class _LanduseGroup(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         if threading.current_thread() is threading.main_thread():
-            # `kill` (SIGTERM) ends a run like Ctrl-C does: the staging folder is removed on the way out
+            # `kill` (SIGTERM) ends a run without half-written files: see _terminated
+            global _HANDLER_PID
+            _HANDLER_PID = os.getpid()
             signal.signal(signal.SIGTERM, _terminated)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
@@ -75,9 +78,22 @@ class _LanduseGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
+#: The process that installed the SIGTERM handler (forked workers inherit the handler, not the job).
+_HANDLER_PID: int | None = None
+
+
 def _terminated(signum: int, frame: object) -> None:
-    """SIGTERM: leave through the normal exits (cleanups run), exit code 143 as the shell expects."""
-    raise SystemExit(128 + signum)
+    """SIGTERM: remove the run's staging folder and temporary files, then exit 143 as the shell expects.
+
+    Done here and at once, not by raising an exception, which a library's catch-all
+    or a finalizer could swallow.  A forked worker (dask's pool ends its workers with
+    SIGTERM) just exits: the run's files belong to the parent.
+    """
+    if os.getpid() == _HANDLER_PID:
+        from landuse._io import remove_unfinished
+
+        remove_unfinished()
+    os._exit(128 + signum)
 
 
 def _one_line(message: str) -> str:
