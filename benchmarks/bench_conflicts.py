@@ -743,6 +743,14 @@ def main() -> None:
                    and not (m == "overlay" and n > args.baseline_max)]
         if "overlay" in want and "overlay" not in methods:
             print(f"  overlay skipped (n > --baseline-max {args.baseline_max})")
+        if not (case.startswith("dense") or national_case):
+            # the CLI analyses the embedded kommuner; the synthetic square lies elsewhere, so its figures
+            # would be zeros, not a measurement
+            skipped = [m for m in methods if m in ("cli", "cli-raster")]
+            methods = [m for m in methods if m not in skipped]
+            if skipped:
+                print(f"  {', '.join(skipped)} skipped (the CLI analyses the embedded kommuner; the synthetic "
+                      "square lies outside them)")
         runs = {}
         for method in methods:
             tries = [r for r in (_run(method, case, args.resolution, args.timeout, args.oversample)

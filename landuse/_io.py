@@ -24,7 +24,22 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only; the writers import geo
     import pandas as pd
 
 __all__ = ["atomic_path", "write_gpkg", "write_csv", "write_text", "OutputStage", "staged_outputs",
-           "check_out_dir"]
+           "check_out_dir", "remove_unfinished"]
+
+#: Staging folders and temporary files of the writes in progress: what a killed run must remove.
+_IN_PROGRESS: set[Path] = set()
+
+
+def remove_unfinished() -> None:
+    """Remove the staging folders and temporary files of the writes in progress (``landuse`` on SIGTERM)."""
+    for path in list(_IN_PROGRESS):
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            for leftover in (path, Path(str(path) + "-journal"), Path(str(path) + "-wal"), Path(str(path) + "-shm")):
+                leftover.unlink(missing_ok=True)
+    _IN_PROGRESS.clear()
+
 
 @contextmanager
 def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
@@ -49,6 +64,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # drivers want to create the file themselves
+    _IN_PROGRESS.add(tmp)
     try:
         yield tmp
         _fsync(tmp)
@@ -57,6 +73,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         for leftover in (tmp, Path(str(tmp) + "-journal"), Path(str(tmp) + "-wal"), Path(str(tmp) + "-shm")):
             if leftover.exists():
                 leftover.unlink()
+        _IN_PROGRESS.discard(tmp)
 
 
 def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str | os.PathLike[str], *,
@@ -324,8 +341,10 @@ def staged_outputs(out_dir: str | os.PathLike[str], *, owned: Iterable[str] = ()
             "Choose a folder you can write to."
         ) from err
     stage = OutputStage(path=stage_dir, out_dir=out_dir, owned=tuple(owned))
+    _IN_PROGRESS.add(stage_dir)
     try:
         yield stage
         stage.commit(describe=describe)
     finally:
         shutil.rmtree(stage_dir, ignore_errors=True)
+        _IN_PROGRESS.discard(stage_dir)

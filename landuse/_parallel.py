@@ -43,17 +43,79 @@ CONNECT_TIMEOUT_S = 10
 
 
 def scheduler_address(option: str | None = None) -> str | None:
-    """The dask scheduler to use: ``option`` if given, else dask's ``scheduler-address``.
+    """The dask scheduler to use: ``option`` if given, else ``DASK_SCHEDULER_ADDRESS``.
 
-    dask reads the environment variable ``DASK_SCHEDULER_ADDRESS`` into its config key
-    ``scheduler-address``; an empty string means none.
+    Parameters
+    ----------
+    option : str, optional
+        The ``--scheduler`` value.
+
+    Returns
+    -------
+    str or None
+        ``option``; else dask's config key ``scheduler-address``, which dask fills from
+        the environment variable ``DASK_SCHEDULER_ADDRESS`` (empty means none); else None.
+
+    Raises
+    ------
+    InvalidSettingError
+        When the address is not ``[tcp://]HOST:PORT`` (:func:`check_address`).
     """
     if option:
-        return option
+        return check_address(option, "--scheduler")
     import dask
 
     configured = dask.config.get("scheduler-address", None) or os.environ.get("DASK_SCHEDULER_ADDRESS")
-    return str(configured) if configured else None
+    return check_address(str(configured), "DASK_SCHEDULER_ADDRESS") if configured else None
+
+
+def check_address(address: str, source: str = "--scheduler") -> str:
+    """``address`` when it names a scheduler as ``[tcp://]HOST:PORT`` (or ``tls://``).
+
+    Parameters
+    ----------
+    address : str
+        What the user gave.
+    source : str
+        Where it came from, for the message (``--scheduler``, ``DASK_SCHEDULER_ADDRESS``).
+
+    Returns
+    -------
+    str
+        The address, with ``tcp://`` added when no protocol was given.
+
+    Raises
+    ------
+    InvalidSettingError
+        Naming ``source`` and the expected form.
+    """
+    text = str(address).strip()
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        scheme, rest = "tcp", text
+    host, colon, port = rest.rpartition(":")
+    if scheme not in ("tcp", "tls") or not colon or not host or not port.isdigit() or not 0 < int(port) < 65536:
+        raise InvalidSettingError(
+            f"{source} {address!r} is not a dask scheduler address. Give it as tcp://HOST:PORT, "
+            "e.g. tcp://10.0.0.5:8786 (the address `dask scheduler` prints)."
+        )
+    return f"{scheme}://{host}:{port}"
+
+
+#: Seconds to wait for a connected scheduler to have a worker before telling the user it has none.
+WORKER_WAIT_S = 10
+
+
+def _probe(address: str) -> str | None:
+    """None when something listens at ``address``; else why not (a plain TCP connect, no dask)."""
+    import socket
+
+    host, _, port = address.partition("://")[2].rpartition(":")
+    try:
+        with socket.create_connection((host.strip("[]"), int(port)), timeout=CONNECT_TIMEOUT_S):
+            return None
+    except OSError as err:
+        return err.strerror or type(err).__name__
 
 
 @contextmanager
@@ -73,32 +135,50 @@ def use_scheduler(address: str | None) -> Iterator[Any]:
     Raises
     ------
     InvalidSettingError
-        When distributed is not installed or no scheduler answers at ``address``.
+        When the address is malformed, nothing answers there, the scheduler has no
+        worker, or distributed is not installed; one line naming the fix.
     """
     if not address:
         yield None
         return
+    address = check_address(address)
     try:
         from distributed import Client
     except ImportError as err:
         raise InvalidSettingError(
-            f"--scheduler {address}: dask.distributed is not installed. Install it (pip install distributed) "
+            f"scheduler {address}: dask.distributed is not installed. Install it (pip install distributed) "
             "or run without --scheduler."
         ) from err
+    why = _probe(address)
+    if why is not None:
+        raise InvalidSettingError(
+            f"scheduler {address} (--scheduler or DASK_SCHEDULER_ADDRESS): nothing answers there ({why}). "
+            f"Start one (`dask scheduler`, then `dask worker {address}`) and pass its address, "
+            "or run without --scheduler."
+        )
     try:
         client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as err:
         reason = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise InvalidSettingError(
-            f"--scheduler {address}: no dask scheduler answered within {CONNECT_TIMEOUT_S} s ({reason}). "
-            "Start one (`dask scheduler`, then `dask worker ADDRESS`) and pass its address, "
-            "or run without --scheduler."
+            f"scheduler {address}: no dask scheduler answered within {CONNECT_TIMEOUT_S} s ({reason}). "
+            "Check that the address is a `dask scheduler`'s, or run without --scheduler."
         ) from None
-    token = _CLIENT.set(client)
     try:
-        yield client
+        if not client.scheduler_info().get("workers"):
+            try:
+                client.wait_for_workers(1, timeout=WORKER_WAIT_S)
+            except (TimeoutError, OSError):
+                raise InvalidSettingError(
+                    f"scheduler {address} has no workers (none joined within {WORKER_WAIT_S} s). "
+                    f"Start some: `dask worker {address}` on each machine."
+                ) from None
+        token = _CLIENT.set(client)
+        try:
+            yield client
+        finally:
+            _CLIENT.reset(token)
     finally:
-        _CLIENT.reset(token)
         client.close()
 
 

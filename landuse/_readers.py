@@ -99,7 +99,9 @@ def _choose_layer(path: Path, layer: str | None, preferred: str | None) -> str |
     if preferred in layers:
         return preferred
     raise LayerNotFoundError(
-        f"`{path.name}` holds {len(layers)} layers ({', '.join(layers)}); choose one with --layer."
+        f"`{path.name}` holds {len(layers)} layers ({', '.join(layers)}); choose one with --layer, or, where the "
+        "command has no --layer for this file (THEME=PATH, --network), export the layer you want to a file of its own "
+        "(or name it like the theme)."
     )
 
 
@@ -139,7 +141,7 @@ def read_vector(path: str | Path, *, layer: str | None = None, preferred_layer: 
     path = Path(path)
     if not path.exists():
         raise InputFileNotFoundError(
-            f"`{path}` does not exist. Check the path, or run `landuse layers list` to see the embedded layers."
+            f"`{path}` does not exist. Check the path (the embedded layers, by name: `landuse layers list`)."
         )
     if path.is_dir():
         raise UnreadableFileError(f"`{path}` is a folder. Pass the .gpkg, .shp, .zip, .geojson or .parquet file inside it.")

@@ -111,6 +111,8 @@ class ConflictResult:
     oversample: int | None = None
     #: Stale outputs of an earlier run that :func:`write_conflicts` deleted.
     removed: list[Path] = field(default_factory=list)
+    #: The dask.distributed cluster the tasks ran on (address and workers), None for a local run.
+    cluster: str | None = None
 
     @property
     def schematic(self) -> bool:
@@ -341,7 +343,10 @@ def conflicts_from_layers(
     schematic_themes = tuple(sorted(set(features.loc[features["schematic"], "theme"])))
     from landuse._parallel import use_scheduler
 
-    with _no_gc(), use_scheduler(settings.scheduler):
+    cluster = None
+    with _no_gc(), use_scheduler(settings.scheduler) as client:
+        if client is not None:
+            cluster = f"{client.scheduler.address} ({len(client.scheduler_info().get('workers', {}))} workers)"
         if mode_name == Mode.VECTOR:
             zone, mask, area_m2, face_frame, outside_km2, grid, transform, samples = vector_overlay(
                 features, zones, themes, weights, method, settings, faces_choice)
@@ -355,7 +360,7 @@ def conflicts_from_layers(
                           kommun_area=kommun_area, themes=tuple(themes), mode=mode_name,
                           score_method=method, resolution_m=resolution if mode_name == Mode.RASTER else None,
                           schematic_themes=schematic_themes, outside_km2=outside_km2, score_grid=grid,
-                          transform=transform, oversample=samples)
+                          transform=transform, oversample=samples, cluster=cluster)
 
 
 def _warn_empty_themes(features: gpd.GeoDataFrame, theme_area: pd.DataFrame, mode: str, resolution_m: float) -> None:

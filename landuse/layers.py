@@ -102,6 +102,7 @@ def _display(path: Path) -> str:
 
 
 def _to_work_crs(frame: gpd.GeoDataFrame, source_crs: CRS | None, display: str, settings: Settings) -> gpd.GeoDataFrame:
+    declared_by_file = frame.crs is not None
     if frame.crs is None:
         if source_crs is None:
             raise MissingCRSError(
@@ -122,7 +123,9 @@ def _to_work_crs(frame: gpd.GeoDataFrame, source_crs: CRS | None, display: str, 
         raise CRSMismatchError(
             f"`{display}` lies outside Sweden when read as {declared.to_string()} "
             f"(bounds in {WORK_CRS}: {np.round(bounds).tolist()}): the CRS is probably wrong. "
-            "Fix the .prj or pass the right --source-crs."
+            + ("The file itself declares that CRS (--source-crs only fills in a missing one): set the right CRS "
+               "in the file, e.g. in QGIS with Layer CRS > Set layer CRS, then export it."
+               if declared_by_file else "Pass the CRS the coordinates are in with --source-crs.")
         )
     return frame
 
@@ -271,6 +274,7 @@ def load_layer(
     specs = catalogue(settings)
     key = str(name_or_path)
     user_crs = parse_crs(source_crs) if source_crs is not None else None
+    user_file = False
     if key in specs and not Path(key).suffix:
         spec = specs[key]
         if theme is not None and parse_theme(theme) is not spec.theme:
@@ -297,6 +301,7 @@ def load_layer(
                 f"{', '.join(t.value for t in Theme)})."
             )
         spec = _spec_for_user_file(parse_theme(theme), settings)
+        user_file = True
         crs_default = user_crs
         layer_name = path.stem
         schematic = False
@@ -304,7 +309,9 @@ def load_layer(
     if spec.format == "gtfs_stops":
         frame = read_gtfs_stops(path)
     else:
-        frame = read_vector(path, layer=layer or None, preferred_layer=spec.source_layer)
+        # a user's multi-layer file: its layer named like the theme, when it has one
+        preferred = spec.source_layer if not user_file else parse_theme(theme).value
+        frame = read_vector(path, layer=layer or None, preferred_layer=preferred)
     if len(frame) == 0:
         raise EmptyLayerError(f"`{display}` has no features. Check that you chose the right file and layer.")
     frame = frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame

@@ -142,6 +142,12 @@ def load_plan(
         raise EmptyLayerError(f"{display} has no polygon with area. Check the file and --layer.")
     out.insert(2, "plan_area_m2", shapely.area(np.asarray(out.geometry.values)))
     inside = share_in_county(out.geometry, settings)
+    if inside <= 0:
+        raise CRSMismatchError(
+            f"{display}: none of the {len(out)} planned areas lies in Norrbotten (or within 10 km), so no interest "
+            "could overlap them. If the plan is in Norrbotten its CRS is wrong (a local SWEREF 99 zone labelled "
+            "EPSG:3006?): fix the CRS in the file, or for a file without one pass --source-crs."
+        )
     if inside < 1:
         warnings.warn(
             f"{display}: {1 - inside:.0%} of the planned areas lie more than 10 km outside Norrbotten, where the "
@@ -264,7 +270,10 @@ def op_check(
     })
     result = gpd.GeoDataFrame(out, geometry=gpd.GeoSeries(overlap, crs=WORK_CRS), crs=WORK_CRS)
     order = np.lexsort((-result["overlap_m2"].to_numpy(), -result["weight"].to_numpy(), pi))
-    return result.iloc[order].reset_index(drop=True)
+    result = result.iloc[order].reset_index(drop=True)
+    # the themes checked against schematic layers: "no overlap" with them is illustrative too
+    result.attrs["schematic_themes"] = tuple(sorted(set(features.loc[features["schematic"], "theme"].astype(str))))
+    return result
 
 
 def write_op_check(result: gpd.GeoDataFrame, out_dir: str | Path) -> list[Path]:
@@ -285,5 +294,10 @@ def write_op_check(result: gpd.GeoDataFrame, out_dir: str | Path) -> list[Path]:
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
+    themes = result.attrs.get("schematic_themes", ())
+    description = ("Overlaps of the planned areas with interest features"
+                   + (f"; themes {', '.join(themes)} were checked against SCHEMATIC demo layers, so their figures, "
+                      "and the absence of overlaps with them, are illustrative only (schematisk)" if themes else ""))
     return [write_csv(pd.DataFrame(result[OP_COLUMNS]), out_dir / OP_FILES["csv"]),
-            write_gpkg({OP_LAYER: result[OP_COLUMNS + ["geometry"]]}, out_dir / OP_FILES["gpkg"])]
+            write_gpkg({OP_LAYER: result[OP_COLUMNS + ["geometry"]]}, out_dir / OP_FILES["gpkg"],
+                       descriptions={OP_LAYER: description})]

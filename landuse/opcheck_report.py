@@ -240,6 +240,7 @@ def op_report_markdown(
     themes: list[str],
     maps: dict[str, str] | None = None,
     plan_name: str = "",
+    schematic_themes: list[str] | tuple[str, ...] = (),
     settings: Settings | None = None,
 ) -> str:
     """The ÖP-check report as Markdown (Swedish); every name from an input is escaped.
@@ -258,6 +259,9 @@ def op_report_markdown(
         Plan id -> PNG file name of its map.
     plan_name : str
         The plan's file name, shown as text.
+    schematic_themes : sequence of str
+        Themes checked against schematic demo layers; with no schematic overlap the
+        report still says that those themes' "no overlap" is illustrative only.
     settings : Settings, optional
         ``catalogue_dir``: the layer specs that name the authority to consult per layer.
 
@@ -279,6 +283,12 @@ def op_report_markdown(
                   "markerade (schematisk): de visar metoden, inte verkliga gränser. Ersätt dem med myndigheternas "
                   "data (`--interest TEMA=FIL`, länkarna under Samråd) innan tabellen används i en "
                   "samrådshandling.", ""]
+    elif schematic_themes:
+        # no overlap with a stand-in layer says as little as an overlap with one
+        lines += [f"**Schematiska data:** temana {md_text(', '.join(theme_label(t) for t in schematic_themes))} "
+                  "kontrollerades mot schematiska demolager (schematisk): att inget överlapp hittades där visar "
+                  "metoden, inte verkliga förhållanden. Ersätt dem med myndigheternas data (`--interest TEMA=FIL`) "
+                  "innan tabellen används i en samrådshandling.", ""]
     lines += [f"- Kontrollerade teman: {md_text(', '.join(theme_label(t) for t in themes))}.",
               f"- Planerade områden: {len(plan)}, varav {result['plan_id'].nunique()} överlappar något intresse "
               f"({len(result)} överlapp).",
@@ -386,7 +396,9 @@ def write_op_report(
                                     colours=colours))
         order = {name: i for i, name in enumerate(names.values())}
         written.sort(key=lambda p: order[p.name])
+    schematic_themes = [t for t in themes if interests.loc[interests["theme"].astype(str) == t, "schematic"].any()]
     text = op_report_markdown(result, plan, matrix=matrix, themes=themes, maps=names, plan_name=plan_name,
+                              schematic_themes=schematic_themes,
                               settings=settings)
     title = html.escape(text.splitlines()[0].lstrip("# "))
     md_path = write_text(text, out_dir / OP_REPORT_FILES["md"])

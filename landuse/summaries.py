@@ -32,6 +32,7 @@ __all__ = [
     "bounds_text",
     "conflict_lines",
     "conflict_files_line",
+    "outside_line",
     "car_lines",
     "car_files_line",
     "transit_lines",
@@ -139,9 +140,32 @@ def conflict_lines(result: ConflictResult, *, top: int = 10) -> list[str]:
             f"#{r.face_id} {r.kommun} {r.themes} score {r.score:g}, {r.area_km2:.2f} km²" for r in hot.itertuples())
             + (MARK if hot["schematic"].any() else ""))
     if result.outside_km2 > 0:
-        lines.append(f"{result.outside_km2:,.1f} km² of interest area lies outside the kommuner analysed and is left out"
-                     f"{run_mark}")
+        lines.append(outside_line(result))
+    if result.cluster:
+        lines.append(f"tasks ran on the dask cluster at {result.cluster}")
     return lines
+
+
+def outside_line(result: ConflictResult) -> str:
+    """The interest area left out because it lies outside the kommuner analysed.
+
+    Parameters
+    ----------
+    result : ConflictResult
+        From :func:`landuse.conflicts.conflicts_from_layers`.
+
+    Returns
+    -------
+    str
+        The km² outside the kommuner (exact in vector mode); in raster mode a lower
+        bound, since the grid covers only the kommuner's bounding box.  Ends in
+        :data:`MARK` when any theme is schematic.
+    """
+    mark = MARK if result.schematic else ""
+    if result.mode == Mode.RASTER:
+        return (f"at least {result.outside_km2:,.1f} km² of interest area lies outside the kommuner analysed and is "
+                f"left out (counted on the grid, which covers only the kommuner's extent){mark}")
+    return f"{result.outside_km2:,.1f} km² of interest area lies outside the kommuner analysed and is left out{mark}"
 
 
 def conflict_files_line(result: ConflictResult, written: Sequence[Path]) -> str:

@@ -123,6 +123,9 @@ def parse_feed_option(value: str) -> tuple[Path, dt.date | None]:
             return Path(path), dt.date.fromisoformat(day)
         except ValueError:
             raise InvalidSettingError(f"--gtfs {value!r}: {day!r} is not a date YYYY-MM-DD.") from None
+    if sep and path and not Path(text).exists() and Path(path).exists():
+        # an existing feed, then "=" and something that is no date (a path with "=" exists as a whole)
+        raise InvalidSettingError(f"--gtfs {value!r}: {day!r} is not a date YYYY-MM-DD.")
     return Path(text), None
 
 

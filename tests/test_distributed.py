@@ -62,6 +62,7 @@ def test_conflicts_on_the_cluster_match_the_local_run(cluster, local_pairs, tmp_
     _pairs_equal(out, local_pairs)
     keys = _tasks_seen(cluster)
     assert any("_tile_job" in key for key in keys), keys  # the tiles ran on the cluster, not here
+    assert f"tasks ran on the dask cluster at {cluster.scheduler_address} (2 workers)" in result.output
 
 
 def _start_task_stream(dask_scheduler) -> None:  # noqa: ANN001 - distributed.Scheduler
@@ -130,8 +131,38 @@ def test_a_scheduler_that_does_not_answer_is_one_line(tmp_path):
                                       str(tmp_path / "o")])
     assert result.exit_code == 1
     lines = result.output.strip().splitlines()
-    assert len(lines) == 1 and "--scheduler tcp://127.0.0.1:9: no dask scheduler answered" in lines[0], result.output
+    assert len(lines) == 1 and "scheduler tcp://127.0.0.1:9 (--scheduler or DASK_SCHEDULER_ADDRESS): nothing " \
+        "answers there" in lines[0], result.output
     assert not (tmp_path / "o").exists()
+
+
+@pytest.mark.parametrize("address", ["nonsense", "http://127.0.0.1:8786", "tcp://127.0.0.1:99999", "tcp://:8786"])
+def test_a_malformed_scheduler_address_is_a_usage_error_at_once(tmp_path, address):
+    result = CliRunner().invoke(cli, ["-q", "conflicts", "--scheduler", address, "--out", str(tmp_path / "o")])
+    assert result.exit_code == 2
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and "is not a dask scheduler address" in lines[0] and "tcp://HOST:PORT" in lines[0]
+
+
+def test_a_malformed_environment_address_names_the_variable(tmp_path, monkeypatch):
+    import dask
+
+    with dask.config.set({"scheduler-address": "bad"}):
+        result = CliRunner().invoke(cli, ["-q", "conflicts", "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert result.output.startswith("Error: DASK_SCHEDULER_ADDRESS 'bad' is not a dask scheduler address")
+
+
+def test_a_scheduler_without_workers_says_to_start_them(tmp_path, monkeypatch):
+    import landuse._parallel as parallel
+
+    monkeypatch.setattr(parallel, "WORKER_WAIT_S", 1)
+    with distributed.LocalCluster(n_workers=0, host="127.0.0.1", dashboard_address=":0", silence_logs=50) as empty:
+        result = CliRunner().invoke(cli, ["-q", "conflicts", "--scheduler", empty.scheduler_address,
+                                          "--out", str(tmp_path / "o")])
+    assert result.exit_code == 1
+    assert result.output.strip() == (f"Error: scheduler {empty.scheduler_address} has no workers (none joined within "
+                                     f"1 s). Start some: `dask worker {empty.scheduler_address}` on each machine.")
 
 
 def test_shared_inputs_travel_as_wkb_and_survive_a_second_trip():

@@ -6,6 +6,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+import geopandas as gpd
 import shapely
 
 from landuse.errors import (
@@ -61,7 +62,7 @@ def test_geopackage_layer_in_local_zone_is_reprojected():
 
 
 def test_multi_layer_geopackage_without_layer_names_the_layers():
-    with pytest.raises(LayerNotFoundError, match=r"holds 2 layers \(omraden, punkter\); choose one with --layer"):
+    with pytest.raises(LayerNotFoundError, match=r"holds 2 layers \(omraden, punkter\); choose one with --layer, or"):
         load_layer(DATA / "layers_two_layers_3014.gpkg", theme="naturvard")
 
 
@@ -84,8 +85,14 @@ def test_shapefile_without_prj_needs_source_crs():
 
 
 def test_declared_crs_contradicted_by_coordinates():
-    with pytest.raises(CRSMismatchError, match="lies outside Sweden when read as EPSG:3006.*Fix the .prj or pass the right --source-crs"):
+    # the file declares the CRS, so --source-crs (which fills in a missing one) is not the fix
+    with pytest.raises(CRSMismatchError, match="lies outside Sweden when read as EPSG:3006.*The file itself declares "
+                                               "that CRS .--source-crs only fills in a missing one.: set the right CRS"):
         load_layer(DATA / "bad_lonlat_declared_3006.gpkg", theme="naturvard")
+    # a file without CRS read with a wrong --source-crs: pass the right one
+    path = DATA / "layers_noprj" / "layers_noprj.shp"
+    with pytest.raises(CRSMismatchError, match="Pass the CRS the coordinates are in with --source-crs"):
+        load_layer(path, theme="naturvard", source_crs="EPSG:4326")
 
 
 def test_missing_file():
@@ -231,3 +238,14 @@ def test_write_layers_gpkg_has_every_layer_in_sweref(tmp_path):
     for name in names:
         assert pyogrio.read_info(path, layer=name)["crs"] == "EPSG:3006"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")], "temporary files left behind"
+
+
+def test_a_users_multi_layer_file_gives_the_layer_named_like_the_theme(tmp_path):
+    # a THEME=PATH input has no --layer: the file's layer named like the theme is the one meant
+    path = tmp_path / "several.gpkg"
+    box = shapely.box(830_000, 7_290_000, 831_000, 7_291_000)
+    gpd.GeoDataFrame({"id": ["n1"], "namn": ["N"]}, geometry=[box], crs="EPSG:3006").to_file(path, layer="naturvard")
+    gpd.GeoDataFrame({"id": ["r1", "r2"], "namn": ["R", "S"]}, geometry=[box, box], crs="EPSG:3006").to_file(
+        path, layer="rennaring")
+    assert load_layer(path, theme="naturvard")["feature_id"].tolist() == ["n1"]
+    assert load_layer(path, theme="rennaring")["feature_id"].tolist() == ["r1", "r2"]

@@ -16,6 +16,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 
+from landuse.errors import InvalidSettingError
 from landuse.gtfs import load_feed
 from landuse.trend import access_trend, parse_feed_option, trend_date
 
@@ -112,6 +113,14 @@ def test_the_date_rule_skips_a_tuesday_with_reduced_service(tmp_path: Path) -> N
 def test_parse_feed_option_keeps_paths_with_equals_signs() -> None:
     assert parse_feed_option("a=b/feed.zip") == (Path("a=b/feed.zip"), None)
     assert parse_feed_option("feed.zip=2024-03-05") == (Path("feed.zip"), dt.date(2024, 3, 5))
+
+
+def test_parse_feed_option_tells_a_bad_date_after_an_existing_feed(tmp_path: Path) -> None:
+    feed = tmp_path / "feed.zip"
+    feed.write_bytes(b"")
+    with pytest.raises(InvalidSettingError, match="'notadate' is not a date YYYY-MM-DD"):
+        parse_feed_option(f"{feed}=notadate")
+    assert parse_feed_option(f"{tmp_path}/other=notadate") == (Path(f"{tmp_path}/other=notadate"), None)
 
 
 def test_the_same_feed_twice_gets_rows_of_its_own(tmp_path: Path, places) -> None:

@@ -114,7 +114,7 @@ def deprecated_alias(old: str, new: str, dest: str, **option: Any) -> Callable:
 # --------------------------------------------------------------------------- inputs and outputs
 
 
-def ensure_out_dir(ctx: click.Context, param: click.Parameter, value: Path | None) -> Path | None:
+def ensure_out_dir(ctx: click.Context, param: click.Parameter, value: str | Path | None) -> Path | None:
     """Check --out before any work, so a bad folder fails at once, in one line; create nothing yet.
 
     The folder is made when the run's files are moved into it (see
@@ -122,14 +122,16 @@ def ensure_out_dir(ctx: click.Context, param: click.Parameter, value: Path | Non
     """
     if value is None:
         return value
-    return check_out_dir(value)
+    if not str(value).strip():  # an unset shell variable: never write into whatever folder this is
+        raise click.BadParameter("is empty; name the output folder, e.g. --out out.")
+    return check_out_dir(Path(value))
 
 
 out_dir_option = click.option(
     "--out",
     "out_dir",
     required=True,
-    type=click.Path(file_okay=False, path_type=Path),
+    type=click.Path(file_okay=False),
     callback=ensure_out_dir,
     help="Output folder (created when missing). A run writes all its files beside it first and moves them in "
          "together at the end: a failed run leaves the folder as it was; the files of an earlier run of the "
@@ -149,14 +151,41 @@ def source_crs_option(files: str) -> Callable:
                         help=f"CRS to assume for {files} without one, e.g. EPSG:3006.")
 
 
+def interest_theme(name: str) -> str:
+    """``name`` as an interest theme's value, or a usage error listing the interest themes.
+
+    Parameters
+    ----------
+    name : str
+        A theme as the user wrote it (any case, å/ä/ö or not).
+
+    Returns
+    -------
+    str
+        The theme's value, e.g. ``"rennaring"``.
+    """
+    from landuse.errors import UnknownThemeError
+    from landuse.themes import INTEREST_THEMES, parse_theme
+
+    known = ", ".join(t.value for t in INTEREST_THEMES)
+    try:
+        theme = parse_theme(name)
+    except UnknownThemeError:
+        raise click.BadParameter(f"{name!r} is not an interest theme. Interest themes: {known}.") from None
+    if theme not in INTEREST_THEMES:
+        raise click.BadParameter(f"{name!r} is not an interest theme. Interest themes: {known}.")
+    return theme.value
+
+
 def parse_theme_paths(ctx: click.Context, param: click.Parameter, values: tuple[str, ...]) -> dict[str, Path]:
-    """Parse repeated ``THEME=PATH`` into a mapping (one file per theme)."""
+    """Parse repeated ``THEME=PATH`` into a mapping (one file per interest theme)."""
     flag = param.opts[0] if param.opts else "--layer"
     out: dict[str, Path] = {}
     for value in values:
         theme, sep, path = value.partition("=")
         if not sep or not theme.strip() or not path.strip():
             raise click.BadParameter(f"{value!r} is not THEME=PATH, e.g. {flag} naturvard=RI_naturvard.gpkg.")
+        interest_theme(theme.strip())
         if theme.strip() in out:
             raise click.BadParameter(f"theme {theme.strip()!r} is given twice; pass one file per theme.")
         out[theme.strip()] = Path(path.strip())

@@ -11,6 +11,7 @@ from landuse.cli._options import (
     POSITIVE,
     command_settings,
     deprecated_alias,
+    interest_theme,
     kommun_option,
     out_dir_option,
     source_crs_option,
@@ -23,12 +24,27 @@ from landuse.outputs import CONFLICT_FILES
 __all__ = ["conflicts"]
 
 
+def _scheduler(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--scheduler``: a well-formed ``[tcp://]HOST:PORT`` or a usage error (exit 2) at once."""
+    if not value:
+        return None
+    from landuse._parallel import check_address
+    from landuse.errors import InvalidSettingError
+
+    try:
+        return check_address(value)
+    except InvalidSettingError as err:
+        raise click.BadParameter(str(err).removeprefix("--scheduler ")) from None
+
+
 def _parse_themes(ctx: click.Context, param: click.Parameter, value: str | None) -> list[str] | None:
     if value is None:
         return None
     themes = [v.strip() for v in value.split(",") if v.strip()]
     if len(themes) < 2:
         raise click.BadParameter(f"{value!r}: name at least two themes, comma-separated, e.g. rennaring,energi.")
+    for theme in themes:
+        interest_theme(theme)
     return themes
 
 
@@ -61,7 +77,7 @@ def _odd(ctx: click.Context, param: click.Parameter, value: int | None) -> int |
               help=f"Faces written to {CONFLICT_FILES['gpkg']}: those with two or more themes (conflicts, the vector "
                    "default), every covered face (all), or none (the raster default: the score GeoTIFF is the map). "
                    "Areas are the same.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
+@click.option("--scheduler", default=None, metavar="ADDRESS", callback=_scheduler,
               help="Run the tile and theme tasks on this dask.distributed scheduler (tcp://host:8786); "
                    "default DASK_SCHEDULER_ADDRESS, else locally.")
 @source_crs_option("--layer files")
@@ -107,6 +123,11 @@ def conflicts(config: Path | None, layers: dict[str, Path], themes: list[str] | 
     if oversample is not None and Mode.parse(mode) is not Mode.RASTER:
         raise click.UsageError("--oversample applies to --mode raster only; add --mode raster or drop --oversample.")
     settings = command_settings(scheduler=scheduler_address(scheduler))
+    if settings.scheduler and not settings.progress:
+        # -q hides warnings: dask's own log lines too (a rescheduled task after a lost worker)
+        import logging
+
+        logging.getLogger("distributed").setLevel(logging.ERROR)
     matrix = read_conflict_matrix(config, settings=settings)
     features = load_interest_layers(themes, layers=layers, matrix=matrix, source_crs=source_crs, settings=settings)
     zones = load_kommuner(list(kommuner) or None, settings=settings)
@@ -149,6 +170,9 @@ def _print_summary(result, top: int) -> None:  # noqa: ANN001 - ConflictResult, 
     for line in result.summary_lines(top=top)[-3:]:
         if line.startswith(("union area", "hotspots")):
             console.print(line, markup=False, highlight=False)
+    from landuse.summaries import outside_line
+
     if result.outside_km2 > 0:
-        console.print(f"{result.outside_km2:,.1f} km² of interest area lies outside the kommuner analysed "
-                      "and is left out", highlight=False)
+        console.print(outside_line(result), markup=False, highlight=False)
+    if result.cluster:
+        console.print(f"tasks ran on the dask cluster at {result.cluster}", markup=False, highlight=False)

@@ -7,7 +7,10 @@ The commands live one per module beside this one and are added to the group in
 from __future__ import annotations
 
 import logging
+import os
+import signal
 import sys
+import threading
 import warnings
 
 import click
@@ -46,12 +49,17 @@ class _LanduseGroup(click.Group):
             if verbosity >= 1:
                 raise
             click.echo(f"internal error: {type(err).__name__}: {_one_line(str(err))} "
-                       "(run with -v for the traceback)", err=True)
+                       f"(run `landuse -v {ctx.invoked_subcommand or ''} …` for the traceback)", err=True)
             ctx.exit(1)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        if threading.current_thread() is threading.main_thread():
+            # `kill` (SIGTERM) ends a run without half-written files: see _terminated
+            global _HANDLER_PID
+            _HANDLER_PID = os.getpid()
+            signal.signal(signal.SIGTERM, _terminated)
         try:
             code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
         except click.exceptions.UsageError as err:
@@ -68,6 +76,24 @@ class _LanduseGroup(click.Group):
             click.echo("Aborted.", err=True)
             sys.exit(1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+#: The process that installed the SIGTERM handler (forked workers inherit the handler, not the job).
+_HANDLER_PID: int | None = None
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM: remove the run's staging folder and temporary files, then exit 143 as the shell expects.
+
+    Done here and at once, not by raising an exception, which a library's catch-all
+    or a finalizer could swallow.  A forked worker (dask's pool ends its workers with
+    SIGTERM) just exits: the run's files belong to the parent.
+    """
+    if os.getpid() == _HANDLER_PID:
+        from landuse._io import remove_unfinished
+
+        remove_unfinished()
+    os._exit(128 + signum)
 
 
 def _one_line(message: str) -> str:

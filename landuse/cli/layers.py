@@ -54,7 +54,7 @@ def layers_list(as_json: bool) -> None:
 @click.option("--name-column", default=None, help="Column holding feature names.")
 def layers_check(path: Path, theme: str, layer: str | None, source_crs: str | None, id_column: str | None,
                  name_column: str | None) -> None:
-    """Validate a file as landuse would load it; exit 0 if it is usable.
+    """Validate a file as landuse would load it; exit 0 if it is usable (readable, and some of it in Norrbotten).
 
     \b
     $ landuse layers check RI_naturvard.shp --theme naturvard --source-crs EPSG:3006
@@ -65,4 +65,8 @@ def layers_check(path: Path, theme: str, layer: str | None, source_crs: str | No
                          id_column=id_column, name_column=name_column)
     for line in report.lines():
         click.echo(line)
+    if report.share_in_county <= 0:
+        # readable, but nothing of it lies in the county: every analysis would find nothing
+        click.echo("usable: no (nothing in Norrbotten)")
+        raise SystemExit(1)
     click.echo("usable: yes")

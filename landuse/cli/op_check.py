@@ -116,7 +116,8 @@ def op_check(plan: Path, use_column: str, id_column: str | None, plan_layer: str
     areas = "1 planned area" if len(planned) == 1 else f"{len(planned)} planned areas"
     click.echo(f"{areas}, {n_plans} overlap interests: {len(result)} overlaps, "
                f"{int((result['weight'] >= 2).sum())} with weight 2 or 3"
-               + (" (schematisk: some interest data is schematic)" if result["schematic"].any() else ""))
+               + (" (schematisk: some interest data is schematic)" if result["schematic"].any() else "")
+               + (_checked_against_schematic(features) if not result["schematic"].any() else ""))
     if len(result):
         worst = result.sort_values(["weight", "overlap_m2"], ascending=False).head(10)
         for row in worst.itertuples():
@@ -131,3 +132,10 @@ def op_check(plan: Path, use_column: str, id_column: str | None, plan_layer: str
         click.echo(f"wrote {len(maps)} maps {out_dir / (OP_MAP_PREFIX + '*.png')}")
     for path in stage.removed:
         click.echo(f"removed {path} (left by an earlier run; this run writes none)")
+
+
+def _checked_against_schematic(features) -> str:  # noqa: ANN001 - GeoDataFrame, imported lazily
+    """" [schematisk: …]" when some themes were checked against schematic demo layers (even with no overlap)."""
+    themes = sorted(set(features.loc[features["schematic"].astype(bool), "theme"].astype(str)))
+    return (f" [schematisk: {', '.join(themes)} checked against schematic demo layers, so no overlap there is "
+            "illustrative only]") if themes else ""

@@ -94,7 +94,8 @@ def test_raster_mode_writes_score_tif(runner, tmp_path):
 @pytest.mark.parametrize("args, code, message", [
     (["--layer", "naturvard"], 2, "THEME=PATH"),
     (["--themes", "rennaring"], 2, "at least two themes"),
-    (["--themes", "rennaring,drakar"], 1, "Unknown theme 'drakar'"),
+    (["--themes", "rennaring,drakar"], 2, "'drakar' is not an interest theme. Interest themes: rennaring"),
+    (["--layer", "drakar=x.gpkg"], 2, "'drakar' is not an interest theme"),
     (["--kommun", "Atlantis"], 1, "matches no kommun"),
     (["--layer", "naturvard=saknas.gpkg"], 1, "saknas.gpkg"),
     (["--mode", "hex"], 2, "hex"),

@@ -42,7 +42,7 @@ def test_a_library_exception_is_an_internal_error_line(work, monkeypatch) -> Non
     result = CliRunner().invoke(cli, ["-q", "conflicts", "--themes", "rennaring,energi", "--out", str(work / "out")])
     assert result.exit_code == 1
     assert one_error_line(result, prefix="internal error: ") == (
-        "internal error: ZeroDivisionError: float division by zero (run with -v for the traceback)")
+        "internal error: ZeroDivisionError: float division by zero (run `landuse -v conflicts …` for the traceback)")
     assert snapshot(work) == before
     verbose = CliRunner().invoke(cli, ["-v", "conflicts", "--themes", "rennaring,energi", "--out", str(work / "out")])
     assert verbose.exit_code == 1
@@ -155,3 +155,31 @@ def _imported_modules(*args: str) -> set[str]:
 def test_help_imports_no_geopandas_shapely_or_pandas(args: list[str]) -> None:
     heavy = _imported_modules(*args) & {"geopandas", "shapely", "pandas", "numpy", "pyogrio", "rasterio"}
     assert not heavy, f"landuse {' '.join(args)} imports {sorted(heavy)}"
+
+
+def test_an_empty_out_is_refused_before_anything_is_written(work) -> None:
+    before = snapshot(work)
+    result = CliRunner().invoke(cli, ["-q", "conflicts", "--out", ""])
+    assert result.exit_code == 2
+    assert "'--out': is empty; name the output folder" in one_error_line(result, code=2)
+    assert snapshot(work) == before
+
+
+def test_sigterm_removes_the_staging_folder(tmp_path) -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "out"
+    exe = Path(sys.executable).with_name("landuse")
+    run = subprocess.Popen([str(exe), "-q", "demo", "--out", str(out)], cwd=tmp_path,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not list(tmp_path.glob(".out.landuse-*")) and run.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert run.poll() is None, "the demo ended before its staging folder appeared"
+    time.sleep(0.5)  # well inside the run: files are being written into the staging folder
+    run.send_signal(signal.SIGTERM)
+    assert run.wait(timeout=60) == 143
+    assert not list(tmp_path.glob(".out.landuse-*")) and not out.exists()

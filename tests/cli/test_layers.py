@@ -80,4 +80,8 @@ def test_layers_check_says_when_nothing_lies_in_the_county(runner, tmp_path):
                                   ("half.gpkg", [inside, stockholm], "in county: 50% of the features lie in Norrbotten (or within 10 km)")):
         gpd.GeoDataFrame({"id": list(range(len(geoms)))}, geometry=geoms, crs="EPSG:3006").to_file(tmp_path / name)
         result = runner.invoke(cli, ["layers", "check", str(tmp_path / name), "--theme", "naturvard"])
-        assert result.exit_code == 0 and expected in result.output, result.output
+        assert expected in result.output, result.output
+        # nothing in the county: readable but not usable here (exit 1); half of it: usable
+        far = name == "far.gpkg"
+        assert result.exit_code == (1 if far else 0), result.output
+        assert result.output.strip().splitlines()[-1] == ("usable: no (nothing in Norrbotten)" if far else "usable: yes")

@@ -39,13 +39,22 @@ def test_op_check_cli_on_embedded_layers(tmp_path):
 
 
 def test_plan_outside_the_county_is_reported(tmp_path) -> None:
-    """A plan outside Norrbotten (here Stockholm, as a wrong CRS label would put it): warn, never a silent 0."""
-    plan = gpd.GeoDataFrame({"anvandning": ["Sammanhängande bostadsbebyggelse"]},
-                            geometry=[shapely.box(674_000, 6_580_000, 675_000, 6_581_000)], crs="EPSG:3006")
-    plan.to_file(tmp_path / "plan.gpkg")
-    result = CliRunner().invoke(cli, ["op-check", str(tmp_path / "plan.gpkg"), "--use-column", "anvandning",
+    """A plan partly outside Norrbotten warns; wholly outside (here Stockholm, as a wrong CRS label would put
+    it) is an error, even under -q: never a silent "0 overlaps"."""
+    inside = shapely.box(830_000, 7_290_000, 831_000, 7_291_000)
+    stockholm = shapely.box(674_000, 6_580_000, 675_000, 6_581_000)
+    for name, geoms in (("half.gpkg", [inside, stockholm]), ("far.gpkg", [stockholm])):
+        gpd.GeoDataFrame({"anvandning": ["Sammanhängande bostadsbebyggelse"] * len(geoms)}, geometry=geoms,
+                         crs="EPSG:3006").to_file(tmp_path / name)
+    result = CliRunner().invoke(cli, ["op-check", str(tmp_path / "half.gpkg"), "--use-column", "anvandning",
                                       "--out", str(tmp_path / "out")])
-    assert "100% of the planned areas lie more than 10 km outside Norrbotten" in result.stderr, result.output
+    assert result.exit_code == 0
+    assert "50% of the planned areas lie more than 10 km outside Norrbotten" in result.stderr, result.output
+    result = CliRunner().invoke(cli, ["-q", "op-check", str(tmp_path / "far.gpkg"), "--use-column", "anvandning",
+                                      "--out", str(tmp_path / "out2")])
+    line = one_error_line(result)
+    assert "far.gpkg" in line and "none of the 1 planned areas lies in Norrbotten" in line
+    assert not (tmp_path / "out2").exists()
 
 
 @pytest.mark.parametrize("args, expected", [
