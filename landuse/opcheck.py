@@ -151,9 +151,9 @@ def load_plan(
     if inside < 1:
         warnings.warn(
             f"{display}: {1 - inside:.0%} of the planned areas lie more than 10 km outside Norrbotten, where the "
-            "embedded interest "
-            "layers end; their overlaps are not found. If the plan is in Norrbotten its CRS is wrong (a local "
-            "SWEREF 99 zone labelled EPSG:3006?): fix it or pass --source-crs.",
+            "embedded interest layers end, so only your own --interest files can overlap them there. If the plan "
+            "is in Norrbotten its CRS is wrong (a local SWEREF 99 zone labelled EPSG:3006?): fix it in the file, "
+            "or for a file without a CRS pass --source-crs.",
             PartialLossWarning, stacklevel=2,
         )
     return out
