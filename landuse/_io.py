@@ -215,9 +215,11 @@ class OutputStage:
     out_dir : Path
         Where the files go when the run succeeds.
     owned : tuple of str
-        File names this command writes; those that this run did not write are
-        removed from ``out_dir`` at the end (e.g. the score grid of an earlier
-        raster run), so the folder never mixes two runs of one command.
+        File names this command writes; those that this run did not write, but an
+        earlier landuse run did (its ``datapackage.json`` lists them), are removed
+        from ``out_dir`` at the end (e.g. the score grid of an earlier raster run),
+        so the folder never mixes two runs of one command.  A user's own file that
+        only carries such a name stays.
     removed : list of Path
         Files of ``out_dir`` removed at the end because this run did not write them.
     """
@@ -245,8 +247,11 @@ class OutputStage:
                     f"`{target}` is a folder, but this run writes a file of that name. Move or delete the folder, "
                     "or choose another --out."
                 )
+        # an owned name goes only when an earlier landuse run wrote it (its datapackage.json lists it):
+        # a user's own file that happens to carry the name stays
+        written_before = set(_described_files(self.out_dir / DATAPACKAGE))
         stale = [self.out_dir / name for name in self.owned
-                 if (self.out_dir / name).is_file() and not (self.path / name).exists()]
+                 if name in written_before and (self.out_dir / name).is_file() and not (self.path / name).exists()]
         gpkgs = [p for p in files if p.suffix.lower() == ".gpkg"]
         if gpkgs:  # QGIS styles inside each GeoPackage (its layer_styles table), before it is described
             from landuse.errors import ConfigError, LanduseWarning

@@ -276,3 +276,23 @@ def test_output_name_taken_by_a_folder(work):
     line = one_error_line(result)
     assert "malkonflikter_per_kommun.csv` is a folder" in line and "choose another --out" in line
     assert snapshot(work) == before, "no file of the run may move in when one cannot"
+
+
+def test_a_users_own_file_with_an_owned_name_stays(runner, tmp_path):
+    """Only files an earlier landuse run wrote (listed in datapackage.json) are removed as stale."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "malkonflikter_per_kommun.xlsx").write_text("my own notes")  # not written by landuse
+    (out / "malkonflikter_score.tif").write_text("mine too")
+    args = ["-q", "conflicts", "--themes", "rennaring,naturvard", "--kommun", "Kiruna", "--out", str(out)]
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0, result.output
+    assert (out / "malkonflikter_per_kommun.xlsx").read_text() == "my own notes"
+    assert (out / "malkonflikter_score.tif").read_text() == "mine too"
+    assert "removed" not in result.output
+    # a workbook landuse wrote is listed in datapackage.json, so a later run without --xlsx removes it
+    (out / "malkonflikter_per_kommun.xlsx").unlink()
+    assert runner.invoke(cli, [*args, "--xlsx"]).exit_code == 0
+    result = runner.invoke(cli, args)
+    assert "removed" in result.output and not (out / "malkonflikter_per_kommun.xlsx").exists()
+    assert (out / "malkonflikter_score.tif").read_text() == "mine too"
