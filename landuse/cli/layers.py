@@ -37,8 +37,10 @@ def layers_list(as_json: bool) -> None:
     from rich.table import Table
 
     out = Table(title="landuse layer catalogue")
-    for column in ("name", "theme", "features", "schematic", "authority", "source"):
-        out.add_column(column)
+    # the name is what a user types (load_layer("…")): never shortened; long texts fold instead
+    out.add_column("name", no_wrap=True, min_width=max(len(str(n)) for n in table["name"]))
+    for column in ("theme", "features", "schematic", "authority", "source"):
+        out.add_column(column, overflow="fold")
     for row in table.itertuples():
         out.add_row(row.name, row.theme, str(row.feature_count), "yes" if row.schematic else "no",
                     row.authority, str(row.source))

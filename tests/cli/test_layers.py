@@ -85,3 +85,14 @@ def test_layers_check_says_when_nothing_lies_in_the_county(runner, tmp_path):
         far = name == "far.gpkg"
         assert result.exit_code == (1 if far else 0), result.output
         assert result.output.strip().splitlines()[-1] == ("usable: no (nothing in Norrbotten)" if far else "usable: yes")
+
+
+def test_layers_list_shows_every_name_whole_in_a_narrow_terminal(runner, monkeypatch):
+    # the name is what a user types: 80 columns (a pipe, a small window) must not shorten it
+    from landuse.layers import list_layers
+
+    monkeypatch.setenv("COLUMNS", "80")
+    result = runner.invoke(cli, ["layers", "list"])
+    assert result.exit_code == 0, result.output
+    cells = {line.split("│")[1].strip() for line in result.output.splitlines() if line.startswith("│")}
+    assert set(list_layers()["name"]) <= cells
