@@ -64,7 +64,8 @@ class Field:
 FIELDS: dict[str, Field] = {
     "feed": Field("string", "Timetable version: feed_version of the GTFS feed_info.txt, else the file name"),
     "date": Field("date", "Service day the timetable was measured on (YYYY-MM-DD)"),
-    "kommun_code": Field("string", "SCB kommun code (4 digits, e.g. 2580 Luleå); 25 is the county, Norrbottens län"),
+    "kommun_code": Field("string", "SCB kommun code (4 digits, e.g. 2580 Luleå); in the accessibility tables "
+                                   "the code 25 marks the county row, Norrbottens län"),
     "kommun": Field("string", "Kommun name (Norrbottens län on the county row)"),
     "theme_a": Field("string", "First interest theme of the pair (theme_a < theme_b)"),
     "theme_b": Field("string", "Second interest theme of the pair"),
