@@ -49,7 +49,8 @@ def is_valid(geoms: np.ndarray, *, workers: int | None = None, chunk_vertices: i
     return np.concatenate(parallel_map(_valid_chunk, spans, {"geoms": geoms}, workers=workers, processes=True))
 
 
-def merge_seams(polys: np.ndarray, group: np.ndarray, candidate: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def merge_seams(polys: np.ndarray, group: np.ndarray, candidate: np.ndarray
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Join the pieces of regions that tiling cut apart.
 
     Parameters
@@ -67,35 +68,48 @@ def merge_seams(polys: np.ndarray, group: np.ndarray, candidate: np.ndarray) -> 
         Unchanged pieces first, then the joined ones.
     source : numpy.ndarray of int
         For each output polygon, the input piece whose attributes it keeps.
+    owner : numpy.ndarray of int
+        For each input piece, the output polygon that holds it.
 
     Notes
     -----
     The pieces of one group are unioned and split again into connected parts, so
-    pieces that do not touch stay apart.  The loop runs over groups cut by a tile
-    edge, not over pairs of features.
+    pieces that do not touch stay apart; a piece belongs to the part holding its
+    interior point.  The loop runs over groups cut by a tile edge, not over pairs
+    of features.
     """
+    n = len(polys)
+    identity = np.arange(n, dtype=np.int64)
     idx = np.flatnonzero(candidate)
-    identity = np.arange(len(polys))
     if len(idx) < 2:
-        return polys, identity
+        return polys, identity, identity
     idx = idx[np.argsort(group[idx], kind="stable")]
-    g = group[idx]
-    cut = np.flatnonzero(np.diff(g)) + 1
-    starts, ends = np.concatenate([[0], cut]), np.concatenate([cut, [len(g)]])
-    several = (ends - starts) > 1
-    if not several.any():
-        return polys, identity
-    keep = np.ones(len(polys), dtype=bool)
-    joined: list[np.ndarray] = []
-    source: list[np.ndarray] = []
-    for start, end in zip(starts[several].tolist(), ends[several].tolist()):
-        members = idx[start:end]
+    cut = np.flatnonzero(np.diff(group[idx])) + 1
+    keep = np.ones(n, dtype=bool)
+    owner = identity.copy()  # joined pieces: index into the joined parts for now
+    joined: list = []
+    source: list[int] = []
+    for members in np.split(idx, cut):
+        if len(members) < 2:
+            continue
         keep[members] = False
         parts = shapely.get_parts(shapely.union_all(polys[members]))
-        joined.append(parts)
-        source.append(np.full(len(parts), members[0], dtype=np.int64))
+        if len(parts) == 1:
+            owner[members] = len(joined)
+        else:
+            xy = shapely.get_coordinates(shapely.point_on_surface(polys[members]))
+            for k, part in enumerate(parts):
+                shapely.prepare(part)
+                owner[members[shapely.contains_xy(part, xy[:, 0], xy[:, 1])]] = len(joined) + k
+        joined.extend(parts)
+        source.extend([int(members[0])] * len(parts))
+    if not joined:
+        return polys, identity, identity
     kept = np.flatnonzero(keep)
-    return np.concatenate([polys[kept], *joined]), np.concatenate([kept, *source])
+    owner[kept] = np.arange(len(kept))
+    owner[~keep] += len(kept)
+    return (np.concatenate([polys[kept], np.array(joined, dtype=object)]),
+            np.concatenate([kept, np.array(source, dtype=np.int64)]), owner)
 
 
 @dataclass
@@ -358,10 +372,7 @@ def theme_faces(geoms: np.ndarray, theme: np.ndarray, zones: np.ndarray, *, min_
 def _join_tiles(arr: Arrangement, tiles: list) -> Arrangement:
     """Join kept faces cut by internal tile edges that have the same zone and theme set.
 
-    The pieces of a (zone, theme set) group that touch a tile edge are unioned and
-    split into connected parts again; each piece then belongs to the part holding
-    its interior point, and the features under a joined face are those under any of
-    its pieces.
+    The features under a joined face are those under any of its pieces.
     """
     xs = sorted({rect[0] for rect in tiles})[1:]
     ys = sorted({rect[1] for rect in tiles})[1:]
@@ -369,42 +380,13 @@ def _join_tiles(arr: Arrangement, tiles: list) -> Arrangement:
     # clip_by_rect puts cut vertices exactly on the (whole-metre) tile edges
     candidate = (np.isin(bounds[:, 0], xs) | np.isin(bounds[:, 2], xs)
                  | np.isin(bounds[:, 1], ys) | np.isin(bounds[:, 3], ys))
-    group = arr.face_zone * (1 << MAX_THEMES) + arr.face_mask
-    face_of_piece = np.arange(len(arr.faces), dtype=np.int64)
-    idx = np.flatnonzero(candidate)
-    idx = idx[np.argsort(group[idx], kind="stable")]
-    cut = np.flatnonzero(np.diff(group[idx])) + 1
-    new_faces: list = []
-    new_source: list[int] = []
-    keep = np.ones(len(arr.faces), dtype=bool)
-    for members in np.split(idx, cut):
-        if len(members) < 2:
-            continue
-        keep[members] = False
-        parts = shapely.get_parts(shapely.union_all(arr.faces[members]))
-        first = len(arr.faces) + len(new_faces)
-        if len(parts) == 1:
-            face_of_piece[members] = first
-        else:
-            xy = shapely.get_coordinates(shapely.point_on_surface(arr.faces[members]))
-            for k, part in enumerate(parts):
-                shapely.prepare(part)
-                face_of_piece[members[shapely.contains_xy(part, xy[:, 0], xy[:, 1])]] = first + k
-        new_faces.extend(parts)
-        new_source.extend([int(members[0])] * len(parts))
-    if not new_faces:
+    faces, source, owner = merge_seams(arr.faces, arr.face_zone * (1 << MAX_THEMES) + arr.face_mask, candidate)
+    if len(faces) == len(arr.faces):
         return arr
-    # renumber: unchanged pieces first, then the joined faces
-    kept = np.flatnonzero(keep)
-    renumber = np.full(len(arr.faces) + len(new_faces), -1, dtype=np.int64)
-    renumber[kept] = np.arange(len(kept))
-    renumber[len(arr.faces):] = len(kept) + np.arange(len(new_faces))
-    source = np.concatenate([kept, np.array(new_source, dtype=np.int64)])
-    faces = np.concatenate([arr.faces[kept], np.array(new_faces, dtype=object)])
-    face_index = renumber[face_of_piece[arr.face_index]]
+    face_index = owner[arr.face_index]
     feature_index = arr.feature_index
-    # pieces joined into one face may list one feature twice: de-duplicate those pairs only
-    joined = ~keep[arr.face_index]
+    # a face made of several pieces may list one feature twice: de-duplicate those pairs only
+    joined = (np.bincount(owner, minlength=len(faces)) > 1)[face_index]
     n_features = int(feature_index.max()) + 1 if len(feature_index) else 1
     merged = np.unique(face_index[joined] * n_features + feature_index[joined])
     return Arrangement(zone=arr.zone, mask=arr.mask, area_m2=arr.area_m2, faces=faces,

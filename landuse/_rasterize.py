@@ -25,7 +25,8 @@ from affine import Affine
 from rasterio.errors import NotGeoreferencedWarning
 
 from landuse._io import atomic_path
-from landuse._overlay import merge_seams, parallel_map
+from landuse._overlay import merge_seams
+from landuse._parallel import parallel_map
 
 __all__ = ["BitPlanes", "rasterize_themes", "write_score_tif", "geojson_polygons", "polygons_from_shapes", "regions",
            "grid_shape", "available_memory_bytes", "MAX_CELLS", "BYTES_PER_CELL"]
@@ -205,7 +206,7 @@ def regions(key: np.ndarray, inside: np.ndarray, transform: Affine, *,
         bounds = shapely.bounds(polys)
         tol = 1e-6 * abs(transform.e)
         near = np.abs(bounds[:, [1, 3], None] - cuts[None, None, :]) <= tol
-        polys, source = merge_seams(polys, vals, near.any(axis=(1, 2)))
+        polys, source, _ = merge_seams(polys, vals, near.any(axis=(1, 2)))
         vals = vals[source]
     return polys, vals
 
