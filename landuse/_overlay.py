@@ -17,6 +17,8 @@ never noded.  Everything is vectorised shapely 2.
 from __future__ import annotations
 
 import math
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -26,27 +28,12 @@ from shapely.errors import GEOSException
 
 from landuse._parallel import parallel_map
 
-__all__ = ["Arrangement", "theme_faces", "is_valid", "merge_seams", "parallel_map"]
+__all__ = ["Arrangement", "theme_faces", "merge_seams", "zone_borders", "parallel_map"]
 
 #: Above this many vertices the plane is cut into tiles that are overlaid separately.
 TILE_VERTICES = 60_000
 #: Bits of the theme masks (int64; the conflict engine allows 16 themes).
 MAX_THEMES = 16
-
-
-def _valid_chunk(shared: dict, span: tuple[int, int]) -> np.ndarray:
-    return shapely.is_valid(shared["geoms"][span[0]:span[1]])
-
-
-def is_valid(geoms: np.ndarray, *, workers: int | None = None, chunk_vertices: int = 5_000_000) -> np.ndarray:
-    """``shapely.is_valid`` split over worker processes for large inputs (GEOS holds the GIL)."""
-    n_vertices = int(shapely.get_num_coordinates(geoms).sum())
-    n_chunks = max(1, min(len(geoms), math.ceil(n_vertices / chunk_vertices)))
-    if n_chunks == 1:
-        return shapely.is_valid(geoms)
-    edges = np.linspace(0, len(geoms), n_chunks + 1).astype(int)
-    spans = list(zip(edges[:-1].tolist(), edges[1:].tolist()))
-    return np.concatenate(parallel_map(_valid_chunk, spans, {"geoms": geoms}, workers=workers, processes=True))
 
 
 def merge_seams(polys: np.ndarray, group: np.ndarray, candidate: np.ndarray
@@ -85,31 +72,42 @@ def merge_seams(polys: np.ndarray, group: np.ndarray, candidate: np.ndarray
         return polys, identity, identity
     idx = idx[np.argsort(group[idx], kind="stable")]
     cut = np.flatnonzero(np.diff(group[idx])) + 1
+    groups = [members for members in np.split(idx, cut) if len(members) > 1]
+    if not groups:
+        return polys, identity, identity
+    # GEOS releases the GIL in the unions: threads share the groups without copying the pieces
+    workers = min(os.cpu_count() or 1, max(1, len(groups) // 64))
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            split = list(pool.map(lambda members: _join_group(polys, members), groups, chunksize=32))
+    else:
+        split = [_join_group(polys, members) for members in groups]
     keep = np.ones(n, dtype=bool)
     owner = identity.copy()  # joined pieces: index into the joined parts for now
     joined: list = []
     source: list[int] = []
-    for members in np.split(idx, cut):
-        if len(members) < 2:
-            continue
+    for members, (parts, part_of) in zip(groups, split):
         keep[members] = False
-        parts = shapely.get_parts(shapely.union_all(polys[members]))
-        if len(parts) == 1:
-            owner[members] = len(joined)
-        else:
-            xy = shapely.get_coordinates(shapely.point_on_surface(polys[members]))
-            for k, part in enumerate(parts):
-                shapely.prepare(part)
-                owner[members[shapely.contains_xy(part, xy[:, 0], xy[:, 1])]] = len(joined) + k
+        owner[members] = len(joined) + part_of
         joined.extend(parts)
         source.extend([int(members[0])] * len(parts))
-    if not joined:
-        return polys, identity, identity
     kept = np.flatnonzero(keep)
     owner[kept] = np.arange(len(kept))
     owner[~keep] += len(kept)
     return (np.concatenate([polys[kept], np.array(joined, dtype=object)]),
             np.concatenate([kept, np.array(source, dtype=np.int64)]), owner)
+
+
+def _join_group(polys: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The connected parts of the union of ``polys[members]``, and the part holding each member."""
+    parts = shapely.get_parts(shapely.union_all(polys[members]))
+    part_of = np.zeros(len(members), dtype=np.int64)
+    if len(parts) > 1:
+        xy = shapely.get_coordinates(shapely.point_on_surface(polys[members]))
+        for k, part in enumerate(parts):
+            shapely.prepare(part)
+            part_of[shapely.contains_xy(part, xy[:, 0], xy[:, 1])] = k
+    return parts, part_of
 
 
 @dataclass
@@ -197,8 +195,8 @@ def _clip_exactly(geoms: np.ndarray, rect: tuple[float, float, float, float]) ->
 def _tile_job(shared: dict, item: tuple) -> tuple:
     """Faces of one tile: records of every face, kept faces as WKB, and their features.
 
-    ``item`` is ``(rect, feature_idx, zone_idx)``: the tile rectangle (None = no
-    clipping) and the features and zones whose bounding boxes meet it.
+    ``item`` is ``(rect, feature_idx, zone_idx, line_idx)``: the tile rectangle (None =
+    no clipping) and the features, zones and zone borders whose bounding boxes meet it.
     """
     try:
         return _tile_faces(shared, item, _clip)
@@ -207,13 +205,17 @@ def _tile_job(shared: dict, item: tuple) -> tuple:
 
 
 def _tile_faces(shared: dict, item: tuple, clip: Callable[[np.ndarray, tuple], np.ndarray]) -> tuple:
-    rect, idx, zone_idx = item
+    rect, idx, zone_idx, line_idx = item
     if len(idx) == 0 or len(zone_idx) == 0:
         return _empty_tile()
     geoms, zones = shared["geoms"][idx], shared["zones"][zone_idx]
     code = shared["theme"][idx]
+    zone_lines = shared["zone_lines"][line_idx]
     if rect is not None:
         geoms, zones = clip(geoms, rect), clip(zones, rect)
+        # the zones' shared borders are clipped once, as lines: two neighbours clipped as polygons
+        # may get cut points a last digit apart, which would leave zero-area slivers along the border
+        zone_lines = shapely.clip_by_rect(zone_lines, *rect)
         present = ~shapely.is_empty(geoms)
         geoms, code, idx = geoms[present], code[present], idx[present]
         inside = ~shapely.is_empty(zones)
@@ -223,7 +225,7 @@ def _tile_faces(shared: dict, item: tuple, clip: Callable[[np.ndarray, tuple], n
     themes = np.unique(code)
     # dissolve first: overlaps inside one theme are no conflict and need no noding
     unions = np.array([_dissolve(geoms[code == t]) for t in themes.tolist()], dtype=object)
-    lines = np.concatenate([shapely.boundary(unions), shapely.boundary(zones)])
+    lines = np.concatenate([shapely.boundary(unions), zone_lines])
     lines = lines[~shapely.is_empty(lines)]
     noded = shapely.union_all(lines)  # a union of linework nodes it: every crossing becomes a vertex
     faces = shapely.get_parts(shapely.polygonize(np.array([noded], dtype=object)))
@@ -280,20 +282,33 @@ def _features_under(faces: np.ndarray, face_mask: np.ndarray, face_xy: np.ndarra
     return face[hit].astype(np.int64), feature[hit].astype(np.int64)
 
 
-def _tile_items(geoms: np.ndarray, zones: np.ndarray, tiles: list) -> list[tuple]:
-    """``(rect, feature_idx, zone_idx)`` per tile with something in it: the inputs each task clips."""
+def _tile_items(geoms: np.ndarray, zones: np.ndarray, zone_lines: np.ndarray, tiles: list) -> list[tuple]:
+    """``(rect, feature_idx, zone_idx, line_idx)`` per tile with something in it: what each task clips.
+
+    ``line_idx`` indexes :func:`zone_borders` of ``zones``.
+    """
     if tiles == [None]:
-        return [(None, np.arange(len(geoms)), np.arange(len(zones)))]
+        return [(None, np.arange(len(geoms)), np.arange(len(zones)), np.arange(len(zone_lines)))]
     boxes = shapely.box(*np.array(tiles, dtype=float).T)
     tile_f, feature = shapely.STRtree(geoms).query(boxes)
     tile_z, zone = shapely.STRtree(zones).query(boxes)
+    tile_l, line = shapely.STRtree(zone_lines).query(boxes)
     items = []
     for t, rect in enumerate(tiles):
         f = np.sort(feature[tile_f == t])
         z = np.sort(zone[tile_z == t])
         if len(f) and len(z):
-            items.append((rect, f, z))
+            items.append((rect, f, z, np.sort(line[tile_l == t])))
     return items
+
+
+def zone_borders(zones: np.ndarray) -> np.ndarray:
+    """The zones' boundaries as lines, a border shared by two zones once (noded by a union)."""
+    rings = shapely.boundary(zones)
+    rings = rings[~shapely.is_empty(rings)]
+    if len(rings) == 0:
+        return np.empty(0, dtype=object)
+    return shapely.get_parts(shapely.line_merge(shapely.union_all(rings)))
 
 
 def theme_faces(geoms: np.ndarray, theme: np.ndarray, zones: np.ndarray, *, min_themes: int = 2,
@@ -335,20 +350,23 @@ def theme_faces(geoms: np.ndarray, theme: np.ndarray, zones: np.ndarray, *, min_
     geoms = np.asarray(geoms, dtype=object)
     zones = np.asarray(zones, dtype=object)
     tiles = _tiles(geoms, zones)
-    items = _tile_items(geoms, zones, tiles)
-    shared = {"geoms": geoms, "theme": np.asarray(theme, dtype=np.int64), "zones": zones,
+    zone_lines = zone_borders(zones)
+    items = _tile_items(geoms, zones, zone_lines, tiles)
+    shared = {"geoms": geoms, "theme": np.asarray(theme, dtype=np.int64), "zones": zones, "zone_lines": zone_lines,
               "min_themes": int(min_themes), "labels": bool(labels)}
     results = parallel_map(_tile_job, items, shared, workers=workers, processes=True, on_done=on_tile)
     if on_tile is not None and not items:
         on_tile(1, 1)
     zone, mask, area, faces, face_zone, face_mask, face_index, feature_index = [], [], [], [], [], [], [], []
     outside_m2, offset = 0.0, 0
-    for z, m, a, out, wkb, fz, fm, fi, gj in results:
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # GEOS decodes without the GIL
+        decoded = list(pool.map(lambda r: shapely.from_wkb(r[4]) if len(r[4]) else np.empty(0, dtype=object),
+                                results))
+    for (z, m, a, out, _, fz, fm, fi, gj), kept in zip(results, decoded):
         zone.append(z)
         mask.append(m)
         area.append(a)
         outside_m2 += out
-        kept = shapely.from_wkb(wkb) if len(wkb) else np.empty(0, dtype=object)
         faces.append(kept)
         face_zone.append(fz)
         face_mask.append(fm)

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landuse._validity import valid_mask
 from landuse.conflict_matrix import ConflictMatrix, read_conflict_matrix
 from landuse.errors import (
     ColumnNotFoundError,
@@ -246,9 +247,7 @@ def prepare_layers(layers: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame], ma
             f"{int(wrong.sum())} features are points or lines; the conflict engine needs polygons. "
             "Load the layers with landuse.layers.load_layer (it buffers line and point objects) or buffer them."
         )
-    from landuse._overlay import is_valid
-
-    invalid = ~empty & ~is_valid(geoms)
+    invalid = ~empty & ~valid_mask(geoms)
     if invalid.any():
         geoms[invalid] = shapely.make_valid(geoms[invalid])
         warnings.warn(f"repaired {int(invalid.sum())} of {n} invalid geometries with make_valid "

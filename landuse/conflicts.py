@@ -300,19 +300,20 @@ def conflicts_from_layers(
 
     Notes
     -----
-    Vector mode builds the planar arrangement of every feature and kommun boundary
-    (linework noded by a unary union, then polygonized); an interior point of each
-    face, queried against an STRtree, gives the features covering it, and their
-    themes form a bit mask.  Features of one theme overlapping each other set the
-    same bit, so within-theme overlaps are counted once and never as conflicts.
-    The area of pair (a, b) in a kommun is the summed area of the faces whose mask
-    holds both a and b, i.e. area(∪a ∩ ∪b ∩ kommun); kommun figures therefore add
-    up to the county figure.  Raster mode sets a bit where a cell centre lies in a
-    feature of the theme (rasterio, GDAL's rule) and counts k x k sample points per
-    cell per (kommun, mask) (an unbiased estimate whose sampling error falls roughly
-    as 1/k along boundaries; k = 3 by default for a county-sized grid); its faces are
-    the connected cells of one kommun and theme set, and their ``feature_ids`` list
-    the features of those themes that intersect the face.
+    Vector mode dissolves each theme first (overlaps inside one theme are no
+    conflict), nodes the boundaries of the theme unions and of the kommuner, and
+    polygonizes them into faces: maximal regions of one kommun and one theme set.
+    One interior point per face gives its theme bit mask.  Large inputs are cut
+    into square tiles that run as parallel tasks and are joined again along the
+    tile edges.  The area of pair (a, b) in a kommun is the summed area of the
+    faces whose mask holds both a and b, i.e. area(∪a ∩ ∪b ∩ kommun), so kommun
+    figures add up to the county figure.  ``feature_ids`` lists the features of a
+    face's themes that intersect the face (an STRtree query and exact tests; the
+    features' own boundaries are never noded).  Raster mode sets a bit where a
+    sample point lies in a feature of the theme (rasterio, GDAL's rule) and counts
+    k x k sample points per cell per (kommun, mask), an unbiased estimate whose
+    sampling error falls roughly as 1/k along boundaries; its faces are the
+    connected cells of one kommun and theme set.
 
     Examples
     --------

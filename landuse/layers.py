@@ -21,6 +21,7 @@ import shapely
 from pyproj import CRS
 
 from landuse._readers import parse_crs, read_gtfs_stops, read_vector
+from landuse._validity import valid_mask
 from landuse.errors import (
     BufferedGeometryWarning,
     ColumnFallbackWarning,
@@ -186,7 +187,7 @@ def _clean_area_geometry(frame: gpd.GeoDataFrame, theme: Theme, spec: LayerSpec,
     other = ~np.isin(shapely.get_type_id(geoms), (0, 1, 2, 3, 4, 5, 6, 7))
     if other.any():
         raise GeometryTypeError(f"`{display}` holds geometry types landuse cannot use. Export plain polygons.")
-    invalid = ~shapely.is_valid(geoms)
+    invalid = ~valid_mask(geoms)
     if invalid.any():
         geoms[invalid] = shapely.make_valid(geoms[invalid])
         warnings.warn(

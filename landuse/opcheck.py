@@ -18,6 +18,7 @@ from pyproj import CRS
 
 from landuse._io import write_csv, write_gpkg
 from landuse._readers import parse_crs, read_vector
+from landuse._validity import valid_mask
 from landuse.conflict_inputs import prepare_layers
 from landuse.conflict_matrix import ConflictMatrix, read_conflict_matrix
 from landuse.errors import (
@@ -122,7 +123,7 @@ def load_plan(
     if wrong.any():
         raise GeometryTypeError(f"{display} holds {int(wrong.sum())} points or lines; planned areas must be polygons. "
                                 "Choose the polygon layer with --layer.")
-    invalid = ~missing & ~shapely.is_valid(geoms)
+    invalid = ~missing & ~valid_mask(geoms)
     if invalid.any():
         geoms[invalid] = shapely.make_valid(geoms[invalid])
         warnings.warn(f"{display}: repaired {int(invalid.sum())} invalid planned areas with make_valid.",

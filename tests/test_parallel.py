@@ -98,3 +98,23 @@ def test_parallel_map_on_forked_processes_equals_serial():
     spans = [(i, i + 50) for i in range(0, 200, 50)]
     serial = [_area_of_slice({"geoms": geoms}, span) for span in spans]
     assert parallel_map(_area_of_slice, spans, {"geoms": geoms}, workers=2, processes=True) == serial
+
+
+def test_valid_mask_on_threads_matches_geos_one_by_one():
+    from landuse._validity import THREAD_MIN_VERTICES, valid_mask
+
+    rng = np.random.default_rng(3)
+    n = 2_000
+    angle = np.sort(rng.uniform(0, 2 * np.pi, (n, 60)), axis=1)
+    radius = rng.uniform(50, 500, (n, 1)) * rng.uniform(0.5, 1.0, (n, 60))
+    rings = np.stack([radius * np.cos(angle), radius * np.sin(angle)], axis=-1) + rng.uniform(0, 1e5, (n, 1, 2))
+    geoms = shapely.polygons(rings)
+    bowties = rng.choice(n, 37, replace=False)  # every 37th-ish polygon crosses itself
+    geoms[bowties] = [shapely.Polygon([(x, y), (x + 10, y + 10), (x + 10, y), (x, y + 10)])
+                      for x, y in rng.uniform(0, 1e5, (37, 2))]
+    assert int(shapely.get_num_coordinates(geoms).sum()) > THREAD_MIN_VERTICES  # the threaded path
+    expected = np.array([g.is_valid for g in geoms])
+    assert (~expected).sum() == 37
+    assert (valid_mask(geoms, workers=2) == expected).all()
+    assert (valid_mask(geoms, workers=1) == expected).all()
+    assert valid_mask(np.empty(0, dtype=object)).shape == (0,)

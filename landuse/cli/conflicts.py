@@ -152,7 +152,8 @@ def _print_summary(result, top: int) -> None:  # noqa: ANN001 - ConflictResult, 
     from rich.table import Table
 
     console = Console()
-    for line in result.summary_lines(top=top)[:2]:
+    lines = result.summary_lines(top=top)
+    for line in lines[:2 if result.schematic else 1]:  # the run line (and the schematic one); the table follows
         console.print(line, markup=False, highlight=False)
     table = Table(title="Theme pairs, all kommuner analysed")
     for column, justify in (("theme pair", "left"), ("weight", "right"), ("area km²", "right"),
@@ -167,7 +168,7 @@ def _print_summary(result, top: int) -> None:  # noqa: ANN001 - ConflictResult, 
     console.print(table)
     if len(pairs) > top:
         console.print(f"... and {len(pairs) - top} more pairs (see the CSV)", highlight=False)
-    for line in result.summary_lines(top=top)[-3:]:
+    for line in lines[-3:]:
         if line.startswith(("union area", "hotspots")):
             console.print(line, markup=False, highlight=False)
     from landuse.summaries import outside_line

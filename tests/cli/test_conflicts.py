@@ -296,3 +296,25 @@ def test_a_users_own_file_with_an_owned_name_stays(runner, tmp_path):
     result = runner.invoke(cli, args)
     assert "removed" in result.output and not (out / "malkonflikter_per_kommun.xlsx").exists()
     assert (out / "malkonflikter_score.tif").read_text() == "mine too"
+
+
+def test_summary_of_real_layers_has_one_header_and_no_schematic_mark(runner, tmp_path):
+    from shapely import box
+
+    x0, y0 = 663_000.0, 7_425_000.0  # inside Jokkmokk, 5 km from any border
+    paths = {}
+    for theme, (dx, dy) in {"naturvard": (0, 0), "friluftsliv": (1000, 0)}.items():
+        frame = gpd.GeoDataFrame({"id": [f"{theme}-1"]}, geometry=[box(x0 + dx, y0 + dy, x0 + dx + 2000, y0 + 2000)],
+                                 crs="EPSG:3006")
+        paths[theme] = tmp_path / f"{theme}.gpkg"
+        frame.to_file(paths[theme], engine="pyogrio")
+    result = runner.invoke(cli, ["-q", "conflicts", "--themes", "naturvard,friluftsliv",
+                                 *[arg for t, p in paths.items() for arg in ("--layer", f"{t}={p}")],
+                                 "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("målkonflikter: vector")
+    assert not any(line.startswith("pair ") for line in lines)  # the table has its own header
+    assert "Theme pairs" in result.output and "schematisk" not in result.output
+    table = read_csv(tmp_path / "out" / "malkonflikter_per_kommun.csv")
+    assert table["area_km2"].sum() == pytest.approx(2.0)  # 1 km x 2 km of overlap, hand-computed
