@@ -77,7 +77,8 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 
 
 def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str | os.PathLike[str], *,
-               descriptions: Mapping[str, str] | None = None) -> Path:
+               descriptions: Mapping[str, str] | None = None,
+               empty_geometry_types: Mapping[str, str] | None = None) -> Path:
     """Write one GeoPackage with one layer per mapping entry, atomically.
 
     Parameters
@@ -90,6 +91,10 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str 
     descriptions : mapping, optional
         Layer name -> text (at most 1 000 characters kept): the layers' GeoPackage
         descriptions, which QGIS shows as the layer's abstract.
+    empty_geometry_types : mapping, optional
+        Layer name -> OGR geometry type (e.g. ``"Polygon"``) declared when that
+        layer has no rows, so QGIS opens an empty layer as a map layer in its CRS
+        rather than as a table (with rows the type is read from the data).
 
     Returns
     -------
@@ -109,8 +114,11 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str 
                 gpd.GeoDataFrame(frame).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", layer_options=options,
                                                 use_arrow=True)
             else:
+                declared = (empty_geometry_types or {}).get(name) if frame.empty else None
+                extra = {"geometry_type": declared} if declared else {}
                 # through Arrow: GDAL takes whole columns, a third faster than feature by feature
-                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", layer_options=options, use_arrow=True)
+                frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", layer_options=options, use_arrow=True,
+                              **extra)
     return path
 
 

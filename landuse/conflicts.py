@@ -429,7 +429,7 @@ def write_conflicts(result: ConflictResult, out_dir: str | Path) -> list[Path]:
     descriptions = {faces_layer: f"Målkonflikt faces of one kommun and theme set; {run}",
                     pairs_layer: f"Overlap area (km²) per kommun and theme pair; {run}"}
     written = [write_gpkg({faces_layer: faces, pairs_layer: table}, out_dir / CONFLICT_FILES["gpkg"],
-                          descriptions=descriptions),
+                          descriptions=descriptions, empty_geometry_types={faces_layer: "Polygon"}),
                write_csv(table, out_dir / CONFLICT_FILES["csv"])]
     tif = out_dir / CONFLICT_FILES["tif"]
     if result.score_grid is not None:

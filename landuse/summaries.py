@@ -109,7 +109,8 @@ def conflict_lines(result: ConflictResult, *, top: int = 10) -> list[str]:
         km² left outside the kommuner.  Figures on schematic themes end in :data:`MARK`.
     """
     total_km2 = float(result.kommun_area["area_km2"].sum())
-    where = f"{len(result.kommun_area)} kommuner, " + f"{total_km2:,.0f} km²".replace(",", " ")
+    n_kommuner = len(result.kommun_area)
+    where = f"{n_kommuner} {'kommun' if n_kommuner == 1 else 'kommuner'}, " + f"{total_km2:,.0f} km²".replace(",", " ")
     mode = "vector"
     if result.mode == Mode.RASTER:
         k = result.oversample or 1
@@ -130,7 +131,7 @@ def conflict_lines(result: ConflictResult, *, top: int = 10) -> list[str]:
     by_kommun = result.ranked_kommuner()
     lines.append(f"per kommun ({len(by_kommun)} with overlaps; weighted km² = Σ weight × area){run_mark}:")
     for row in by_kommun.itertuples():
-        lines.append(f"  {row.kommun_code} {row.kommun:<12} {row.pairs:>3} pairs {row.weighted:>9.1f} weighted km²"
+        lines.append(f"  {row.kommun_code} {row.kommun:<12} {row.pairs:>3} {'pair ' if row.pairs == 1 else 'pairs'} {row.weighted:>9.1f} weighted km²"
                      f"{run_mark}")
     areas = ", ".join(f"{r.theme} {r.area_km2:,.0f}" for r in result.theme_area.itertuples())
     lines.append(f"union area per theme, km²: {areas}{run_mark}")

@@ -124,6 +124,8 @@ def op_check(plan: Path, use_column: str, id_column: str | None, plan_layer: str
             click.echo(f"  {row.plan_id:<10} {row.use:<34} {row.theme:<12} {(row.feature_name or row.feature_id)[:28]:<28} "
                        f"{row.overlap_m2 / 1e6:>9.3f} km² {row.share_of_plan_area:>6.1%}  weight {row.weight}"
                        + (" [schematisk]" if row.schematic else ""))
+        if len(result) > len(worst):
+            click.echo(f"  ... and {len(result) - len(worst)} more (see the CSV)")
     maps = [p for p in written if p.suffix == ".png"]
     written = [p for p in written if p.suffix != ".png"]
     for path in written:

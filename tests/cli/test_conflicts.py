@@ -207,6 +207,8 @@ def test_raster_default_writes_the_score_grid_and_no_faces(runner, tmp_path):
     result = runner.invoke(cli, ["-q", "conflicts", "--mode", "raster", "--resolution-m", "500", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     assert gpd.read_file(tmp_path / "malkonflikter.gpkg", layer="faces").empty
+    info = pyogrio.read_info(tmp_path / "malkonflikter.gpkg", layer="faces")
+    assert info["geometry_type"] == "Polygon" and info["crs"] == "EPSG:3006"  # QGIS opens it as a map layer
     with rasterio.open(tmp_path / "malkonflikter_score.tif") as grid:
         assert grid.res == (500.0, 500.0) and grid.read(1).max() > 0
 
@@ -318,3 +320,10 @@ def test_summary_of_real_layers_has_one_header_and_no_schematic_mark(runner, tmp
     assert "Theme pairs" in result.output and "schematisk" not in result.output
     table = read_csv(tmp_path / "out" / "malkonflikter_per_kommun.csv")
     assert table["area_km2"].sum() == pytest.approx(2.0)  # 1 km x 2 km of overlap, hand-computed
+
+
+def test_one_kommun_is_one_kommun_in_the_run_line(runner, tmp_path):
+    result = runner.invoke(cli, ["-q", "conflicts", "--themes", "rennaring,energi", "--kommun", "Kiruna",
+                                 "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert "; 1 kommun, " in result.output.splitlines()[0]

@@ -78,3 +78,18 @@ def test_interest_takes_theme_equals_path(tmp_path):
                                                     "mineral=a.gpkg", "--interest", "mineral=b.gpkg",
                                                     "--out", str(tmp_path)]), code=2)
     assert "theme 'mineral' is given twice" in twice
+
+
+def test_more_than_ten_overlaps_says_how_many_more(tmp_path):
+    plan = gpd.GeoDataFrame({"id": ["STOR"], "kategori": ["Landsbygd"]},
+                            geometry=[shapely.box(700_000, 7_400_000, 800_000, 7_500_000)], crs="EPSG:3006")
+    path = tmp_path / "stor_plan.gpkg"
+    plan.to_file(path, engine="pyogrio")
+    result = CliRunner().invoke(cli, ["-q", "op-check", str(path), "--use-column", "kategori", "--id-column", "id",
+                                      "--out", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(tmp_path / "out" / "op_check.csv")
+    assert len(table) > 10
+    rows = [line for line in result.output.splitlines() if line.startswith("  STOR ")]
+    assert len(rows) == 10
+    assert f"  ... and {len(table) - 10} more (see the CSV)" in result.output.splitlines()
