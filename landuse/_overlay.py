@@ -28,7 +28,7 @@ from shapely.errors import GEOSException
 
 from landuse._parallel import parallel_map
 
-__all__ = ["Arrangement", "theme_faces", "merge_seams", "zone_borders", "parallel_map"]
+__all__ = ["Arrangement", "theme_faces", "merge_seams", "zone_borders", "popcount", "parallel_map"]
 
 #: Above this many vertices the plane is cut into tiles that are overlaid separately.
 TILE_VERTICES = 60_000
@@ -143,7 +143,24 @@ class Arrangement:
     outside_m2: float = 0.0
 
 
-def _popcount(values: np.ndarray) -> np.ndarray:
+def popcount(values: np.ndarray) -> np.ndarray:
+    """The number of themes in each theme bit mask.
+
+    Parameters
+    ----------
+    values : numpy.ndarray of int
+        Theme bit masks (bit i set: theme i present; at most ``MAX_THEMES`` bits).
+
+    Returns
+    -------
+    numpy.ndarray of int64
+        The count of set bits of each mask.
+
+    Examples
+    --------
+    >>> popcount(np.array([0, 1, 6, 7])).tolist()
+    [0, 1, 2, 3]
+    """
     values = values.astype(np.int64)
     out = np.zeros(len(values), dtype=np.int64)
     for bit in range(MAX_THEMES):
@@ -245,7 +262,7 @@ def _tile_faces(shared: dict, item: tuple, clip: Callable[[np.ndarray, tuple], n
     covered = mask != 0
     inside = covered & (zone_of >= 0)
     outside_m2 = float(area[covered & ~inside].sum())
-    keep = inside & (_popcount(mask) >= shared["min_themes"]) if shared["min_themes"] else np.zeros(len(faces), bool)
+    keep = inside & (popcount(mask) >= shared["min_themes"]) if shared["min_themes"] else np.zeros(len(faces), bool)
     kept = faces[keep]
     face_i = feature_j = np.empty(0, dtype=np.int64)
     if len(kept) and shared["labels"]:

@@ -14,37 +14,12 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from landuse._overlay import popcount
 from landuse.choices import Faces, ScoreMethod
-from landuse.conflict_inputs import MAX_THEMES
 from landuse.progress import progress_bar
 from landuse.settings import WORK_CRS, Settings
 
 __all__ = ["popcount", "score_of_masks", "theme_strings", "faces_frame", "join_labels", "vector_overlay"]
-
-
-def popcount(values: np.ndarray) -> np.ndarray:
-    """The number of themes in each theme bit mask.
-
-    Parameters
-    ----------
-    values : numpy.ndarray of int
-        Theme bit masks (bit i set: theme i present; at most ``MAX_THEMES`` bits).
-
-    Returns
-    -------
-    numpy.ndarray of int64
-        The count of set bits of each mask.
-
-    Examples
-    --------
-    >>> popcount(np.array([0, 1, 6, 7])).tolist()
-    [0, 1, 2, 3]
-    """
-    values = values.astype(np.int64)
-    out = np.zeros(len(values), dtype=np.int64)
-    for bit in range(MAX_THEMES):
-        out += (values >> bit) & 1
-    return out
 
 
 def score_of_masks(masks: np.ndarray, weights: np.ndarray, method: ScoreMethod) -> np.ndarray:

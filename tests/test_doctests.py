@@ -10,7 +10,7 @@ import pytest
 MODULES = ["landuse.settings", "landuse.themes", "landuse.layers", "landuse.access.indicator", "landuse.access",
            "landuse.choices", "landuse.timetable", "landuse.network", "landuse.access.transit_router",
            "landuse.access.transit", "landuse.conflict_faces", "landuse.conflict_raster", "landuse.summaries",
-           "landuse.outputs", "landuse.access.car", "landuse.opcheck_report"]
+           "landuse.outputs", "landuse.access.car", "landuse.opcheck_report", "landuse._overlay"]
 
 
 @pytest.mark.parametrize("name", MODULES)
