@@ -111,6 +111,7 @@ def _to_work_crs(frame: gpd.GeoDataFrame, source_crs: CRS | None, display: str, 
             )
         frame = frame.set_crs(source_crs)
     declared = frame.crs
+    own_bounds = frame.total_bounds
     try:
         frame = frame.to_crs(WORK_CRS)
     except Exception as err:  # noqa: BLE001 - pyproj raises several types
@@ -121,9 +122,12 @@ def _to_work_crs(frame: gpd.GeoDataFrame, source_crs: CRS | None, display: str, 
     bounds = frame.total_bounds
     finite = np.all(np.isfinite(bounds))
     if not finite or bounds[0] < xmin or bounds[1] < ymin or bounds[2] > xmax or bounds[3] > ymax:
+        # coordinates that do not exist in the declared CRS reproject to inf: show them as they are in the file
+        where = (f"bounds in {WORK_CRS}: {np.round(bounds).tolist()}" if finite else
+                 f"its bounds, {np.round(own_bounds, 6).tolist()}, are no coordinates of that CRS")
         raise CRSMismatchError(
             f"`{display}` lies outside Sweden when read as {declared.to_string()} "
-            f"(bounds in {WORK_CRS}: {np.round(bounds).tolist()}): the CRS is probably wrong. "
+            f"({where}): the CRS is probably wrong. "
             + ("The file itself declares that CRS (--source-crs only fills in a missing one): set the right CRS "
                "in the file, e.g. in QGIS with Layer CRS > Set layer CRS, then export it."
                if declared_by_file else "Pass the CRS the coordinates are in with --source-crs.")

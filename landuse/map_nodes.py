@@ -18,6 +18,7 @@ from landuse.map_builder import MapBuilder, swatch
 from landuse.map_format import esc, popup_html
 from landuse.map_geometry import feature_collection, simplify_geometry
 from landuse.map_spec import INPUT_LABELS, MARKER_FILLS, OverlaySpec
+from landuse.outputs import MAP_INPUTS
 
 __all__ = ["draw_centralorter", "draw_roads", "draw_strak", "draw_tatorter"]
 
@@ -81,9 +82,12 @@ def draw_roads(builder: MapBuilder, overlay: OverlaySpec):
     """
     from landuse.network import MAIN_ROAD_SOURCE
 
-    network = builder.inputs.access.get("car", {}).get("network")
+    car = builder.inputs.access.get("car")
+    network = car.get("network") if car is not None else None
     if network is None:
-        builder.legend.lack(INPUT_LABELS["car"] + ", lagret network")
+        # without the car input its own line says so; with it, only its network layer is missing
+        builder.legend.lack(INPUT_LABELS["car"] if car is None
+                            else f"vägnätet (lagret network i {MAP_INPUTS['car']})")
         return None
     schematic = builder.access_schematic("car")
     source = builder.network_source("car") or ""

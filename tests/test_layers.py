@@ -95,6 +95,18 @@ def test_declared_crs_contradicted_by_coordinates():
         load_layer(path, theme="naturvard", source_crs="EPSG:4326")
 
 
+def test_metres_declared_as_degrees_show_the_files_own_bounds(tmp_path):
+    # SWEREF 99 TM metres labelled EPSG:4326 reproject to inf: the message shows the file's numbers instead
+    path = tmp_path / "metres_as_degrees.gpkg"
+    gpd.GeoDataFrame({"id": [1]}, geometry=[shapely.box(830_000, 7_290_000, 831_000, 7_291_000)],
+                     crs="EPSG:4326").to_file(path)
+    with pytest.raises(CRSMismatchError) as err:
+        load_layer(path, theme="naturvard")
+    message = str(err.value)
+    assert "inf" not in message and "[830000.0, 7290000.0, 831000.0, 7291000.0]" in message, message
+    assert "no coordinates of that CRS" in message and "\n" not in message
+
+
 def test_missing_file():
     with pytest.raises(InputFileNotFoundError, match=r"`.*nowhere.gpkg` does not exist"):
         load_layer(DATA / "nowhere.gpkg", theme="naturvard")

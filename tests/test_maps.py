@@ -294,6 +294,9 @@ def test_map_without_optional_inputs(tmp_path):
     assert m.landuse_overlays == [i for i in spec.overlay_ids if i not in skipped]
     assert any("malkonflikter" in x for x in m.landuse_missing)
     assert any("access_car" in x for x in m.landuse_missing)
+    # each missing input is named once (the roads overlay needs the car input too)
+    assert sum("access_car.gpkg" in x for x in m.landuse_missing) == 1
+    assert len(set(m.landuse_missing)) == len(m.landuse_missing)
     text = unescape_json(render_map(m))
     assert "Saknas i denna karta" in text
     assert "ej beräknade (malkonflikter saknas)" in text

@@ -116,5 +116,27 @@ def test_valid_mask_on_threads_matches_geos_one_by_one():
     expected = np.array([g.is_valid for g in geoms])
     assert (~expected).sum() == 37
     assert (valid_mask(geoms, workers=2) == expected).all()
-    assert (valid_mask(geoms, workers=1) == expected).all()
+    fresh = shapely.from_wkb(shapely.to_wkb(geoms))  # new objects: checked again, not remembered
+    assert (valid_mask(fresh, workers=1) == expected).all()
     assert valid_mask(np.empty(0, dtype=object)).shape == (0,)
+
+
+def test_valid_mask_remembers_valid_objects_only_while_they_live(monkeypatch):
+    import gc
+
+    import landuse._validity as validity
+
+    geoms = np.array([shapely.box(0, 0, 1, 1), shapely.Polygon([(0, 0), (1, 1), (1, 0), (0, 1)]), None], dtype=object)
+    assert validity.valid_mask(geoms).tolist() == [True, False, False]
+    calls = []
+    monkeypatch.setattr(validity.shapely, "is_valid", lambda g: calls.append(len(g)) or shapely.lib.is_valid(g))
+    # the valid box is not checked again; the bow tie and the missing geometry are
+    assert validity.valid_mask(geoms).tolist() == [True, False, False]
+    assert calls == [2]
+    twin = shapely.box(0, 0, 1, 1)  # an equal geometry, another object: checked
+    assert validity.valid_mask(np.array([twin], dtype=object)).tolist() == [True]
+    assert calls == [2, 1]
+    before = len(validity._KNOWN_VALID)
+    del geoms, twin
+    gc.collect()
+    assert len(validity._KNOWN_VALID) == before - 2

@@ -154,7 +154,7 @@ def _print_summary(result, top: int) -> None:  # noqa: ANN001 - ConflictResult, 
     console = Console()
     lines = result.summary_lines(top=top)
     for line in lines[:2 if result.schematic else 1]:  # the run line (and the schematic one); the table follows
-        console.print(line, markup=False, highlight=False)
+        console.print(line, markup=False, highlight=False, soft_wrap=True)
     table = Table(title="Theme pairs, all kommuner analysed")
     for column, justify in (("theme pair", "left"), ("weight", "right"), ("area km²", "right"),
                             ("share", "right"), ("kommuner", "right"), ("data", "left")):
@@ -170,10 +170,11 @@ def _print_summary(result, top: int) -> None:  # noqa: ANN001 - ConflictResult, 
         console.print(f"... and {len(pairs) - top} more pairs (see the CSV)", highlight=False)
     for line in lines[-3:]:
         if line.startswith(("union area", "hotspots")):
-            console.print(line, markup=False, highlight=False)
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
     from landuse.summaries import outside_line
 
     if result.outside_km2 > 0:
-        console.print(outside_line(result), markup=False, highlight=False)
+        console.print(outside_line(result), markup=False, highlight=False, soft_wrap=True)
     if result.cluster:
-        console.print(f"tasks ran on the dask cluster at {result.cluster}", markup=False, highlight=False)
+        console.print(f"tasks ran on the dask cluster at {result.cluster}", markup=False, highlight=False,
+                      soft_wrap=True)

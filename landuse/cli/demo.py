@@ -27,8 +27,8 @@ def demo(out_dir: Path) -> None:
     # the whole demo is one run: every step writes into the staging folder (later steps read
     # earlier steps' files there), and all files move into --out together at the end
     with staged_outputs(out_dir, owned=DEMO_FILES) as stage:
-        # the step log is progress: -q hides it, as it hides the bars
-        echo = (lambda line: None) if is_quiet() else (lambda line: click.echo(stage.public(line)))
+        # the step log is progress: on stderr, and -q hides it, as it hides the bars
+        echo = (lambda line: None) if is_quiet() else (lambda line: click.echo(stage.public(line), err=True))
         files = run_demo(stage.path, settings=settings, echo=echo)
     names = sorted({p.name for p in files} | {DATAPACKAGE})
     click.echo(f"{len(names)} files in {out_dir}: {', '.join(names)}")

@@ -61,7 +61,7 @@ def map_(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, spe
     $ landuse map --layers out/layers.gpkg --transit out/access_transit.gpkg --out karta.html
     $ landuse map --from out --out karta.html --tiles OpenStreetMap
     """
-    from landuse._io import check_out_dir
+    from landuse._io import check_out_dir, staged_outputs
     from landuse.maps import strukturbild_map, write_map
     from landuse.outputs import read_outputs
 
@@ -77,18 +77,42 @@ def map_(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, spe
         if flag:
             for name in names:
                 inputs.pop(name, None)
+    if out.is_file() and out.suffix.lower() not in (".html", ".htm"):
+        raise OutputFolderError(
+            f"--out {out} is an existing file that is not a map. Name an .html file (e.g. karta.html) or a folder "
+            f"(then FOLDER/{MAP_FILE})."
+        )
     if out.suffix and out.suffix.lower() not in (".html", ".htm") and not out.is_dir():
         raise OutputFolderError(f"--out {out}: name an .html file or a folder (then {out}/{MAP_FILE}).")
     target = out if out.suffix.lower() in (".html", ".htm") else out / MAP_FILE
     check_out_dir(target.parent)
     m = strukturbild_map(**inputs, gtfs=False if no_gtfs else gtfs, spec=spec, tiles=tiles)
-    path = write_map(m, target)
+    if _is_output_folder(target.parent):
+        # a landuse output folder: the map joins its datapackage.json (bytes, sha256), which stays true
+        with staged_outputs(target.parent) as stage:
+            write_map(m, stage.path / target.name)
+        path = target
+    else:
+        path = write_map(m, target)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {len(m.landuse_overlays)} overlays"
                f"{', tiles ' + tiles if tiles else ', offline'})")
     if m.landuse_missing:
         import html
 
         click.echo("missing (no input given): " + ", ".join(html.unescape(x) for x in m.landuse_missing))
+
+
+def _is_output_folder(folder: Path) -> bool:
+    """Whether ``folder`` holds a ``datapackage.json`` that landuse wrote (its generator says so)."""
+    import json
+
+    from landuse.outputs import DATAPACKAGE
+
+    try:
+        descriptor = json.loads((folder / DATAPACKAGE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(descriptor, dict) and str(descriptor.get("generator", "")).startswith("landuse ")
 
 
 assert set(_INPUT_OPTIONS) == set(MAP_INPUTS)

@@ -318,6 +318,9 @@ def test_summary_of_real_layers_has_one_header_and_no_schematic_mark(runner, tmp
     assert lines[0].startswith("målkonflikter: vector")
     assert not any(line.startswith("pair ") for line in lines)  # the table has its own header
     assert "Theme pairs" in result.output and "schematisk" not in result.output
+    # text lines are never wrapped at the 80 columns of a pipe: a script greps whole lines
+    (hotspots,) = [line for line in lines if line.startswith("hotspots")]
+    assert len(hotspots) > 80 and hotspots.endswith("km²"), hotspots
     table = read_csv(tmp_path / "out" / "malkonflikter_per_kommun.csv")
     assert table["area_km2"].sum() == pytest.approx(2.0)  # 1 km x 2 km of overlap, hand-computed
 

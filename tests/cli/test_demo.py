@@ -47,8 +47,9 @@ def test_the_step_log_is_progress_and_the_file_list_the_result(runner, tmp_path,
     (call,) = calls
     assert call["settings"].progress is not quiet  # -q: no progress bars in any step
     assert call["out_dir"] != out  # the staging folder, moved into --out at the end
-    assert result.stdout.splitlines()[-1] == f"1 files in {out}: datapackage.json"
+    # the result alone on stdout; the step log is progress, on stderr (as --help says)
+    assert result.stdout.splitlines() == [f"1 files in {out}: datapackage.json"]
     if quiet:
-        assert result.stdout.splitlines() == [f"1 files in {out}: datapackage.json"]
+        assert "[1/1]" not in result.stderr
     else:  # the log names --out, never the staging folder
-        assert f"[1/1] step writing into {out}" in result.stdout and str(call["out_dir"]) not in result.stdout
+        assert f"[1/1] step writing into {out}" in result.stderr and str(call["out_dir"]) not in result.stderr

@@ -23,3 +23,39 @@ def test_map_from_a_missing_folder_is_one_line(tmp_path):
 def test_map_under_a_file_is_one_line_and_leaves_the_folder_untouched(work):
     line = fails_in_one_line(work, ["map", "--out", "{d}/a_file/karta.html"], out=False)
     assert line.startswith("Error: ") and "a_file: this is a file, not a folder" in line, line
+
+
+def test_map_out_an_existing_file_that_is_no_map_names_both_choices(work):
+    # --out takes an .html file or a folder: an existing other file is neither
+    line = fails_in_one_line(work, ["map", "--out", "{d}/a_file"], out=False)
+    assert line.startswith("Error: --out ") and "is an existing file that is not a map" in line, line
+    assert "an .html file" in line and "a folder" in line
+    line = fails_in_one_line(work, ["map", "--out", "{d}/table.csv"], out=False)
+    assert "is an existing file that is not a map" in line, line
+
+
+def test_a_map_written_into_an_output_folder_joins_its_datapackage(tmp_path):
+    import hashlib
+    import json
+
+    from landuse.datapackage import write_datapackage
+
+    from test_maps import write_synthetic_outputs
+
+    folder = write_synthetic_outputs(tmp_path / "out", include=("layers",))
+    write_datapackage(folder)
+    before = {r["path"] for r in json.loads((folder / "datapackage.json").read_text())["resources"]}
+    result = CliRunner().invoke(cli, ["-q", "map", "--from", str(folder), "--out", str(folder), "--no-gtfs"])
+    assert result.exit_code == 0, result.output
+    resources = {r["path"]: r for r in json.loads((folder / "datapackage.json").read_text())["resources"]}
+    assert set(resources) == before | {"strukturbild.html"}
+    html = (folder / "strukturbild.html").read_bytes()
+    assert resources["strukturbild.html"]["hash"] == "sha256:" + hashlib.sha256(html).hexdigest()
+    assert resources["strukturbild.html"]["bytes"] == len(html)
+    # a folder that is no landuse output folder gets the map only
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    result = CliRunner().invoke(cli, ["-q", "map", "--from", str(folder), "--out", str(plain / "karta.html"),
+                                      "--no-gtfs"])
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in plain.iterdir()) == ["karta.html"]
