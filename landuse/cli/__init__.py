@@ -9,6 +9,11 @@ command function only, so ``landuse --help`` loads no geopandas.
 
 from __future__ import annotations
 
+import atexit
+import os
+import sys
+import threading
+
 from landuse.cli import access, conflicts, demo, layers, op_check
 from landuse.cli import map as map_command  # the module; `map` would shadow the builtin here
 from landuse.cli.group import cli
@@ -21,5 +26,35 @@ for _command in (layers.layers, conflicts.conflicts, op_check.op_check, access.a
 
 
 def main() -> None:
-    """Console entry point."""
-    cli(prog_name="landuse")
+    """Console entry point: run the command, then end the process at once.
+
+    Python's own teardown frees every object one by one, which after a large run
+    does nothing the operating system does not do anyway: 0.25-0.35 s after the
+    dense målkonflikt case (86 000 faces, 20 000 features).  When the command is
+    done (its files fsynced and renamed by then), the atexit handlers run, the
+    output streams are flushed and the process exits with the command's code
+    (``os._exit``).  Should a non-daemon thread still run, the normal exit waits
+    for it instead.
+    """
+    try:
+        cli(prog_name="landuse")
+        code: int | str | None = 0
+    except SystemExit as done:
+        code = done.code
+    _exit_now(code)
+
+
+def _exit_now(code: int | str | None) -> None:
+    """Exit as ``sys.exit(code)`` would, without freeing the objects one by one."""
+    if any(t is not threading.main_thread() and t.is_alive() and not t.daemon for t in threading.enumerate()):
+        sys.exit(code)
+    if isinstance(code, str):  # sys.exit("text") prints the text and exits with 1
+        print(code, file=sys.stderr)
+    status = 0 if code is None else code if isinstance(code, int) else 1
+    atexit._run_exitfuncs()  # what a normal exit runs first: logging's flush, multiprocessing's finalizers
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a pipe the reader closed (`| head`), or a closed stream: nowhere to write
+            pass
+    os._exit(status)

@@ -183,3 +183,40 @@ def test_sigterm_removes_the_staging_folder(tmp_path) -> None:
     run.send_signal(signal.SIGTERM)
     assert run.wait(timeout=60) == 143
     assert not list(tmp_path.glob(".out.landuse-*")) and not out.exists()
+
+
+def _landuse(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(landuse.__file__).parents[1]), env.get("PYTHONPATH", "")])
+    return subprocess.run([sys.executable, "-m", "landuse.cli", *args], capture_output=True, text=True, env=env,
+                          cwd=cwd, timeout=300)
+
+
+def test_the_entry_point_keeps_exit_codes_and_every_line_when_it_skips_teardown(tmp_path) -> None:
+    # main() ends the process with os._exit after flushing: nothing printed may be lost, no code changed
+    done = _landuse("--version", cwd=tmp_path)
+    assert (done.returncode, done.stdout.strip()) == (0, f"landuse, version {landuse.__version__}")
+    done = _landuse("nosuch", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.strip().startswith("Error: No such command")
+    done = _landuse("layers", "check", "missing.gpkg", "--theme", "naturvard", cwd=tmp_path)
+    assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1 and "does not exist" in done.stderr
+    done = _landuse("layers", "list", cwd=tmp_path)  # a long table through a pipe: all of it arrives
+    assert done.returncode == 0
+    assert done.stdout == CliRunner().invoke(cli, ["layers", "list"], terminal_width=80).stdout
+
+
+def test_exit_waits_for_a_running_thread_like_a_normal_exit() -> None:
+    import threading
+
+    from landuse.cli import _exit_now
+
+    release = threading.Event()
+    worker = threading.Thread(target=release.wait, daemon=False)
+    worker.start()
+    try:
+        with pytest.raises(SystemExit) as done:  # the normal exit path; os._exit would end pytest itself
+            _exit_now(3)
+        assert done.value.code == 3
+    finally:
+        release.set()
+        worker.join()
