@@ -110,8 +110,7 @@ def _to_work_crs(frame: gpd.GeoDataFrame, source_crs: CRS | None, display: str, 
                 f"`{display}` has no CRS. Set it with --source-crs EPSG:3006 (or the CRS it was made in) or fix the file."
             )
         frame = frame.set_crs(source_crs)
-    declared = frame.crs
-    own_bounds = frame.total_bounds
+    declared, as_read = frame.crs, frame
     try:
         frame = frame.to_crs(WORK_CRS)
     except Exception as err:  # noqa: BLE001 - pyproj raises several types
@@ -124,7 +123,7 @@ def _to_work_crs(frame: gpd.GeoDataFrame, source_crs: CRS | None, display: str, 
     if not finite or bounds[0] < xmin or bounds[1] < ymin or bounds[2] > xmax or bounds[3] > ymax:
         # coordinates that do not exist in the declared CRS reproject to inf: show them as they are in the file
         where = (f"bounds in {WORK_CRS}: {np.round(bounds).tolist()}" if finite else
-                 f"its bounds, {np.round(own_bounds, 6).tolist()}, are no coordinates of that CRS")
+                 f"its bounds, {np.round(as_read.total_bounds, 6).tolist()}, are no coordinates of that CRS")
         raise CRSMismatchError(
             f"`{display}` lies outside Sweden when read as {declared.to_string()} "
             f"({where}): the CRS is probably wrong. "

@@ -25,7 +25,7 @@ __all__ = [
     "DEFAULTS", "NON_NEGATIVE", "POSITIVE", "DEFAULT_MINUTES", "DEFAULT_WINDOW", "QUIET_RULE",
     "is_quiet", "command_settings", "deprecated_alias",
     "verbose_option", "quiet_option", "out_dir_option", "source_crs_option", "theme_paths_option",
-    "file_layer_option", "kommun_option", "xlsx_option", "minutes_option", "target_option", "population_option",
+    "file_layer_option", "check_kommuner", "kommun_option", "xlsx_option", "minutes_option", "target_option", "population_option",
     "population_column_option", "centralorter_option", "transit_options",
     "parse_theme_paths", "parse_minutes", "parse_window_option", "parse_date_option", "ensure_out_dir",
 ]
@@ -204,7 +204,21 @@ def file_layer_option(dest: str, of: str) -> Callable:
                         help=f"Layer inside {of} when it is a multi-layer file (GeoPackage).")
 
 
-kommun_option = click.option("--kommun", "kommuner", multiple=True, metavar="NAME_OR_CODE",
+def check_kommuner(ctx: click.Context, param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """Each ``--kommun`` names one of the embedded kommuner: a bad value is a usage error (exit 2)."""
+    if not value:
+        return value
+    from landuse.errors import InvalidSettingError
+    from landuse.layers import load_kommuner  # geopandas: only when --kommun is given
+
+    try:
+        load_kommuner(list(value))
+    except InvalidSettingError as err:
+        raise click.BadParameter(str(err).removeprefix("--kommun "), ctx=ctx, param=param) from err
+    return value
+
+
+kommun_option = click.option("--kommun", "kommuner", multiple=True, metavar="NAME_OR_CODE", callback=check_kommuner,
                              help="Analyse only this kommun (name or code, repeatable); default all 14.")
 
 xlsx_option = click.option(
