@@ -45,6 +45,7 @@ __all__ = [
     "LayerSpec",
     "feature_ids",
     "share_in_county",
+    "to_work_crs",
     "STANDARD_COLUMNS",
     "catalogue",
     "get_spec",
@@ -102,7 +103,33 @@ def _display(path: Path) -> str:
     return path.name
 
 
-def _to_work_crs(frame: gpd.GeoDataFrame, source_crs: CRS | None, display: str, settings: Settings) -> gpd.GeoDataFrame:
+def to_work_crs(frame: gpd.GeoDataFrame, source_crs: CRS | None, display: str, settings: Settings) -> gpd.GeoDataFrame:
+    """``frame`` in EPSG:3006, after checking that its CRS is known and plausible for Sweden.
+
+    Parameters
+    ----------
+    frame : geopandas.GeoDataFrame
+        As read, in the file's CRS (None when the file declares none).
+    source_crs : pyproj.CRS, optional
+        The CRS to assume when the file declares none (``--source-crs``).
+    display : str
+        The file's name, for the messages.
+    settings : Settings
+        ``sweden_bounds_m``: the box (EPSG:3006, metres) the data must lie in.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Reprojected to EPSG:3006.
+
+    Raises
+    ------
+    MissingCRSError
+        No CRS in the file and no ``source_crs``.
+    CRSMismatchError
+        The coordinates cannot be reprojected, or land outside Sweden: the message
+        says whether the file declared the CRS (fix the file) or ``source_crs`` did.
+    """
     declared_by_file = frame.crs is not None
     if frame.crs is None:
         if source_crs is None:
@@ -320,7 +347,7 @@ def load_layer(
         raise EmptyLayerError(f"`{display}` has no features. Check that you chose the right file and layer.")
     frame = frame.rename_geometry("geometry") if frame.geometry.name != "geometry" else frame
     frame = _drop_empty(frame, display)
-    frame = _to_work_crs(frame, crs_default, display, settings)
+    frame = to_work_crs(frame, crs_default, display, settings)
     if spec.theme in AREA_THEMES:
         frame = _clean_area_geometry(frame, spec.theme, spec, display, settings)
         frame = _drop_empty(frame, display)

@@ -30,9 +30,8 @@ from landuse.errors import (
     GeometryRepairWarning,
     PartialLossWarning,
     GeometryTypeError,
-    MissingCRSError,
 )
-from landuse.layers import feature_ids, share_in_county
+from landuse.layers import feature_ids, share_in_county, to_work_crs
 from landuse.outputs import OP_COLUMNS, OP_FILES, OP_LAYER, OP_MAP_PREFIX, OP_REPORT_FILES
 from landuse.settings import WORK_CRS, Settings, resolve
 
@@ -97,18 +96,10 @@ def load_plan(
                 f"{display} has no column {column!r} for {option}. Columns found: {', '.join(map(str, columns))}."
             )
     user_crs = parse_crs(source_crs) if source_crs is not None else None  # a bad --source-crs fails even if unused
-    if frame.crs is None:
-        if user_crs is None:
-            raise MissingCRSError(f"{display} has no CRS. Set it with --source-crs EPSG:3006 or fix the file.")
-        frame = frame.set_crs(user_crs)
-    frame = frame.to_crs(WORK_CRS)
-    bounds = frame.total_bounds
-    xmin, ymin, xmax, ymax = settings.sweden_bounds_m
-    if not np.all(np.isfinite(bounds)) or bounds[0] < xmin or bounds[1] < ymin or bounds[2] > xmax or bounds[3] > ymax:
-        raise CRSMismatchError(
-            f"{display} lies outside Sweden in {WORK_CRS} (bounds {np.round(bounds).tolist()}): its CRS is probably "
-            "wrong. Fix the file's CRS or pass the right --source-crs."
-        )
+    if (frame.geometry.isna() | frame.geometry.is_empty).all():
+        raise EmptyLayerError(f"{display} has no usable geometry ({len(frame)} planned areas, all empty). "
+                              "Check the file and --layer.")
+    frame = to_work_crs(frame, user_crs, path.name, settings)  # the layer loader's CRS rules and messages
     ids = (feature_ids(frame[id_column], display=display, hint="--id-column") if id_column
            else pd.Series([str(i + 1) for i in range(len(frame))]))
     dupes = sorted(set(ids[ids.duplicated()]))

@@ -94,6 +94,24 @@ def test_op_check_errors(plan_path, interests, tmp_path):
     assert len(load_plan(tmp_path / "op_noprj.shp", use_column="anvandning", source_crs="EPSG:3006")) == 3
 
 
+def test_plan_crs_and_empty_geometry_messages_are_the_layer_loaders(plan_path, tmp_path):
+    from landuse.errors import CRSMismatchError, EmptyLayerError
+
+    # metres labelled EPSG:4326 reproject to inf: the file's own bounds, and the fix for a declared CRS
+    plan = gpd.read_file(plan_path)
+    metres = plan.set_crs("EPSG:4326", allow_override=True)
+    metres.to_file(tmp_path / "op_4326.gpkg", engine="pyogrio")
+    with pytest.raises(CRSMismatchError) as err:
+        load_plan(tmp_path / "op_4326.gpkg", use_column="anvandning", source_crs="EPSG:3006")
+    message = str(err.value)
+    assert "inf" not in message and "no coordinates of that CRS" in message, message
+    assert "The file itself declares that CRS (--source-crs only fills in a missing one)" in message
+    # a plan whose geometries are all missing says so, not that it lies outside Sweden
+    plan.assign(geometry=None).to_file(tmp_path / "op_null.gpkg", engine="pyogrio")
+    with pytest.raises(EmptyLayerError, match="has no usable geometry"):
+        load_plan(tmp_path / "op_null.gpkg", use_column="anvandning")
+
+
 def test_write_op_check(plan_path, interests, tmp_path):
     result = op_check(load_plan(plan_path, use_column="anvandning"), interests)
     written = write_op_check(result, tmp_path / "out")

@@ -148,10 +148,10 @@ def conflicts(config: Path | None, layers: dict[str, Path], themes: list[str] | 
 
 
 def _print_summary(result, top: int) -> None:  # noqa: ANN001 - ConflictResult, imported lazily
-    from rich.console import Console
+    from landuse.cli._console import output_console
     from rich.table import Table
 
-    console = Console()
+    console = output_console()
     lines = result.summary_lines(top=top)
     for line in lines[:2 if result.schematic else 1]:  # the run line (and the schematic one); the table follows
         console.print(line, markup=False, highlight=False, soft_wrap=True)

@@ -40,6 +40,10 @@ class _LanduseGroup(click.Group):
                 return super().invoke(ctx)
         except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
             raise
+        except BrokenPipeError:
+            # the reader closed the pipe (`| head`): end quietly, as SIGPIPE ends any Unix tool (128 + 13)
+            _silence_output()
+            ctx.exit(141)
         except LanduseError as err:
             if verbosity >= 1:  # -v: the traceback, for bug reports
                 raise
@@ -94,6 +98,17 @@ def _terminated(signum: int, frame: object) -> None:
 
         remove_unfinished()
     os._exit(128 + signum)
+
+
+def _silence_output() -> None:
+    """Point stdout and stderr at the null device, so that no later write or flush fails again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError):  # a stream without a file descriptor (a test runner's buffer)
+            pass
+    os.close(devnull)
 
 
 def _one_line(message: str) -> str:

@@ -33,7 +33,7 @@ def layers_list(as_json: bool) -> None:
 
         click.echo(json.dumps(table.to_dict(orient="records"), ensure_ascii=False, indent=2))
         return
-    from rich.console import Console
+    from landuse.cli._console import output_console
     from rich.table import Table
 
     out = Table(title="landuse layer catalogue")
@@ -44,7 +44,7 @@ def layers_list(as_json: bool) -> None:
     for row in table.itertuples():
         out.add_row(row.name, row.theme, str(row.feature_count), "yes" if row.schematic else "no",
                     row.authority, str(row.source))
-    Console().print(out)
+    output_console().print(out)
 
 
 @layers.command("check")

@@ -34,8 +34,17 @@ def _input_options(func):
     return func
 
 
+def _not_empty(ctx: click.Context, param: click.Parameter, value: str | None) -> Path | None:
+    """``--out`` as a Path; an empty one (an unset shell variable) would be ".", so it is refused."""
+    if value is None:
+        return None
+    if not value.strip():
+        raise click.BadParameter("is empty; name the map, e.g. --out karta.html, or a folder.")
+    return Path(value)
+
+
 @click.command("map")
-@click.option("--out", "out", required=True, type=click.Path(path_type=Path),
+@click.option("--out", "out", required=True, type=click.Path(), callback=_not_empty,
               help=f"HTML file to write, or a folder (then FOLDER/{MAP_FILE}).")
 @click.option("--from", "from_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="A `landuse demo` output folder: every input found there is drawn.")
@@ -72,8 +81,9 @@ def map_(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, spe
         )
     inputs: dict[str, object] = read_outputs(from_dir).map_inputs() if from_dir is not None else {}
     inputs.update({k: v for k, v in paths.items() if v is not None})
-    for flag, names in ((no_conflicts, ("conflicts", "conflicts_table")), (no_car, ("car", "car_table")),
-                        (no_transit, ("transit", "transit_table"))):
+    excluded = ((no_conflicts, ("conflicts", "conflicts_table")), (no_car, ("car", "car_table")),
+                (no_transit, ("transit", "transit_table")), (no_gtfs, ("gtfs",)))
+    for flag, names in excluded[:3]:
         if flag:
             for name in names:
                 inputs.pop(name, None)
@@ -84,7 +94,8 @@ def map_(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, spe
         )
     if out.suffix and out.suffix.lower() not in (".html", ".htm") and not out.is_dir():
         raise OutputFolderError(f"--out {out}: name an .html file or a folder (then {out}/{MAP_FILE}).")
-    target = out if out.suffix.lower() in (".html", ".htm") else out / MAP_FILE
+    # an existing folder is a folder, whatever its name ends in
+    target = out if out.suffix.lower() in (".html", ".htm") and not out.is_dir() else out / MAP_FILE
     check_out_dir(target.parent)
     m = strukturbild_map(**inputs, gtfs=False if no_gtfs else gtfs, spec=spec, tiles=tiles)
     if _is_output_folder(target.parent):
@@ -96,10 +107,15 @@ def map_(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, spe
         path = write_map(m, target)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {len(m.landuse_overlays)} overlays"
                f"{', tiles ' + tiles if tiles else ', offline'})")
-    if m.landuse_missing:
-        import html
+    import html
 
-        click.echo("missing (no input given): " + ", ".join(html.unescape(x) for x in m.landuse_missing))
+    from landuse.map_spec import INPUT_LABELS
+
+    # what the user left out on purpose (--no-gtfs, --no-car, ...) is not reported as missing
+    left_out = {INPUT_LABELS[n] for flag, names in excluded for n in names if flag}
+    missing = [text for text in (html.unescape(x) for x in m.landuse_missing) if text not in left_out]
+    if missing:
+        click.echo("missing (no input given): " + ", ".join(missing))
 
 
 def _is_output_folder(folder: Path) -> bool:

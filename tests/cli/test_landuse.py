@@ -220,3 +220,20 @@ def test_exit_waits_for_a_running_thread_like_a_normal_exit() -> None:
     finally:
         release.set()
         worker.join()
+
+
+@pytest.mark.parametrize("args", [["layers", "list"], ["layers", "check", "{data}/layers_3006.parquet",
+                                                         "--theme", "naturvard"]])
+def test_a_reader_that_closes_the_pipe_ends_the_command_quietly_with_141(tmp_path, args) -> None:
+    # as SIGPIPE ends any Unix tool: no "internal error", no bare exit 1
+    data = Path(__file__).parents[1] / "data"
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # every write to stdout now fails with EPIPE
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(landuse.__file__).parents[1]), env.get("PYTHONPATH", "")])
+    try:
+        done = subprocess.run([sys.executable, "-m", "landuse.cli", *[a.format(data=data) for a in args]],
+                              stdout=write_end, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path, timeout=300)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (141, "")

@@ -59,3 +59,18 @@ def test_a_map_written_into_an_output_folder_joins_its_datapackage(tmp_path):
                                       "--no-gtfs"])
     assert result.exit_code == 0, result.output
     assert sorted(p.name for p in plain.iterdir()) == ["karta.html"]
+
+
+def test_map_out_empty_is_refused_and_an_existing_folder_is_a_folder(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["-q", "map", "--out", "", "--no-gtfs"])
+    assert result.exit_code == 2 and "Invalid value for '--out': is empty" in result.output
+    assert list(tmp_path.iterdir()) == []
+    folder = tmp_path / "kartor.html"  # a folder, though its name ends in .html
+    folder.mkdir()
+    result = CliRunner().invoke(cli, ["-q", "map", "--out", str(folder), "--no-gtfs", "--no-car"])
+    assert result.exit_code == 0, result.output
+    assert (folder / "strukturbild.html").is_file()
+    # what the user left out on purpose is not reported as missing
+    (missing,) = [line for line in result.output.splitlines() if line.startswith("missing")]
+    assert "GTFS" not in missing and "access_car" not in missing and "access_transit" in missing
