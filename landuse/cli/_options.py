@@ -25,8 +25,8 @@ __all__ = [
     "DEFAULTS", "NON_NEGATIVE", "POSITIVE", "DEFAULT_MINUTES", "DEFAULT_WINDOW", "QUIET_RULE",
     "is_quiet", "command_settings", "deprecated_alias",
     "verbose_option", "quiet_option", "out_dir_option", "source_crs_option", "theme_paths_option",
-    "file_layer_option", "check_kommuner", "kommun_option", "xlsx_option", "minutes_option", "target_option", "population_option",
-    "population_column_option", "centralorter_option", "transit_options",
+    "file_layer_option", "check_kommuner", "kommun_option", "xlsx_option", "minutes_option", "target_option",
+    "population_option", "population_column_option", "centralorter_option", "transit_options",
     "parse_theme_paths", "parse_minutes", "parse_window_option", "parse_date_option", "ensure_out_dir",
 ]
 

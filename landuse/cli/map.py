@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from pathlib import Path
 
 import click
@@ -81,9 +82,9 @@ def map_(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, spe
         )
     inputs: dict[str, object] = read_outputs(from_dir).map_inputs() if from_dir is not None else {}
     inputs.update({k: v for k, v in paths.items() if v is not None})
-    excluded = ((no_conflicts, ("conflicts", "conflicts_table")), (no_car, ("car", "car_table")),
-                (no_transit, ("transit", "transit_table")), (no_gtfs, ("gtfs",)))
-    for flag, names in excluded[:3]:
+    overlays_left_out = ((no_conflicts, ("conflicts", "conflicts_table")), (no_car, ("car", "car_table")),
+                         (no_transit, ("transit", "transit_table")))
+    for flag, names in overlays_left_out:
         if flag:
             for name in names:
                 inputs.pop(name, None)
@@ -107,12 +108,10 @@ def map_(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, spe
         path = write_map(m, target)
     click.echo(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB, {len(m.landuse_overlays)} overlays"
                f"{', tiles ' + tiles if tiles else ', offline'})")
-    import html
-
     from landuse.map_spec import INPUT_LABELS
 
     # what the user left out on purpose (--no-gtfs, --no-car, ...) is not reported as missing
-    left_out = {INPUT_LABELS[n] for flag, names in excluded for n in names if flag}
+    left_out = {INPUT_LABELS[n] for flag, names in (*overlays_left_out, (no_gtfs, ("gtfs",))) for n in names if flag}
     missing = [text for text in (html.unescape(x) for x in m.landuse_missing) if text not in left_out]
     if missing:
         click.echo("missing (no input given): " + ", ".join(missing))
