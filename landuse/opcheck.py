@@ -129,9 +129,14 @@ def load_plan(
          "use": pd.array([None if pd.isna(u) else str(u) for u in uses], dtype=str)},
         geometry=geoms, crs=WORK_CRS,
     )
-    out = out[~(out.geometry.isna() | out.geometry.is_empty)].reset_index(drop=True)
+    empty = (out.geometry.isna() | out.geometry.is_empty).to_numpy()
+    out = out[~empty].reset_index(drop=True)
     if len(out) == 0:
         raise EmptyLayerError(f"{display} has no polygon with area. Check the file and --layer.")
+    if empty.any():  # each planned area matters: never drop one unseen
+        shown = ", ".join(ids[empty].tolist()[:5])
+        warnings.warn(f"{display}: left out {int(empty.sum())} of {len(empty)} planned areas without polygon area "
+                      f"(plan_id {shown}{', ...' if empty.sum() > 5 else ''}).", GeometryRepairWarning, stacklevel=2)
     out.insert(2, "plan_area_m2", shapely.area(np.asarray(out.geometry.values)))
     inside = share_in_county(out.geometry, settings)
     if inside <= 0:

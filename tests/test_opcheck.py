@@ -106,6 +106,14 @@ def test_plan_crs_and_empty_geometry_messages_are_the_layer_loaders(plan_path, t
     message = str(err.value)
     assert "inf" not in message and "no coordinates of that CRS" in message, message
     assert "The file itself declares that CRS (--source-crs only fills in a missing one)" in message
+    # one planned area without geometry is left out with a warning that names it
+    plan.assign(omr_id=["A", "B", "C"][:len(plan)]).assign(
+        geometry=[None, *plan.geometry.iloc[1:]]).to_file(tmp_path / "op_one_null.gpkg", engine="pyogrio")
+    from landuse.errors import GeometryRepairWarning
+
+    with pytest.warns(GeometryRepairWarning, match=r"left out 1 of 3 planned areas .*plan_id A\)"):
+        loaded = load_plan(tmp_path / "op_one_null.gpkg", use_column="anvandning", id_column="omr_id")
+    assert loaded["plan_id"].tolist() == ["B", "C"]
     # a plan whose geometries are all missing says so, not that it lies outside Sweden
     plan.assign(geometry=None).to_file(tmp_path / "op_null.gpkg", engine="pyogrio")
     with pytest.raises(EmptyLayerError, match="has no usable geometry"):

@@ -53,6 +53,8 @@ def _exit_now(code: int | str | None) -> None:
     status = 0 if code is None else code if isinstance(code, int) else 1
     atexit._run_exitfuncs()  # what a normal exit runs first: logging's flush, multiprocessing's finalizers
     for stream in (sys.stdout, sys.stderr):
+        if stream is None:  # started with the stream closed (`>&-`)
+            continue
         try:
             stream.flush()
         except (OSError, ValueError):  # a pipe the reader closed (`| head`), or a closed stream: nowhere to write

@@ -3,7 +3,8 @@
 Two differences from a plain ``rich.console.Console``:
 
 * output that goes to a file or a pipe is not wrapped or folded at 80 columns (a
-  terminal wraps long lines itself; a script greps whole lines and rows);
+  terminal wraps long lines itself; a script greps whole lines and rows); a set
+  ``COLUMNS`` still chooses the width, as rich reads it;
 * a reader that closes the pipe early (``landuse layers list | head -3``) raises
   :class:`BrokenPipeError`, which the group turns into a quiet exit with code 141,
   as for any Unix tool ended by SIGPIPE; rich's default would exit with code 1
@@ -32,5 +33,5 @@ class _ResultConsole(Console):
 
 def output_console() -> Console:
     """A console on stdout for a command's results (see the module's notes)."""
-    piped = not sys.stdout.isatty() and "COLUMNS" not in os.environ
+    piped = (sys.stdout is None or not sys.stdout.isatty()) and "COLUMNS" not in os.environ
     return _ResultConsole(width=PIPE_WIDTH if piped else None)

@@ -6,6 +6,7 @@ The commands live one per module beside this one and are added to the group in
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import signal
@@ -19,6 +20,9 @@ from landuse.cli._options import QUIET_RULE, quiet_option, verbose_option
 from landuse.errors import LanduseError
 
 __all__ = ["cli"]
+
+#: errno values of a full disk or an exhausted quota.
+_DISK_FULL = {errno.ENOSPC, errno.EDQUOT}
 
 
 class _LanduseGroup(click.Group):
@@ -52,8 +56,12 @@ class _LanduseGroup(click.Group):
         except Exception as err:  # noqa: BLE001 - the CLI's last line of defence
             if verbosity >= 1:
                 raise
-            click.echo(f"internal error: {type(err).__name__}: {_one_line(str(err))} "
-                       f"(run `landuse -v {ctx.invoked_subcommand or ''} …` for the traceback)", err=True)
+            if isinstance(err, OSError) and err.errno in _DISK_FULL:  # no bug: say where, and what to do
+                where = f"writing `{err.filename}`" if err.filename else "writing the output"
+                click.echo(f"Error: {err.strerror} ({where}). Free space on that disk or write elsewhere.", err=True)
+            else:
+                click.echo(f"internal error: {type(err).__name__}: {_one_line(str(err))} "
+                           f"(run `landuse -v {ctx.invoked_subcommand or ''} …` for the traceback)", err=True)
             ctx.exit(1)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):  # noqa: ANN001

@@ -237,3 +237,19 @@ def test_a_reader_that_closes_the_pipe_ends_the_command_quietly_with_141(tmp_pat
     finally:
         os.close(write_end)
     assert (done.returncode, done.stderr) == (141, "")
+
+
+def test_closed_stdout_and_a_full_disk_are_no_internal_errors(tmp_path) -> None:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(landuse.__file__).parents[1]), env.get("PYTHONPATH", "")])
+    command = f"'{sys.executable}' -m landuse.cli layers list"
+    closed = subprocess.run(["bash", "-c", command + " >&-"], capture_output=True, text=True, env=env, cwd=tmp_path,
+                            timeout=300)  # started with stdout closed: nothing to print to, no failure either
+    assert (closed.returncode, closed.stderr) == (0, "")
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    full = subprocess.run(["bash", "-c", command + " > /dev/full"], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=300)
+    assert full.returncode == 1
+    assert full.stderr.strip() == ("Error: No space left on device (writing the output). Free space on that disk or "
+                                   "write elsewhere."), full.stderr
