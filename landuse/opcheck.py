@@ -31,7 +31,8 @@ from landuse.errors import (
     PartialLossWarning,
     GeometryTypeError,
 )
-from landuse.layers import feature_ids, share_in_county, to_work_crs
+from landuse.layers import feature_ids, share_in_county
+from landuse.work_crs import to_work_crs
 from landuse.outputs import OP_COLUMNS, OP_FILES, OP_LAYER, OP_MAP_PREFIX, OP_REPORT_FILES
 from landuse.settings import WORK_CRS, Settings, resolve
 
