@@ -37,7 +37,7 @@ from landuse._table_schema import (
     inferred_schema,
     schematic_figures,
 )
-from landuse.outputs import ACCESS_FILES, DATAPACKAGE, INDICATOR_COLUMNS, POPULATION_FILE, read_table
+from landuse.outputs import ACCESS_FILES, DATAPACKAGE, INDICATOR_COLUMNS, MAIN_ROAD_SOURCE, POPULATION_FILE, read_table
 
 __all__ = ["DATAPACKAGE_NAME", "describe_folder", "write_datapackage"]
 
@@ -324,8 +324,6 @@ def _sources(specs: list[Any], any_schematic: bool) -> list[dict[str, Any]]:
 
 def _network_sources(resources: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """A source for Lantmäteriet's main roads when a GeoPackage layer says the run used them (no catalogue layer)."""
-    from landuse.network import MAIN_ROAD_SOURCE
-
     used = [r["path"] for r in resources
             if any(MAIN_ROAD_SOURCE in (layer.get("description") or "") for layer in r.get("layers", []))]
     if not used:

@@ -18,7 +18,7 @@ from landuse.map_builder import MapBuilder, swatch
 from landuse.map_format import esc, popup_html
 from landuse.map_geometry import feature_collection, simplify_geometry
 from landuse.map_spec import INPUT_LABELS, MARKER_FILLS, OverlaySpec
-from landuse.outputs import MAP_INPUTS
+from landuse.outputs import MAIN_ROAD_SOURCE, MAP_INPUTS
 
 __all__ = ["draw_centralorter", "draw_roads", "draw_strak", "draw_tatorter"]
 
@@ -80,8 +80,6 @@ def draw_roads(builder: MapBuilder, overlay: OverlaySpec):
     folium.FeatureGroup or None
         None (and a "saknas" line in the legend) when the car input's network layer is missing.
     """
-    from landuse.network import MAIN_ROAD_SOURCE
-
     car = builder.inputs.access.get("car")
     network = car.get("network") if car is not None else None
     if network is None:

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only
 __all__ = [
     "ACCESS_FILES", "ACCESS_LAYERS", "CONFLICT_FILES", "CONFLICT_LAYERS", "COUNTY_CODE", "DATAPACKAGE",
     "DEMO_FILES", "EDGE_COLUMNS", "FACE_COLUMNS", "INDICATOR_COLUMNS", "ISOCHRONE_COLUMNS", "LAYERS_FILE",
+    "MAIN_ROAD_SOURCE",
     "MAP_FILE", "MAP_INPUTS", "MODES", "OP_COLUMNS", "OP_FILES", "OP_LAYER", "OP_MAP_PREFIX", "OP_REPORT_FILES",
     "ORIGIN_COLUMNS", "ORIGIN_LAYER_COLUMNS", "ORIGIN_TREND_COLUMNS", "OUTPUT_FILES", "PAIR_COLUMNS",
     "POINT_LAYER_COLUMNS", "POPULATION_FILE", "REPORT_FILES", "SCHEMATIC_DEFAULT", "TEXT_COLUMNS",
@@ -51,6 +52,10 @@ ACCESS_FILES = {"car": {"csv": "access_car.csv", "gpkg": "access_car.gpkg"},
                 "transit": {"csv": "access_transit.csv", "gpkg": "access_transit.gpkg"}}
 #: Layers of an accessibility GeoPackage (``network``: the car engine's road edges, car only).
 ACCESS_LAYERS = ("origins", "origin_points", "isochrones", "network")
+#: Source label of a car network built from Lantmäteriet's main roads (the embedded default): it opens
+#: the ``network`` layer's source and the layer descriptions, by which the map, the report and the
+#: Data Package recognise such a run (:mod:`landuse.network.main_roads` builds the networks).
+MAIN_ROAD_SOURCE = "Lantmäteriet Topografi 250, huvudvägnät"
 #: The transit indicator over timetable versions: table, origins and changes, chart.
 TREND_FILES = {"csv": "access_trend.csv", "gpkg": "access_trend.gpkg", "png": "access_trend.png"}
 #: Tables of ``access_trend.gpkg`` that say what changed between two timetables.

@@ -27,6 +27,7 @@ from landuse.outputs import (
     ACCESS_FILES,
     CONFLICT_FILES,
     COUNTY_CODE,
+    MAIN_ROAD_SOURCE,
     MAP_FILE,
     MODES,
     REPORT_FILES,
@@ -85,8 +86,6 @@ _REAL_LAYER_NOTES = {
 
 
 def _is_main_roads(source: str | None) -> bool:
-    from landuse.network import MAIN_ROAD_SOURCE
-
     return bool(source) and str(source).startswith(MAIN_ROAD_SOURCE)
 
 

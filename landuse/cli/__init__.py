@@ -10,6 +10,7 @@ command function only, so ``landuse --help`` loads no geopandas.
 from __future__ import annotations
 
 import atexit
+import gc
 import os
 import sys
 import threading
@@ -19,6 +20,10 @@ from landuse.cli import map as map_command  # the module; `map` would shadow the
 from landuse.cli.group import cli
 
 __all__ = ["cli", "main"]
+
+#: Container allocations between two young-generation garbage collections in the ``landuse`` process
+#: (CPython's default is 700; see :func:`main`).
+GC_YOUNG_THRESHOLD = 10_000
 
 for _command in (layers.layers, conflicts.conflicts, op_check.op_check, access.access, map_command.map_,
                  demo.demo):
@@ -35,7 +40,14 @@ def main() -> None:
     output streams are flushed and the process exits with the command's code
     (``os._exit``).  Should a non-daemon thread still run, the normal exit waits
     for it instead.
+
+    The process also collects cyclic garbage less often (:data:`GC_YOUNG_THRESHOLD`):
+    every shapely geometry is tracked by the collector, and with CPython's
+    defaults the dense case spent 0.10-0.14 s in collections that freed next to
+    nothing, 0.03-0.04 s with this threshold.
     """
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, older, oldest)
     try:
         cli(prog_name="landuse")
         code: int | str | None = 0

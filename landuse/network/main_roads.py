@@ -17,6 +17,7 @@ from landuse.errors import ColumnNotFoundError, EmptyLayerError, GeometryTypeErr
     PartialLossWarning
 from landuse.network.graph import RoadNetwork, network_from_edges
 from landuse.network.lines import find_column
+from landuse.outputs import MAIN_ROAD_SOURCE
 from landuse.settings import WORK_CRS, Settings, resolve
 
 if TYPE_CHECKING:
@@ -29,8 +30,8 @@ __all__ = ["DEFAULT_ROAD_NETWORK", "MAIN_ROAD_LAYER", "MAIN_ROAD_SOURCE", "MAIN_
 DEFAULT_ROAD_NETWORK = "vagar/huvudvagar_topografi250_norrbotten.gpkg"
 #: Layer of the road lines in a Topografi 250 road file.
 MAIN_ROAD_LAYER = "vaglinje"
-#: Source label of a network built by :func:`network_from_main_roads`; its limits follow after "; ".
-MAIN_ROAD_SOURCE = "Lantmäteriet Topografi 250, huvudvägnät"
+# MAIN_ROAD_SOURCE (imported above): the source label of a network built by :func:`network_from_main_roads`;
+# its limits follow after "; ".
 MAIN_ROAD_LIMITS = "main roads only (motorväg, motortrafikled, mötesfri väg, landsväg)"
 
 #: Free-flow speed in km/h of each Topografi 250 road class (column ``klass``): the typical

@@ -205,6 +205,19 @@ def test_the_entry_point_keeps_exit_codes_and_every_line_when_it_skips_teardown(
     assert done.stdout == CliRunner().invoke(cli, ["layers", "list"], terminal_width=80).stdout
 
 
+def test_the_entry_point_collects_young_garbage_less_often(tmp_path) -> None:
+    # every shapely geometry is tracked by the collector: at CPython's 700 the dense case lost 0.1 s to it
+    from landuse.cli import GC_YOUNG_THRESHOLD
+
+    code = ("import atexit, gc, sys; import landuse.cli as c; sys.argv = ['landuse', '--version']; "
+            "atexit.register(lambda: print('threshold', gc.get_threshold())); c.main()")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(Path(landuse.__file__).parents[1])})
+    assert done.returncode == 0, done.stderr
+    threshold = done.stdout.strip().splitlines()[-1]
+    assert threshold.startswith(f"threshold ({GC_YOUNG_THRESHOLD}, ") and GC_YOUNG_THRESHOLD > 700
+
+
 def test_exit_waits_for_a_running_thread_like_a_normal_exit() -> None:
     import threading
 
