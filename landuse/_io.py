@@ -21,9 +21,10 @@ from landuse.outputs import DATAPACKAGE
 
 if TYPE_CHECKING:  # pragma: no cover - annotations only; the writers import geopandas when they run
     import geopandas as gpd
+    import numpy as np
     import pandas as pd
 
-__all__ = ["atomic_path", "write_gpkg", "write_csv", "write_text", "OutputStage", "staged_outputs",
+__all__ = ["atomic_path", "EncodedLayer", "write_gpkg", "write_csv", "write_text", "OutputStage", "staged_outputs",
            "check_out_dir", "remove_unfinished"]
 
 #: Staging folders and temporary files of the writes in progress: what a killed run must remove.
@@ -76,7 +77,29 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         _IN_PROGRESS.discard(tmp)
 
 
-def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str | os.PathLike[str], *,
+@dataclass(frozen=True)
+class EncodedLayer:
+    """A layer to write whose geometry is WKB already, e.g. as worker processes sent it.
+
+    Attributes
+    ----------
+    attributes : pandas.DataFrame
+        The columns, one row per feature (no index is written).
+    wkb : numpy.ndarray of bytes
+        One WKB geometry per row, in ``crs``.
+    crs : str
+        E.g. ``"EPSG:3006"``.
+    geometry_type : str
+        The layer's OGR geometry type, e.g. ``"Polygon"`` (every row has it).
+    """
+
+    attributes: pd.DataFrame
+    wkb: np.ndarray
+    crs: str
+    geometry_type: str
+
+
+def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame | EncodedLayer], path: str | os.PathLike[str], *,
                descriptions: Mapping[str, str] | None = None,
                empty_geometry_types: Mapping[str, str] | None = None) -> Path:
     """Write one GeoPackage with one layer per mapping entry, atomically.
@@ -84,8 +107,8 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str 
     Parameters
     ----------
     layers : mapping
-        Layer name -> GeoDataFrame (any CRS; landuse writes EPSG:3006) or DataFrame;
-        a plain DataFrame (no geometry) becomes an attribute table.
+        Layer name -> GeoDataFrame (any CRS; landuse writes EPSG:3006), DataFrame (no
+        geometry: an attribute table) or :class:`EncodedLayer` (WKB, written as it is).
     path : path
         The GeoPackage to write.
     descriptions : mapping, optional
@@ -108,7 +131,9 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str 
     with atomic_path(path) as tmp:
         for name, frame in layers.items():
             options = {"DESCRIPTION": descriptions[name][:1000]} if name in descriptions else None
-            if not isinstance(frame, gpd.GeoDataFrame):
+            if isinstance(frame, EncodedLayer):
+                _write_encoded(frame, tmp, name, options)
+            elif not isinstance(frame, gpd.GeoDataFrame):
                 frame = gpd.GeoDataFrame(frame, geometry=[None] * len(frame))
                 frame = frame.drop(columns="geometry")
                 gpd.GeoDataFrame(frame).to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", layer_options=options,
@@ -120,6 +145,21 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame], path: str 
                 frame.to_file(tmp, layer=name, driver="GPKG", engine="pyogrio", layer_options=options, use_arrow=True,
                               **extra)
     return path
+
+
+def _write_encoded(layer: EncodedLayer, path: Path, name: str, options: dict[str, str] | None) -> None:
+    """One :class:`EncodedLayer` into the GeoPackage at ``path``: GDAL takes the WKB column as it is.
+
+    The file is the one geopandas' Arrow path writes (same columns, types, geometry
+    column ``geom``, CRS and spatial index), without decoding and encoding the shapes.
+    """
+    import pyarrow as pa
+    from pyogrio.raw import write_arrow
+
+    table = pa.Table.from_pandas(layer.attributes, preserve_index=False)
+    table = table.append_column("geometry", pa.array(layer.wkb, type=pa.binary()))
+    write_arrow(table, path, layer=name, driver="GPKG", geometry_name="geometry", geometry_type=layer.geometry_type,
+                crs=layer.crs, layer_options=options)
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

@@ -65,23 +65,38 @@ def merge_seams(polys: np.ndarray, group: np.ndarray, candidate: np.ndarray
     interior point.  The loop runs over groups cut by a tile edge, not over pairs
     of features.
     """
-    n = len(polys)
+    kept, joined, source, owner = _seam_join(polys, group, candidate)
+    if len(joined) == 0:
+        return polys, source, owner
+    return np.concatenate([polys[kept], joined]), source, owner
+
+
+def _seam_join(pieces: np.ndarray, group: np.ndarray, candidate: np.ndarray
+               ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """:func:`merge_seams` on indices: ``(kept, joined, source, owner)``.
+
+    ``pieces`` holds shapely polygons or their WKB; only the pieces of the groups
+    that are joined are decoded.  The output polygons are ``pieces[kept]`` (unchanged,
+    in input order) followed by ``joined`` (shapely polygons).
+    """
+    n = len(pieces)
     identity = np.arange(n, dtype=np.int64)
+    nothing = np.empty(0, dtype=object)
     idx = np.flatnonzero(candidate)
     if len(idx) < 2:
-        return polys, identity, identity
+        return identity, nothing, identity, identity
     idx = idx[np.argsort(group[idx], kind="stable")]
     cut = np.flatnonzero(np.diff(group[idx])) + 1
     groups = [members for members in np.split(idx, cut) if len(members) > 1]
     if not groups:
-        return polys, identity, identity
-    # GEOS releases the GIL in the unions: threads share the groups without copying the pieces
+        return identity, nothing, identity, identity
+    # GEOS releases the GIL in the unions (and in decoding WKB): threads share the groups without copying
     workers = min(os.cpu_count() or 1, max(1, len(groups) // 64))
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            split = list(pool.map(lambda members: _join_group(polys, members), groups, chunksize=32))
+            split = list(pool.map(lambda members: _join_group(pieces, members), groups, chunksize=32))
     else:
-        split = [_join_group(polys, members) for members in groups]
+        split = [_join_group(pieces, members) for members in groups]
     keep = np.ones(n, dtype=bool)
     owner = identity.copy()  # joined pieces: index into the joined parts for now
     joined: list = []
@@ -94,16 +109,18 @@ def merge_seams(polys: np.ndarray, group: np.ndarray, candidate: np.ndarray
     kept = np.flatnonzero(keep)
     owner[kept] = np.arange(len(kept))
     owner[~keep] += len(kept)
-    return (np.concatenate([polys[kept], np.array(joined, dtype=object)]),
-            np.concatenate([kept, np.array(source, dtype=np.int64)]), owner)
+    return kept, np.array(joined, dtype=object), np.concatenate([kept, np.array(source, dtype=np.int64)]), owner
 
 
-def _join_group(polys: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The connected parts of the union of ``polys[members]``, and the part holding each member."""
-    parts = shapely.get_parts(shapely.union_all(polys[members]))
+def _join_group(pieces: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The connected parts of the union of ``pieces[members]`` (polygons or WKB), and the part holding each."""
+    polys = pieces[members]
+    if not isinstance(polys[0], shapely.Geometry):
+        polys = shapely.from_wkb(polys)
+    parts = shapely.get_parts(shapely.union_all(polys))
     part_of = np.zeros(len(members), dtype=np.int64)
     if len(parts) > 1:
-        xy = shapely.get_coordinates(shapely.point_on_surface(polys[members]))
+        xy = shapely.get_coordinates(shapely.point_on_surface(polys))
         for k, part in enumerate(parts):
             shapely.prepare(part)
             part_of[shapely.contains_xy(part, xy[:, 0], xy[:, 1])] = k
@@ -120,9 +137,12 @@ class Arrangement:
         One record per face covered by a theme inside a zone: the zone index, the
         theme bit mask (bit t = theme code t) and the area in m².  Faces cut by
         tile edges appear as several records; their areas add up exactly.
-    faces : numpy.ndarray of shapely.Polygon
-        The kept faces (those with at least ``min_themes`` themes): maximal
-        connected regions of one zone and one theme set.
+    face_wkb : numpy.ndarray of bytes
+        The kept faces (those with at least ``min_themes`` themes) as WKB, as the
+        tile tasks send them: maximal connected regions of one zone and one theme
+        set.  A run that only writes them never decodes them (:attr:`faces` does).
+    face_area_m2 : numpy.ndarray of float
+        Area of each kept face in m².
     face_zone, face_mask : numpy.ndarray of int
         Zone index and theme mask of each kept face.
     face_index, feature_index : numpy.ndarray of int
@@ -135,12 +155,18 @@ class Arrangement:
     zone: np.ndarray
     mask: np.ndarray
     area_m2: np.ndarray
-    faces: np.ndarray
+    face_wkb: np.ndarray
+    face_area_m2: np.ndarray
     face_zone: np.ndarray
     face_mask: np.ndarray
     face_index: np.ndarray
     feature_index: np.ndarray
     outside_m2: float = 0.0
+
+    @property
+    def faces(self) -> np.ndarray:
+        """The kept faces as shapely polygons, decoded from :attr:`face_wkb` on each call."""
+        return shapely.from_wkb(self.face_wkb) if len(self.face_wkb) else np.empty(0, dtype=object)
 
 
 def popcount(values: np.ndarray) -> np.ndarray:
@@ -191,7 +217,7 @@ _dissolve = getattr(shapely, "disjoint_subset_union_all", shapely.union_all)
 
 def _empty_tile() -> tuple:
     ints = np.empty(0, dtype=np.int64)
-    return ints, ints, np.empty(0), 0.0, [], ints, ints, ints, ints
+    return ints, ints, np.empty(0), 0.0, np.empty(0, dtype=object), ints, ints, ints, ints, np.empty(0), np.empty((0, 4))
 
 
 def _clip(geoms: np.ndarray, rect: tuple[float, float, float, float]) -> np.ndarray:
@@ -210,7 +236,7 @@ def _clip_exactly(geoms: np.ndarray, rect: tuple[float, float, float, float]) ->
 
 
 def _tile_job(shared: dict, item: tuple) -> tuple:
-    """Faces of one tile: records of every face, kept faces as WKB, and their features.
+    """Faces of one tile: records of every face, kept faces as WKB, their features, areas and bounds.
 
     ``item`` is ``(rect, feature_idx, zone_idx, line_idx)``: the tile rectangle (None =
     no clipping) and the features, zones and zone borders whose bounding boxes meet it.
@@ -269,7 +295,7 @@ def _tile_faces(shared: dict, item: tuple, clip: Callable[[np.ndarray, tuple], n
         face_i, feature_j = _features_under(kept, mask[keep], xy[keep], geoms, code)
         feature_j = idx[feature_j]
     return (zone_of[inside], mask[inside], area[inside], outside_m2, shapely.to_wkb(kept),
-            zone_of[keep], mask[keep], face_i, feature_j)
+            zone_of[keep], mask[keep], face_i, feature_j, area[keep], shapely.bounds(kept).reshape(-1, 4))
 
 
 def _features_under(faces: np.ndarray, face_mask: np.ndarray, face_xy: np.ndarray, geoms: np.ndarray,
@@ -374,58 +400,62 @@ def theme_faces(geoms: np.ndarray, theme: np.ndarray, zones: np.ndarray, *, min_
     results = parallel_map(_tile_job, items, shared, workers=workers, processes=True, on_done=on_tile)
     if on_tile is not None and not items:
         on_tile(1, 1)
-    zone, mask, area, faces, face_zone, face_mask, face_index, feature_index = [], [], [], [], [], [], [], []
+    zone, mask, area, wkb, face_zone, face_mask, face_index, feature_index = [], [], [], [], [], [], [], []
+    face_area, face_bounds = [], []
     outside_m2, offset = 0.0, 0
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:  # GEOS decodes without the GIL
-        decoded = list(pool.map(lambda r: shapely.from_wkb(r[4]) if len(r[4]) else np.empty(0, dtype=object),
-                                results))
-    for (z, m, a, out, _, fz, fm, fi, gj), kept in zip(results, decoded):
+    # the kept faces stay WKB: decoding them all here and encoding them again to write them cost 0.25 s
+    for z, m, a, out, blobs, fz, fm, fi, gj, fa, fb in results:
         zone.append(z)
         mask.append(m)
         area.append(a)
         outside_m2 += out
-        faces.append(kept)
+        wkb.append(np.asarray(blobs, dtype=object))
         face_zone.append(fz)
         face_mask.append(fm)
         face_index.append(fi + offset)
         feature_index.append(gj)
-        offset += len(kept)
+        face_area.append(fa)
+        face_bounds.append(fb)
+        offset += len(blobs)
 
     def cat(parts: list, dtype: type = np.int64) -> np.ndarray:
         return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype=dtype)
 
-    out = Arrangement(zone=cat(zone), mask=cat(mask), area_m2=cat(area, np.float64),
-                      faces=cat(faces, object), face_zone=cat(face_zone), face_mask=cat(face_mask),
+    out = Arrangement(zone=cat(zone), mask=cat(mask), area_m2=cat(area, np.float64), face_wkb=cat(wkb, object),
+                      face_area_m2=cat(face_area, np.float64), face_zone=cat(face_zone), face_mask=cat(face_mask),
                       face_index=cat(face_index), feature_index=cat(feature_index), outside_m2=outside_m2)
-    if len(items) > 1 and len(out.faces):
-        out = _join_tiles(out, tiles)
+    if len(items) > 1 and len(out.face_wkb):
+        out = _join_tiles(out, tiles, np.concatenate(face_bounds))
     order = np.lexsort((out.feature_index, out.face_index))
     out.face_index, out.feature_index = out.face_index[order], out.feature_index[order]
     return out
 
 
-def _join_tiles(arr: Arrangement, tiles: list) -> Arrangement:
+def _join_tiles(arr: Arrangement, tiles: list, bounds: np.ndarray) -> Arrangement:
     """Join kept faces cut by internal tile edges that have the same zone and theme set.
 
-    The features under a joined face are those under any of its pieces.
+    ``bounds`` are the kept faces' bounding boxes.  Only the pieces that are joined
+    are decoded; the features under a joined face are those under any of its pieces.
     """
     xs = sorted({rect[0] for rect in tiles})[1:]
     ys = sorted({rect[1] for rect in tiles})[1:]
-    bounds = shapely.bounds(arr.faces)
     # clip_by_rect puts cut vertices exactly on the (whole-metre) tile edges
     candidate = (np.isin(bounds[:, 0], xs) | np.isin(bounds[:, 2], xs)
                  | np.isin(bounds[:, 1], ys) | np.isin(bounds[:, 3], ys))
-    faces, source, owner = merge_seams(arr.faces, arr.face_zone * (1 << MAX_THEMES) + arr.face_mask, candidate)
-    if len(faces) == len(arr.faces):
+    kept, joined, source, owner = _seam_join(arr.face_wkb, arr.face_zone * (1 << MAX_THEMES) + arr.face_mask,
+                                             candidate)
+    if len(joined) == 0:
         return arr
+    faces = np.concatenate([arr.face_wkb[kept], shapely.to_wkb(joined)])
+    face_area_m2 = np.concatenate([arr.face_area_m2[kept], shapely.area(joined)])
     face_index = owner[arr.face_index]
     feature_index = arr.feature_index
     # a face made of several pieces may list one feature twice: de-duplicate those pairs only
-    joined = (np.bincount(owner, minlength=len(faces)) > 1)[face_index]
+    pieced = (np.bincount(owner, minlength=len(faces)) > 1)[face_index]
     n_features = int(feature_index.max()) + 1 if len(feature_index) else 1
-    merged = np.unique(face_index[joined] * n_features + feature_index[joined])
-    return Arrangement(zone=arr.zone, mask=arr.mask, area_m2=arr.area_m2, faces=faces,
+    merged = np.unique(face_index[pieced] * n_features + feature_index[pieced])
+    return Arrangement(zone=arr.zone, mask=arr.mask, area_m2=arr.area_m2, face_wkb=faces, face_area_m2=face_area_m2,
                        face_zone=arr.face_zone[source], face_mask=arr.face_mask[source],
-                       face_index=np.concatenate([face_index[~joined], merged // n_features]),
-                       feature_index=np.concatenate([feature_index[~joined], merged % n_features]),
+                       face_index=np.concatenate([face_index[~pieced], merged // n_features]),
+                       feature_index=np.concatenate([feature_index[~pieced], merged % n_features]),
                        outside_m2=arr.outside_m2)

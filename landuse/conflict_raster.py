@@ -13,7 +13,7 @@ import pandas as pd
 import shapely
 
 from landuse.choices import Faces, ScoreMethod
-from landuse.conflict_faces import faces_frame, join_labels, popcount, score_of_masks
+from landuse.conflict_faces import face_table, join_labels, popcount, score_of_masks
 from landuse.errors import InvalidSettingError, PartialLossWarning
 from landuse.progress import progress_bar
 from landuse.settings import Settings, resolve
@@ -222,7 +222,7 @@ def raster_overlay(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: 
         ``(zone, mask, area_m2, faces, outside_km2, grid, transform, oversample)``: one
         record per (kommun row, theme bit mask) with its sampled area in m², from which
         :mod:`landuse.conflicts` sums the pair and theme areas; the ``faces`` table
-        (:func:`~landuse.conflict_faces.faces_frame`, EPSG:3006; empty for ``none``);
+        (:class:`~landuse.conflict_faces.FaceTable`, EPSG:3006; empty for ``none``);
         the km² of interest area outside every kommun; the float32 score grid (-1
         outside the kommuner), its affine transform (EPSG:3006) and the oversampling used.
 
@@ -272,8 +272,8 @@ def raster_overlay(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: 
     score_grid = lut.astype(np.float32)[planes.mask]
     score_grid[planes.zone < 0] = -1.0
     if faces == Faces.NONE:
-        empty = faces_frame(np.empty(0, dtype=object), *(np.zeros(0, dtype=np.int64),) * 2, np.zeros(0),
-                             np.zeros(0, dtype=bool), np.empty(0, dtype=object), themes, zones)
+        empty = face_table(*(np.zeros(0, dtype=np.int64),) * 2, np.zeros(0), np.zeros(0, dtype=bool),
+                           np.empty(0, dtype=object), themes, zones, geometry=np.empty(0, dtype=object))
         return z_idx, m_idx, area_m2, empty, outside_km2, score_grid, planes.transform, planes.oversample
     # faces: connected cells with one kommun and one theme set (of at least two themes unless --faces all)
     multi_lut = popcount(np.arange(1 << n_bits)) >= Faces(faces).min_themes
@@ -290,6 +290,6 @@ def raster_overlay(features: gpd.GeoDataFrame, zones: gpd.GeoDataFrame, themes: 
     schem = features["schematic"].to_numpy(dtype=bool)
     face_schematic = np.zeros(len(face_geoms), dtype=bool)
     face_schematic[fi[schem[gj]]] = True
-    faces = faces_frame(face_geoms, f_zone, f_mask, lut[f_mask] if len(f_mask) else np.zeros(0), face_schematic,
-                         join_labels(fi, labels[gj], len(face_geoms)), themes, zones)
+    faces = face_table(f_zone, f_mask, lut[f_mask] if len(f_mask) else np.zeros(0), face_schematic,
+                       join_labels(fi, labels[gj], len(face_geoms)), themes, zones, geometry=face_geoms)
     return z_idx, m_idx, area_m2, faces, outside_km2, score_grid, planes.transform, planes.oversample

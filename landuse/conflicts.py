@@ -15,6 +15,7 @@ import warnings
 from collections.abc import Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -23,9 +24,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from landuse._io import write_csv, write_gpkg
+from landuse._io import EncodedLayer, write_csv, write_gpkg
 from landuse.choices import Faces, Mode, ScoreMethod
-from landuse.conflict_faces import vector_overlay
+from landuse.conflict_faces import FaceTable, vector_overlay
 from landuse.conflict_inputs import load_interest_layers, prepare_layers, prepare_zones
 from landuse.conflict_matrix import ConflictMatrix, read_conflict_matrix
 from landuse.conflict_raster import default_oversample, raster_overlay
@@ -33,7 +34,7 @@ from landuse.errors import InvalidSettingError, PartialLossWarning
 from landuse.layers import load_kommuner
 from landuse.outputs import CONFLICT_FILES, CONFLICT_LAYERS, FACE_COLUMNS, PAIR_COLUMNS
 from landuse.progress import progress_bar
-from landuse.settings import Settings, resolve
+from landuse.settings import WORK_CRS, Settings, resolve
 
 __all__ = [
     "PAIR_COLUMNS",
@@ -75,6 +76,9 @@ class ConflictResult:
 
     Attributes
     ----------
+    face_table : FaceTable
+        The faces as made: attributes and polygons (shapely or WKB); :attr:`faces`
+        is the GeoDataFrame of it, made when first asked for.
     faces : geopandas.GeoDataFrame
         EPSG:3006; one row per face covered by at least two themes, split by kommun:
         ``face_id`` (int, 1 = highest score), ``kommun_code``, ``kommun``, ``themes``
@@ -94,7 +98,7 @@ class ConflictResult:
         ``kommun_code, kommun, area_km2`` of the kommuner analysed.
     """
 
-    faces: gpd.GeoDataFrame
+    face_table: FaceTable
     pairs_per_kommun: pd.DataFrame
     pairs: pd.DataFrame
     theme_area: pd.DataFrame
@@ -113,6 +117,11 @@ class ConflictResult:
     removed: list[Path] = field(default_factory=list)
     #: The dask.distributed cluster the tasks ran on (address and workers), None for a local run.
     cluster: str | None = None
+
+    @cached_property
+    def faces(self) -> gpd.GeoDataFrame:
+        """The faces as a GeoDataFrame (EPSG:3006), decoded once when first asked for; see the class."""
+        return self.face_table.frame()
 
     @property
     def schematic(self) -> bool:
@@ -138,8 +147,12 @@ class ConflictResult:
         geopandas.GeoDataFrame
             Rows of :attr:`faces` (EPSG:3006), highest score first.
         """
-        faces = self.faces[self.faces["area_km2"] >= min_area_km2]
-        return faces.sort_values(["score", "area_km2"], ascending=False).head(n)
+        attributes = self.face_table.attributes
+        top = attributes[attributes["area_km2"] >= min_area_km2].sort_values(["score", "area_km2"],
+                                                                             ascending=False).head(n)
+        if "faces" in self.__dict__:  # made already (and perhaps edited): its rows
+            return self.faces.loc[top.index]
+        return self.face_table.frame(top.index.to_numpy())  # the index is the position: decode n faces only
 
     def ranked_pairs(self) -> pd.DataFrame:
         """County pairs ranked by weighted area (weight x km², then km²): the one ranking of the pairs.
@@ -349,15 +362,15 @@ def conflicts_from_layers(
         if client is not None:
             cluster = f"{client.scheduler.address} ({len(client.scheduler_info().get('workers', {}))} workers)"
         if mode_name == Mode.VECTOR:
-            zone, mask, area_m2, face_frame, outside_km2, grid, transform, samples = vector_overlay(
+            zone, mask, area_m2, faces_made, outside_km2, grid, transform, samples = vector_overlay(
                 features, zones, themes, weights, method, settings, faces_choice)
         else:
-            zone, mask, area_m2, face_frame, outside_km2, grid, transform, samples = raster_overlay(
+            zone, mask, area_m2, faces_made, outside_km2, grid, transform, samples = raster_overlay(
                 features, zones, themes, weights, method, resolution, settings, oversample, faces_choice)
     per_kommun, county, theme_area, kommun_area = _aggregate(zone, mask, area_m2, themes, weights, zones,
                                                              set(schematic_themes))
     _warn_empty_themes(features, theme_area, mode_name, resolution)
-    return ConflictResult(faces=face_frame, pairs_per_kommun=per_kommun, pairs=county, theme_area=theme_area,
+    return ConflictResult(face_table=faces_made, pairs_per_kommun=per_kommun, pairs=county, theme_area=theme_area,
                           kommun_area=kommun_area, themes=tuple(themes), mode=mode_name,
                           score_method=method, resolution_m=resolution if mode_name == Mode.RASTER else None,
                           schematic_themes=schematic_themes, outside_km2=outside_km2, score_grid=grid,
@@ -418,7 +431,12 @@ def write_conflicts(result: ConflictResult, out_dir: str | Path) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     table = result.pairs_per_kommun[PAIR_COLUMNS]
-    faces = result.faces[FACE_COLUMNS + ["geometry"]]
+    faces: gpd.GeoDataFrame | EncodedLayer
+    if "faces" in result.__dict__ or result.face_table.wkb is None:  # the GeoDataFrame, as the user may have edited it
+        faces = result.faces[FACE_COLUMNS + ["geometry"]]
+    else:  # the WKB the tile tasks sent: nothing to decode or encode again
+        faces = EncodedLayer(result.face_table.attributes[FACE_COLUMNS], result.face_table.encoded(), WORK_CRS,
+                             "Polygon")
     run = (f"{result.mode} run" + (f" at {result.resolution_m:g} m" if result.resolution_m else "")
            + f", score={result.score_method}, themes {', '.join(result.themes)}")
     if result.schematic:

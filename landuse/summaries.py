@@ -186,7 +186,7 @@ def conflict_files_line(result: ConflictResult, written: Sequence[Path]) -> str:
         (+ :data:`MARK` on schematic input).
     """
     kommuner = result.pairs_per_kommun["kommun_code"].nunique()
-    return (f"wrote {', '.join(p.name for p in written)}: {len(result.faces)} faces, "
+    return (f"wrote {', '.join(p.name for p in written)}: {len(result.face_table)} faces, "
             f"{len(result.pairs_per_kommun)} kommun x pair rows for {kommuner} kommuner"
             + (MARK if result.schematic else ""))
 

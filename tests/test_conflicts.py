@@ -718,6 +718,39 @@ def test_faces_are_maximal_and_list_every_feature_under_them(monkeypatch, matrix
         conflicts_from_layers(layers, matrix, kommuner=zones, faces="some", settings=_settings())
 
 
+def test_a_vector_run_writes_its_faces_as_the_tiles_sent_them(monkeypatch, matrix, tmp_path):
+    # the faces stay WKB from the tile tasks to the GeoPackage; the GeoDataFrame is made when asked for
+    import pyogrio
+    from geopandas.testing import assert_geodataframe_equal
+
+    import landuse._overlay as overlay
+
+    monkeypatch.setattr(overlay, "TILE_VERTICES", 1_500)  # seams too: joined faces are encoded again
+    zones = gpd.GeoDataFrame({"kommun_code": ["9901", "9902"], "kommun": ["Väst", "Öst"]},
+                             geometry=[shapely.box(X0 - 3000, Y0 - 3000, X0 + 6000, Y0 + 15_000),
+                                       shapely.box(X0 + 6000, Y0 - 3000, X0 + 15_000, Y0 + 15_000)], crs="EPSG:3006")
+    layers = frame(*_stars(5, 120, ("rennaring", "energi", "mineral", "naturvard")))
+    result = conflicts_from_layers(layers, matrix, kommuner=zones, settings=_settings())
+    write_conflicts(result, tmp_path)
+    top = result.hotspots(5)
+    assert result.face_table.geometry is None and "faces" not in result.__dict__  # nothing decoded so far
+    written = pyogrio.read_dataframe(tmp_path / "malkonflikter.gpkg", layer="faces")
+    faces = result.faces
+    assert len(faces) > 50 and shapely.equals_exact(written.geometry.values, faces.geometry.values, 0).all()
+    pd.testing.assert_frame_equal(written.drop(columns="geometry").astype(object),
+                                  pd.DataFrame(faces.drop(columns="geometry")).astype(object))
+    # each face's area_km2 came from the tile tasks (or the seam join): measured again on the shapes
+    np.testing.assert_allclose(faces["area_km2"], shapely.area(faces.geometry.values) / 1e6, rtol=1e-12)
+    # the hotspots decoded their rows only, and are the rows a ranking of the whole frame gives
+    assert_geodataframe_equal(top, faces[faces["area_km2"] >= 0.01].sort_values(["score", "area_km2"],
+                                                                               ascending=False).head(5))
+    # once made, the frame is what is written, edits included
+    faces.loc[faces.index[:3], "score"] = 99.0
+    write_conflicts(result, tmp_path / "edited")
+    edited = pyogrio.read_dataframe(tmp_path / "edited" / "malkonflikter.gpkg", layer="faces")
+    assert edited["score"].tolist()[:4] == [99.0, 99.0, 99.0, written["score"].iloc[3]]
+
+
 def test_a_tile_whose_fast_clip_fails_is_clipped_exactly(monkeypatch, matrix):
     import landuse._overlay as overlay
 

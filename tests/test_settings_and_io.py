@@ -73,3 +73,34 @@ def test_schematic_layers_are_reproducible(tmp_path):
         assert fresh.geometry.geom_equals_exact(shipped.geometry, tolerance=1e-6).all(), path.name
         compared += 1
     assert compared == 11
+
+
+@pytest.mark.parametrize("rows", [slice(None), slice(0, 0)], ids=["two rows", "empty"])
+def test_an_encoded_layer_is_the_file_geopandas_writes(tmp_path, two_squares, rows):
+    # EncodedLayer skips decoding and encoding the shapes; the GeoPackage must not notice
+    import sqlite3
+
+    import pandas as pd
+    import pyogrio
+    import shapely
+
+    frame = two_squares.assign(
+        n=pd.array([1, 2], dtype="int64"), area_km2=[1.0, 0.5],
+        themes=pd.array(["energi,rennaring", "mineral"], dtype=str), schematic=[True, False]).iloc[rows]
+    frame = frame.reset_index(drop=True)
+    attributes = pd.DataFrame(frame.drop(columns="geometry"))
+    encoded = _io.EncodedLayer(attributes, shapely.to_wkb(frame.geometry.values), "EPSG:3006", "Polygon")
+    plain, wkb = tmp_path / "plain.gpkg", tmp_path / "wkb.gpkg"
+    _io.write_gpkg({"a": frame}, plain, descriptions={"a": "Två ytor"}, empty_geometry_types={"a": "Polygon"})
+    _io.write_gpkg({"a": encoded}, wkb, descriptions={"a": "Två ytor"})
+    assert {k: str(v) for k, v in pyogrio.read_info(wkb, layer="a").items()} == {
+        k: str(v) for k, v in pyogrio.read_info(plain, layer="a").items()}
+    back, expected = pyogrio.read_dataframe(wkb, layer="a"), pyogrio.read_dataframe(plain, layer="a")
+    assert back.crs == expected.crs == "EPSG:3006"
+    assert shapely.equals_exact(back.geometry.values, frame.geometry.values, tolerance=0).all()
+    pd.testing.assert_frame_equal(pd.DataFrame(back.drop(columns="geometry")),
+                                  pd.DataFrame(expected.drop(columns="geometry")))
+    queries = ["SELECT table_name, data_type, srs_id, description FROM gpkg_contents",
+               "SELECT * FROM gpkg_geometry_columns", "SELECT count(*) FROM rtree_a_geom"]
+    with sqlite3.connect(plain) as a, sqlite3.connect(wkb) as b:
+        assert [b.execute(q).fetchall() for q in queries] == [a.execute(q).fetchall() for q in queries]
