@@ -58,10 +58,21 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
     ------
     Path
         The temporary path to write to; renamed to ``path`` when the block succeeds.
+
+    Raises
+    ------
+    OutputFolderError
+        When no file can be made in the folder of ``path``.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
+    except OSError as err:  # a folder the system refuses (/proc, /sys, a read-only mount): no file to write
+        raise OutputFolderError(
+            f"cannot write {path}: no file can be made in `{path.parent}` ({err.strerror or err}). "
+            "Choose a folder you can write to."
+        ) from err
     os.close(fd)
     tmp = Path(tmp_name)
     tmp.unlink()  # drivers want to create the file themselves

@@ -147,12 +147,11 @@ class ConflictResult:
         geopandas.GeoDataFrame
             Rows of :attr:`faces` (EPSG:3006), highest score first.
         """
-        attributes = self.face_table.attributes
-        top = attributes[attributes["area_km2"] >= min_area_km2].sort_values(["score", "area_km2"],
-                                                                             ascending=False).head(n)
-        if "faces" in self.__dict__:  # made already (and perhaps edited): its rows
-            return self.faces.loc[top.index]
-        return self.face_table.frame(top.index.to_numpy())  # the index is the position: decode n faces only
+        made = "faces" in self.__dict__  # the GeoDataFrame exists (and may have been edited): rank it
+        table = self.faces if made else self.face_table.attributes
+        top = table[table["area_km2"] >= min_area_km2].sort_values(["score", "area_km2"], ascending=False).head(n)
+        # else the index is each face's position: decode those n faces only
+        return top if made else self.face_table.frame(top.index.to_numpy())
 
     def ranked_pairs(self) -> pd.DataFrame:
         """County pairs ranked by weighted area (weight x km², then km²): the one ranking of the pairs.

@@ -744,11 +744,17 @@ def test_a_vector_run_writes_its_faces_as_the_tiles_sent_them(monkeypatch, matri
     # the hotspots decoded their rows only, and are the rows a ranking of the whole frame gives
     assert_geodataframe_equal(top, faces[faces["area_km2"] >= 0.01].sort_values(["score", "area_km2"],
                                                                                ascending=False).head(5))
-    # once made, the frame is what is written, edits included
+    # once made, the frame is what is written and ranked, edits included
     faces.loc[faces.index[:3], "score"] = 99.0
+    faces.loc[faces.index[3], "score"] = 100.0
     write_conflicts(result, tmp_path / "edited")
     edited = pyogrio.read_dataframe(tmp_path / "edited" / "malkonflikter.gpkg", layer="faces")
-    assert edited["score"].tolist()[:4] == [99.0, 99.0, 99.0, written["score"].iloc[3]]
+    assert edited["score"].tolist()[:4] == [99.0, 99.0, 99.0, 100.0]
+    assert result.hotspots(1)["face_id"].tolist() == [4]
+    left = faces[faces["face_id"] > 4]
+    result.faces = left  # rows dropped: the hotspots come from those left
+    expected = left[left["area_km2"] >= 0.01].sort_values(["score", "area_km2"], ascending=False).head(2)
+    assert result.hotspots(2)["face_id"].tolist() == expected["face_id"].tolist() != []
 
 
 def test_a_tile_whose_fast_clip_fails_is_clipped_exactly(monkeypatch, matrix):

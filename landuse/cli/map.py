@@ -118,14 +118,27 @@ def map_(out: Path, from_dir: Path | None, gtfs: Path | None, no_gtfs: bool, spe
 
 
 def _is_output_folder(folder: Path) -> bool:
-    """Whether ``folder`` holds a ``datapackage.json`` that landuse wrote (its generator says so)."""
-    import json
+    """Whether ``folder`` holds a ``datapackage.json`` that landuse wrote (its generator says so).
 
+    A ``datapackage.json`` that is no JSON is left as it is, with a warning: the map
+    cannot join it, and whether landuse wrote it no longer shows.
+    """
+    import json
+    import warnings
+
+    from landuse.errors import LanduseWarning
     from landuse.outputs import DATAPACKAGE
 
+    path = folder / DATAPACKAGE
     try:
-        descriptor = json.loads((folder / DATAPACKAGE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        text = path.read_text(encoding="utf-8")
+    except OSError:  # none there (or unreadable): a plain folder
+        return False
+    try:
+        descriptor = json.loads(text)
+    except ValueError:
+        warnings.warn(f"{path} is no valid JSON, so the map is not added to it. Run the command that wrote "
+                      f"{folder} again to rewrite it, or delete the file.", LanduseWarning, stacklevel=2)
         return False
     return isinstance(descriptor, dict) and str(descriptor.get("generator", "")).startswith("landuse ")
 

@@ -74,3 +74,23 @@ def test_map_out_empty_is_refused_and_an_existing_folder_is_a_folder(tmp_path, m
     # what the user left out on purpose is not reported as missing
     (missing,) = [line for line in result.output.splitlines() if line.startswith("missing")]
     assert "GTFS" not in missing and "access_car" not in missing and "access_transit" in missing
+
+
+def test_a_map_into_a_folder_the_system_refuses_is_one_line(tmp_path):
+    # /proc takes no new files: the writer's temporary file fails before any map is written
+    result = CliRunner().invoke(cli, ["-q", "map", "--out", "/proc/landuse_karta.html", "--no-gtfs"])
+    assert result.exit_code == 1
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Error: cannot write /proc/landuse_karta.html"), lines
+    assert "internal error" not in result.output and ".landuse_karta." not in result.output
+
+
+def test_a_map_into_a_folder_with_a_broken_datapackage_warns_and_leaves_it(tmp_path):
+    folder = tmp_path / "out"
+    folder.mkdir()
+    (folder / "datapackage.json").write_text("{bad", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["map", "--out", str(folder), "--no-gtfs"])
+    assert result.exit_code == 0, result.output
+    assert (folder / "strukturbild.html").is_file() and (folder / "datapackage.json").read_text() == "{bad"
+    warned = [line for line in result.output.splitlines() if line.startswith("warning:")]
+    assert len(warned) == 1 and "datapackage.json is no valid JSON, so the map is not added to it" in warned[0]
