@@ -91,12 +91,13 @@ def _seam_join(pieces: np.ndarray, group: np.ndarray, candidate: np.ndarray
     if not groups:
         return identity, nothing, identity, identity
     # GEOS releases the GIL in the unions (and in decoding WKB): threads share the groups without copying
+    # (worker processes were slower: 0.23-0.28 s against 0.20 s at the dense case)
     workers = min(os.cpu_count() or 1, max(1, len(groups) // 64))
     if workers > 1:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            split = list(pool.map(lambda members: _join_group(pieces, members), groups, chunksize=32))
+            split = list(pool.map(lambda members: _join_group(pieces[members]), groups))
     else:
-        split = [_join_group(pieces, members) for members in groups]
+        split = [_join_group(pieces[members]) for members in groups]
     keep = np.ones(n, dtype=bool)
     owner = identity.copy()  # joined pieces: index into the joined parts for now
     joined: list = []
@@ -112,13 +113,12 @@ def _seam_join(pieces: np.ndarray, group: np.ndarray, candidate: np.ndarray
     return kept, np.array(joined, dtype=object), np.concatenate([kept, np.array(source, dtype=np.int64)]), owner
 
 
-def _join_group(pieces: np.ndarray, members: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The connected parts of the union of ``pieces[members]`` (polygons or WKB), and the part holding each."""
-    polys = pieces[members]
+def _join_group(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The connected parts of the union of ``polys`` (polygons or WKB), and the part holding each."""
     if not isinstance(polys[0], shapely.Geometry):
         polys = shapely.from_wkb(polys)
     parts = shapely.get_parts(shapely.union_all(polys))
-    part_of = np.zeros(len(members), dtype=np.int64)
+    part_of = np.zeros(len(polys), dtype=np.int64)
     if len(parts) > 1:
         xy = shapely.get_coordinates(shapely.point_on_surface(polys))
         for k, part in enumerate(parts):
@@ -210,9 +210,26 @@ def _tiles(geoms: np.ndarray, zones: np.ndarray) -> list[tuple[float, float, flo
             for i in range(nx) for j in range(ny)]
 
 
-#: Union of one theme's polygons: GEOS's disjoint-subset union (GEOS >= 3.12, shapely >= 2.1) unions
-#: each group of overlapping polygons on its own, about a fifth faster than one cascaded union here.
-_dissolve = getattr(shapely, "disjoint_subset_union_all", shapely.union_all)
+#: Union of polygons: GEOS's disjoint-subset union (GEOS >= 3.12, shapely >= 2.1) unions each group
+#: of overlapping polygons on its own, about a fifth faster than one cascaded union here.
+_union = getattr(shapely, "disjoint_subset_union_all", shapely.union_all)
+
+
+def _dissolve(polys: np.ndarray) -> shapely.Geometry:
+    """The union of one theme's polygons in a tile.
+
+    Polygons lying properly inside another of the theme add nothing to the union
+    and are left out first: nested protected areas are common in real layers, and
+    a tenth of the dense benchmark's features are such, which saves 4 % of the
+    dissolve net of the test.
+    """
+    if len(polys) > 2:
+        outer, inner = shapely.STRtree(polys).query(polys, predicate="contains_properly")
+        if len(inner):
+            keep = np.ones(len(polys), dtype=bool)
+            keep[inner[outer != inner]] = False
+            polys = polys[keep]
+    return _union(polys)
 
 
 def _empty_tile() -> tuple:

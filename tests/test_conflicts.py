@@ -718,6 +718,18 @@ def test_faces_are_maximal_and_list_every_feature_under_them(monkeypatch, matrix
         conflicts_from_layers(layers, matrix, kommuner=zones, faces="some", settings=_settings())
 
 
+def test_a_polygon_properly_inside_another_of_its_theme_is_left_out_of_the_dissolve(monkeypatch):
+    import landuse._overlay as overlay
+
+    outer, inner, corner, apart = box(0, 0, 4, 4), box(1, 1, 2, 2), box(0, 0, 1, 1), box(3, 3, 6, 6)
+    polys = np.array([outer, inner, corner, apart], dtype=object)  # corner touches outer's edge: not properly in
+    seen = []
+    monkeypatch.setattr(overlay, "_union", lambda p: seen.append(list(p)) or shapely.union_all(p))
+    union = overlay._dissolve(polys)
+    assert seen == [[outer, corner, apart]]
+    assert union.area == pytest.approx((16 + 9 - 1) * KM * KM, rel=1e-12) and union.equals(shapely.union_all(polys))
+
+
 def test_a_vector_run_writes_its_faces_as_the_tiles_sent_them(monkeypatch, matrix, tmp_path):
     # the faces stay WKB from the tile tasks to the GeoPackage; the GeoDataFrame is made when asked for
     import pyogrio
