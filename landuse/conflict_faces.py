@@ -120,11 +120,12 @@ class FaceTable:
         numpy.ndarray of shapely.Polygon
             In EPSG:3006, in the order of ``rows``.
         """
-        if self.geometry is None and rows is not None:
-            return shapely.from_wkb(self.wkb[rows]) if len(rows) else np.empty(0, dtype=object)
-        if self.geometry is None:
-            self.geometry = shapely.from_wkb(self.wkb) if len(self.wkb) else np.empty(0, dtype=object)
-        return self.geometry if rows is None else self.geometry[rows]
+        if self.geometry is not None:
+            return self.geometry if rows is None else self.geometry[rows]
+        if rows is not None:
+            return shapely.from_wkb(self.wkb[rows])
+        self.geometry = shapely.from_wkb(self.wkb)
+        return self.geometry
 
     def encoded(self) -> np.ndarray:
         """The faces as WKB.
@@ -135,7 +136,7 @@ class FaceTable:
             One WKB polygon (EPSG:3006) per row, encoded once when the table holds shapely polygons.
         """
         if self.wkb is None:
-            self.wkb = shapely.to_wkb(self.geometry) if len(self.geometry) else np.empty(0, dtype=object)
+            self.wkb = shapely.to_wkb(self.geometry)
         return self.wkb
 
     def frame(self, rows: np.ndarray | None = None) -> gpd.GeoDataFrame:
@@ -191,7 +192,7 @@ def face_table(zone: np.ndarray, mask: np.ndarray, score: np.ndarray, schematic:
         score (ties: largest area first), ``area_km2`` in km².
     """
     if area_m2 is None:
-        area_m2 = shapely.area(geometry) if len(geometry) else np.zeros(0)
+        area_m2 = shapely.area(geometry)
     area_km2 = np.asarray(area_m2, dtype=np.float64) / 1e6
     order = np.lexsort((-area_km2, -score))
     codes = zones["kommun_code"].to_numpy(dtype=object)
