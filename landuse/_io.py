@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +24,19 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only; the writers import geo
     import geopandas as gpd
     import numpy as np
     import pandas as pd
+    import pyarrow as pa
 
 __all__ = ["atomic_path", "EncodedLayer", "write_gpkg", "write_csv", "write_text", "OutputStage", "staged_outputs",
            "check_out_dir", "remove_unfinished"]
+
+#: SQLite page size (bytes) of the GeoPackages landuse writes.  Faces are blobs of a few kB each: with
+#: SQLite's default 4 kB pages most spill into overflow pages, with 64 kB pages few do.  At the dense
+#: målkonflikt case (86 000 faces) GDAL writes the faces layer in 0.26 s instead of 0.33 s, and the
+#: file is 75 MB instead of 85 MB.  QGIS and every SQLite reader open any page size.
+GPKG_PAGE_SIZE = 65_536
+#: How many GeoPackage writes use :data:`GPKG_PAGE_SIZE` now, and whether landuse set GDAL's option.
+_PAGE_USERS = {"count": 0, "ours": False}
+_PAGE_LOCK = threading.Lock()
 
 #: Staging folders and temporary files of the writes in progress: what a killed run must remove.
 _IN_PROGRESS: set[Path] = set()
@@ -139,7 +150,7 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame | EncodedLay
 
     path = Path(path)
     descriptions = descriptions or {}
-    with atomic_path(path) as tmp:
+    with atomic_path(path) as tmp, _large_pages():
         for name, frame in layers.items():
             options = {"DESCRIPTION": descriptions[name][:1000]} if name in descriptions else None
             if isinstance(frame, EncodedLayer):
@@ -158,6 +169,34 @@ def write_gpkg(layers: Mapping[str, gpd.GeoDataFrame | pd.DataFrame | EncodedLay
     return path
 
 
+@contextmanager
+def _large_pages() -> Iterator[None]:
+    """GeoPackages created inside the block get :data:`GPKG_PAGE_SIZE` pages.
+
+    GDAL takes SQLite pragmas from its process-wide option ``OGR_SQLITE_PRAGMA``
+    (there is no creation option for the page size).  The option is set while any
+    write is in this block and cleared after the last one; when the user has set
+    ``OGR_SQLITE_PRAGMA`` themselves, it is left as it is.  ``page_size`` acts
+    only when a file is created: files GDAL merely opens meanwhile keep theirs.
+    """
+    import pyogrio
+
+    with _PAGE_LOCK:
+        if _PAGE_USERS["count"] == 0:
+            _PAGE_USERS["ours"] = pyogrio.get_gdal_config_option("OGR_SQLITE_PRAGMA") is None
+            if _PAGE_USERS["ours"]:
+                pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": f"page_size={GPKG_PAGE_SIZE}"})
+        _PAGE_USERS["count"] += 1
+    try:
+        yield
+    finally:
+        with _PAGE_LOCK:
+            _PAGE_USERS["count"] -= 1
+            if _PAGE_USERS["count"] == 0 and _PAGE_USERS["ours"]:
+                pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": None})
+                _PAGE_USERS["ours"] = False
+
+
 def _write_encoded(layer: EncodedLayer, path: Path, name: str, options: dict[str, str] | None) -> None:
     """One :class:`EncodedLayer` into the GeoPackage at ``path``: GDAL takes the WKB column as it is.
 
@@ -168,9 +207,31 @@ def _write_encoded(layer: EncodedLayer, path: Path, name: str, options: dict[str
     from pyogrio.raw import write_arrow
 
     table = pa.Table.from_pandas(layer.attributes, preserve_index=False)
-    table = table.append_column("geometry", pa.array(layer.wkb, type=pa.binary()))
+    table = table.append_column("geometry", _binary_array(layer.wkb))
     write_arrow(table, path, layer=name, driver="GPKG", geometry_name="geometry", geometry_type=layer.geometry_type,
                 crs=layer.crs, layer_options=options)
+
+
+#: Bytes that Arrow's ``binary`` type can offset (int32); more need ``large_binary``.
+_INT32_OFFSETS = 2**31
+
+
+def _binary_array(blobs: np.ndarray) -> pa.Array:
+    """The WKB blobs as one Arrow binary array, copied once into a buffer of the exact size.
+
+    ``pyarrow.array`` grows its buffer while it copies; at the dense case's 40 MB of
+    faces that took 0.02 s in one run and 0.15 s in the next (the kernel's huge-page
+    faults behind Arrow's allocator).  Joining the blobs first costs 0.035 s every time.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    offsets = np.zeros(len(blobs) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, blobs), dtype=np.int64, count=len(blobs)), out=offsets[1:])
+    data = pa.py_buffer(b"".join(blobs.tolist()))
+    if offsets[-1] < _INT32_OFFSETS:
+        return pa.Array.from_buffers(pa.binary(), len(blobs), [None, pa.py_buffer(offsets.astype(np.int32)), data])
+    return pa.Array.from_buffers(pa.large_binary(), len(blobs), [None, pa.py_buffer(offsets), data])
 
 
 def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str]) -> Path:

@@ -17,8 +17,6 @@ never noded.  Everything is vectorised shapely 2.
 from __future__ import annotations
 
 import math
-import os
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Callable
 
@@ -28,7 +26,7 @@ from shapely.errors import GEOSException
 
 from landuse._parallel import parallel_map
 
-__all__ = ["Arrangement", "theme_faces", "merge_seams", "zone_borders", "popcount", "parallel_map"]
+__all__ = ["Arrangement", "theme_faces", "merge_seams", "zone_borders", "popcount", "sorted_pairs", "parallel_map"]
 
 #: Above this many vertices the plane is cut into tiles that are overlaid separately.
 TILE_VERTICES = 60_000
@@ -90,14 +88,12 @@ def _seam_join(pieces: np.ndarray, group: np.ndarray, candidate: np.ndarray
     groups = [members for members in np.split(idx, cut) if len(members) > 1]
     if not groups:
         return identity, nothing, identity, identity
-    # GEOS releases the GIL in the unions (and in decoding WKB): threads share the groups without copying
-    # (worker processes were slower: 0.23-0.28 s against 0.20 s at the dense case)
-    workers = min(os.cpu_count() or 1, max(1, len(groups) // 64))
-    if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            split = list(pool.map(lambda members: _join_group(pieces[members]), groups))
-    else:
-        split = [_join_group(pieces[members]) for members in groups]
+    sizes = np.array([len(members) for members in groups])
+    members_all = np.concatenate(groups)
+    polys = pieces[members_all]
+    if not isinstance(polys[0], shapely.Geometry):
+        polys = shapely.from_wkb(polys)  # only the pieces that are joined
+    split = [_join_group(group_polys) for group_polys in np.split(polys, np.cumsum(sizes)[:-1])]
     keep = np.ones(n, dtype=bool)
     owner = identity.copy()  # joined pieces: index into the joined parts for now
     joined: list = []
@@ -114,10 +110,8 @@ def _seam_join(pieces: np.ndarray, group: np.ndarray, candidate: np.ndarray
 
 
 def _join_group(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The connected parts of the union of ``polys`` (polygons or WKB), and the part holding each."""
-    if not isinstance(polys[0], shapely.Geometry):
-        polys = shapely.from_wkb(polys)
-    parts = shapely.get_parts(shapely.union_all(polys))
+    """The connected parts of the union of the pieces ``polys``, and the part holding each."""
+    parts = shapely.get_parts(_union_of_pieces(polys))
     part_of = np.zeros(len(polys), dtype=np.int64)
     if len(parts) > 1:
         xy = shapely.get_coordinates(shapely.point_on_surface(polys))
@@ -125,6 +119,27 @@ def _join_group(polys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             shapely.prepare(part)
             part_of[shapely.contains_xy(part, xy[:, 0], xy[:, 1])] = k
     return parts, part_of
+
+
+def _union_of_pieces(polys: np.ndarray) -> shapely.Geometry:
+    """The union of pieces with disjoint interiors (one region cut by tile edges).
+
+    Where the pieces meet with the same vertices on both sides of each cut, as
+    clipping at the whole-metre tile edges mostly leaves them, the union only drops
+    the shared edges: GEOS's coverage union, about 4x faster than a full overlay
+    (0.055 s against 0.21 s for the dense case's 1 483 regions).  Where a cut does
+    not match vertex for vertex (3 and 4 regions there), the coverage union fails or
+    leaves a crack, which the validity check and the area check catch, and the full
+    union (noded, exact) is taken instead.
+    """
+    try:
+        union = shapely.coverage_union_all(polys)
+    except GEOSException:
+        return shapely.union_all(polys)
+    total = float(shapely.area(polys).sum())
+    if shapely.is_valid(union) and abs(union.area - total) <= 1e-9 * total:
+        return union
+    return shapely.union_all(polys)
 
 
 @dataclass
@@ -187,6 +202,31 @@ def popcount(values: np.ndarray) -> np.ndarray:
     for bit in range(MAX_THEMES):
         out += (values >> bit) & 1
     return out
+
+
+def sorted_pairs(face: np.ndarray, feature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(face, feature) pairs sorted by face, then feature.
+
+    Parameters
+    ----------
+    face, feature : numpy.ndarray of int
+        Non-negative indices, one pair per position.
+
+    Returns
+    -------
+    face, feature : numpy.ndarray of int64
+        The same pairs in order.
+
+    Notes
+    -----
+    One stable sort of a combined int64 key: at the dense case's 820 000 pairs it
+    takes 0.01 s where ``numpy.lexsort`` of the two columns takes 0.13 s.
+    """
+    face, feature = np.asarray(face, dtype=np.int64), np.asarray(feature, dtype=np.int64)
+    if len(face) == 0:
+        return face, feature
+    order = np.argsort(face * (int(feature.max()) + 1) + feature, kind="stable")
+    return face[order], feature[order]
 
 
 def _tiles(geoms: np.ndarray, zones: np.ndarray) -> list[tuple[float, float, float, float] | None]:
@@ -431,15 +471,14 @@ def theme_faces(geoms: np.ndarray, theme: np.ndarray, zones: np.ndarray, *, min_
         offset += len(blobs)
 
     def cat(parts: list, dtype: type = np.int64) -> np.ndarray:
-        return np.concatenate(parts).astype(dtype) if parts else np.empty(0, dtype=dtype)
+        return np.concatenate(parts).astype(dtype, copy=False) if parts else np.empty(0, dtype=dtype)
 
     out = Arrangement(zone=cat(zone), mask=cat(mask), area_m2=cat(area, np.float64), face_wkb=cat(wkb, object),
                       face_area_m2=cat(face_area, np.float64), face_zone=cat(face_zone), face_mask=cat(face_mask),
                       face_index=cat(face_index), feature_index=cat(feature_index), outside_m2=outside_m2)
     if len(items) > 1 and len(out.face_wkb):
         out = _join_tiles(out, tiles, np.concatenate(face_bounds))
-    order = np.lexsort((out.feature_index, out.face_index))
-    out.face_index, out.feature_index = out.face_index[order], out.feature_index[order]
+    out.face_index, out.feature_index = sorted_pairs(out.face_index, out.feature_index)
     return out
 
 

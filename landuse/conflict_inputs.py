@@ -224,7 +224,7 @@ def prepare_layers(layers: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame], ma
     frame = frame.reset_index(drop=True)
     names = {t: parse_theme(t).value for t in pd.unique(frame["theme"])}
     frame["theme"] = frame["theme"].map(names).astype(str)
-    outside = sorted(set(frame["theme"]) - set(matrix.themes))
+    outside = sorted(set(pd.unique(frame["theme"])) - set(matrix.themes))
     if outside:
         raise ConfigError(
             f"Themes {', '.join(outside)} of the layers are not in the conflict matrix {matrix.display} "
@@ -258,12 +258,13 @@ def prepare_layers(layers: gpd.GeoDataFrame | Mapping[str, gpd.GeoDataFrame], ma
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     frame = gpd.GeoDataFrame(frame.drop(columns=frame.geometry.name), geometry=geoms, crs=WORK_CRS)
     frame = frame[~empty].reset_index(drop=True)
-    if len(set(frame["theme"])) < min_themes:
+    present = set(pd.unique(frame["theme"]))  # vectorised: iterating 20 000 Arrow strings costs 0.01 s a pass
+    if len(present) < min_themes:
         raise InvalidSettingError(
-            f"The analysis needs at least {min_themes} theme(s) with polygons; found {', '.join(sorted(set(frame['theme']))) or 'none'}. "
+            f"The analysis needs at least {min_themes} theme(s) with polygons; found {', '.join(sorted(present)) or 'none'}. "
             "Add layers (--layer THEME=PATH) or widen --themes."
         )
-    if len(set(frame["theme"])) > MAX_THEMES:
+    if len(present) > MAX_THEMES:
         raise InvalidSettingError(f"At most {MAX_THEMES} themes can be analysed at once.")
     return frame
 

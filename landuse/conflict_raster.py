@@ -53,7 +53,7 @@ def raster_face_features(faces: np.ndarray, face_mask: np.ndarray, geoms: np.nda
     face and needs no test.  Only themes with several candidates are tested exactly
     (``shapely.intersects``, in chunks on worker threads).
     """
-    from landuse._overlay import parallel_map
+    from landuse._overlay import sorted_pairs, parallel_map
 
     feature, face = shapely.STRtree(faces).query(geoms)
     theme = theme_code[feature]
@@ -69,9 +69,7 @@ def raster_face_features(faces: np.ndarray, face_mask: np.ndarray, geoms: np.nda
         spans = list(zip(edges[:-1].tolist(), edges[1:].tolist()))
         parts = parallel_map(_intersects_chunk, spans, {"features": geoms[feature[test]], "faces": faces[face[test]]})
         hit[test] = np.concatenate(parts)
-    face, feature = face[hit].astype(np.int64), feature[hit].astype(np.int64)
-    order = np.lexsort((feature, face))
-    return face[order], feature[order]
+    return sorted_pairs(face[hit], feature[hit])
 
 
 #: A kommun covered by fewer cells than this gets areas too rough to report without a warning.

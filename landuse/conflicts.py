@@ -351,7 +351,7 @@ def conflicts_from_layers(
     with progress_bar(settings, "checking geometries"):
         features = prepare_layers(layers, matrix)
     zones = load_kommuner(settings=settings) if kommuner is None else prepare_zones(kommuner)
-    themes = sorted(set(features["theme"]))
+    themes = sorted(set(pd.unique(features["theme"])))
     weights = matrix.weight_array(themes)
     schematic_themes = tuple(sorted(set(features.loc[features["schematic"], "theme"])))
     from landuse._parallel import use_scheduler

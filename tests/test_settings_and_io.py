@@ -104,3 +104,43 @@ def test_an_encoded_layer_is_the_file_geopandas_writes(tmp_path, two_squares, ro
                "SELECT * FROM gpkg_geometry_columns", "SELECT count(*) FROM rtree_a_geom"]
     with sqlite3.connect(plain) as a, sqlite3.connect(wkb) as b:
         assert [b.execute(q).fetchall() for q in queries] == [a.execute(q).fetchall() for q in queries]
+
+
+def test_geopackages_are_written_with_large_pages_unless_the_user_set_sqlite_pragmas(tmp_path, two_squares):
+    import sqlite3
+
+    import pyogrio
+    import shapely
+
+    def page_size(path):
+        with sqlite3.connect(path) as con:
+            return con.execute("PRAGMA page_size").fetchone()[0]
+
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_PRAGMA") is None
+    _io.write_gpkg({"a": two_squares, "b": two_squares.drop(columns="geometry")}, tmp_path / "ours.gpkg")
+    assert page_size(tmp_path / "ours.gpkg") == _io.GPKG_PAGE_SIZE == 65_536
+    assert pyogrio.get_gdal_config_option("OGR_SQLITE_PRAGMA") is None  # cleared after the write
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": "page_size=8192"})
+    try:
+        _io.write_gpkg({"a": two_squares}, tmp_path / "theirs.gpkg")
+        assert pyogrio.get_gdal_config_option("OGR_SQLITE_PRAGMA") == "page_size=8192"
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": None})
+    assert page_size(tmp_path / "theirs.gpkg") == 8192
+    back = pyogrio.read_dataframe(tmp_path / "ours.gpkg", layer="a")
+    assert shapely.equals_exact(back.geometry.values, two_squares.geometry.values, tolerance=0).all()
+
+
+def test_an_encoded_layer_beyond_int32_offsets_is_written_as_large_binary(tmp_path, two_squares, monkeypatch):
+    import pandas as pd
+    import pyogrio
+    import shapely
+
+    monkeypatch.setattr(_io, "_INT32_OFFSETS", 10)  # as if the blobs held more than 2 GiB
+    column = _io._binary_array(shapely.to_wkb(two_squares.geometry.values))
+    assert str(column.type) == "large_binary" and column.to_pylist() == shapely.to_wkb(two_squares.geometry.values).tolist()
+    encoded = _io.EncodedLayer(pd.DataFrame({"n": [1, 2]}), shapely.to_wkb(two_squares.geometry.values), "EPSG:3006",
+                               "Polygon")
+    _io.write_gpkg({"a": encoded}, tmp_path / "large.gpkg")
+    back = pyogrio.read_dataframe(tmp_path / "large.gpkg", layer="a")
+    assert back["n"].tolist() == [1, 2] and shapely.equals_exact(back.geometry.values, two_squares.geometry.values, tolerance=0).all()
