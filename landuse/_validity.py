@@ -23,11 +23,11 @@ __all__ = ["valid_mask"]
 #: Below this many vertices one thread checks everything (starting threads would cost more).
 THREAD_MIN_VERTICES = 100_000
 #: Geometries found valid, by ``id``; an entry goes when its geometry is garbage-collected.
-_KNOWN_VALID: dict[int, weakref.ref] = {}
+_KNOWN_VALID: dict[int, weakref.KeyedRef] = {}
 
 
-def _forget(key: int) -> None:
-    _KNOWN_VALID.pop(key, None)
+def _forget(ref: weakref.KeyedRef) -> None:
+    _KNOWN_VALID.pop(ref.key, None)
 
 
 def _known_valid(geoms: np.ndarray) -> np.ndarray:
@@ -40,8 +40,9 @@ def _known_valid(geoms: np.ndarray) -> np.ndarray:
 def _remember(geoms: np.ndarray) -> None:
     for g in geoms.tolist():
         key = id(g)
-        # the callback runs when g is freed, before its id can be reused
-        _KNOWN_VALID[key] = weakref.ref(g, lambda _, key=key: _forget(key))
+        # the callback runs when g is freed, before its id can be reused; one shared callback and the key
+        # on the reference (a closure per geometry cost 0.025 s for 20 000 of them)
+        _KNOWN_VALID[key] = weakref.KeyedRef(g, _forget, key)
 
 
 def valid_mask(geoms: np.ndarray, *, workers: int | None = None) -> np.ndarray:

@@ -149,9 +149,13 @@ class ConflictResult:
         """
         made = "faces" in self.__dict__  # the GeoDataFrame exists (and may have been edited): rank it
         table = self.faces if made else self.face_table.attributes
-        top = table[table["area_km2"] >= min_area_km2].sort_values(["score", "area_km2"], ascending=False).head(n)
-        # else the index is each face's position: decode those n faces only
-        return top if made else self.face_table.frame(top.index.to_numpy())
+        # ranked on the two columns (a stable sort, as pandas' sort_values): filtering the whole table
+        # first would copy every column, feature_ids included (0.02 s at 86 000 faces)
+        area, score = table["area_km2"].to_numpy(dtype=float), table["score"].to_numpy(dtype=float)
+        rows = np.flatnonzero(area >= min_area_km2)
+        rows = rows[np.lexsort((-area[rows], -score[rows]))][:n]
+        # else the table's rows are the faces' positions: decode those n faces only
+        return table.iloc[rows] if made else self.face_table.frame(rows)
 
     def ranked_pairs(self) -> pd.DataFrame:
         """County pairs ranked by weighted area (weight x km², then km²): the one ranking of the pairs.

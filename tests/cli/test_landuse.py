@@ -218,6 +218,27 @@ def test_the_entry_point_collects_young_garbage_less_often(tmp_path) -> None:
     assert threshold.startswith(f"threshold ({GC_YOUNG_THRESHOLD}, ") and GC_YOUNG_THRESHOLD > 700
 
 
+@pytest.mark.parametrize("chosen", [None, "mimalloc"])
+def test_the_entry_point_gives_arrow_the_system_allocator_unless_the_user_chose_one(tmp_path, chosen) -> None:
+    # Arrow's mimalloc stalled 0.05 s on huge-page faults in some runs; the user's own choice wins
+    import pyarrow
+
+    from landuse.cli import ARROW_MEMORY_POOL
+
+    if chosen and chosen not in pyarrow.supported_memory_backends():
+        pytest.skip(f"this pyarrow has no {chosen}")
+    code = ("import atexit, sys; import landuse.cli as c; sys.argv = ['landuse', '--version']; "
+            "atexit.register(lambda: print('pool', __import__('pyarrow').default_memory_pool().backend_name)); "
+            "c.main()")
+    env = {k: v for k, v in os.environ.items() if k != "ARROW_DEFAULT_MEMORY_POOL"}
+    env.update({"ARROW_DEFAULT_MEMORY_POOL": chosen} if chosen else {})
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env={**env, "PYTHONPATH": str(Path(landuse.__file__).parents[1])})
+    assert done.returncode == 0, done.stderr
+    assert ARROW_MEMORY_POOL == "system"
+    assert done.stdout.strip().splitlines()[-1] == f"pool {chosen or ARROW_MEMORY_POOL}"
+
+
 def test_exit_waits_for_a_running_thread_like_a_normal_exit() -> None:
     import threading
 
