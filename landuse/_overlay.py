@@ -449,7 +449,15 @@ def theme_faces(geoms: np.ndarray, theme: np.ndarray, zones: np.ndarray, *, min_
     items = _tile_items(geoms, zones, zone_lines, tiles)
     shared = {"geoms": geoms, "theme": np.asarray(theme, dtype=np.int64), "zones": zones, "zone_lines": zone_lines,
               "min_themes": int(min_themes), "labels": bool(labels)}
-    results = parallel_map(_tile_job, items, shared, workers=workers, processes=True, on_done=on_tile)
+    # the largest tiles first: the last task to finish is then a small one, not a large one on one core
+    # while the other waits (the dense case's tail was 0.17 s of one core in grid order)
+    vertices = shapely.get_num_coordinates(geoms)
+    order = np.argsort([-int(vertices[item[1]].sum()) for item in items], kind="stable").tolist()
+    done = parallel_map(_tile_job, [items[i] for i in order], shared, workers=workers, processes=True,
+                        on_done=on_tile)
+    results: list = [None] * len(items)
+    for position, result in zip(order, done):
+        results[position] = result
     if on_tile is not None and not items:
         on_tile(1, 1)
     zone, mask, area, wkb, face_zone, face_mask, face_index, feature_index = [], [], [], [], [], [], [], []

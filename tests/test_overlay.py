@@ -54,3 +54,29 @@ def test_pairs_are_sorted_as_lexsort_sorts_them():
     assert got_face.tolist() == face[order].tolist() and got_feature.tolist() == feature[order].tolist()
     empty = _overlay.sorted_pairs(np.empty(0, dtype=np.int64), np.empty(0, dtype=np.int64))
     assert [len(a) for a in empty] == [0, 0]
+
+
+def test_tiles_go_to_the_workers_largest_first_and_come_back_in_place(monkeypatch):
+    # a large tile last would run alone on one core while the others wait
+    rng = np.random.default_rng(3)
+    centres = rng.uniform(0, 40_000, (60, 2))
+    geoms = shapely.buffer(shapely.points(centres), rng.uniform(500, 4_000, 60), quad_segs=rng.integers(2, 16))
+    theme = np.arange(60) % 3
+    zones = np.array([shapely.box(-5_000, -5_000, 45_000, 45_000)], dtype=object)
+    one = _overlay.theme_faces(geoms, theme, zones, workers=1)
+    monkeypatch.setattr(_overlay, "TILE_VERTICES", 100)
+    sent: list[list[int]] = []
+
+    def spy(func, items, shared, **kwargs):
+        vertices = shapely.get_num_coordinates(shared["geoms"])
+        sent.append([int(vertices[item[1]].sum()) for item in items])
+        return [func(shared, item) for item in items]
+
+    monkeypatch.setattr(_overlay, "parallel_map", spy)
+    tiled = _overlay.theme_faces(geoms, theme, zones)
+    assert len(sent[0]) > 4 and sent[0] == sorted(sent[0], reverse=True) and sent[0][0] > sent[0][-1]
+    for bit_a, bit_b in ((0, 1), (0, 2), (1, 2)):
+        both = (1 << bit_a) | (1 << bit_b)
+        expected = one.area_m2[(one.mask & both) == both].sum()
+        assert tiled.area_m2[(tiled.mask & both) == both].sum() == pytest.approx(expected, rel=1e-9)
+    assert tiled.face_area_m2.sum() == pytest.approx(one.face_area_m2.sum(), rel=1e-9)
