@@ -53,7 +53,7 @@ def raster_face_features(faces: np.ndarray, face_mask: np.ndarray, geoms: np.nda
     face and needs no test.  Only themes with several candidates are tested exactly
     (``shapely.intersects``, in chunks on worker threads).
     """
-    from landuse._overlay import sorted_pairs, parallel_map
+    from landuse._overlay import parallel_map, sorted_pairs
 
     feature, face = shapely.STRtree(faces).query(geoms)
     theme = theme_code[feature]
