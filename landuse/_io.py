@@ -15,7 +15,7 @@ import threading
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Mapping
 
 from landuse.errors import OutputFolderError
 from landuse.outputs import DATAPACKAGE
@@ -27,19 +27,61 @@ if TYPE_CHECKING:  # pragma: no cover - annotations only; the writers import geo
     import pyarrow as pa
 
 __all__ = ["atomic_path", "EncodedLayer", "write_gpkg", "write_csv", "write_text", "OutputStage", "staged_outputs",
-           "check_out_dir", "remove_unfinished"]
+           "check_out_dir", "remove_unfinished", "defer_while_moving"]
 
 #: SQLite page size (bytes) of the GeoPackages landuse writes.  Faces are blobs of a few kB each: with
 #: SQLite's default 4 kB pages most spill into overflow pages, with 64 kB pages few do.  At the dense
 #: målkonflikt case (86 000 faces) GDAL writes the faces layer in 0.26 s instead of 0.33 s, and the
 #: file is 75 MB instead of 85 MB.  QGIS and every SQLite reader open any page size.
 GPKG_PAGE_SIZE = 65_536
-#: How many GeoPackage writes use :data:`GPKG_PAGE_SIZE` now, and whether landuse set GDAL's option.
-_PAGE_USERS = {"count": 0, "ours": False}
+#: How many GeoPackage writes use :data:`GPKG_PAGE_SIZE` now, whether landuse set GDAL's option, and its
+#: value before.
+_PAGE_USERS: dict = {"count": 0, "ours": False, "before": None}
 _PAGE_LOCK = threading.Lock()
 
 #: Staging folders and temporary files of the writes in progress: what a killed run must remove.
 _IN_PROGRESS: set[Path] = set()
+#: Whether a staging folder's files are being moved into ``out_dir`` now, and what a signal that came
+#: meanwhile asked to run once they all are (see :func:`defer_while_moving`).
+_MOVING: dict = {"active": False, "pending": None}
+
+
+def defer_while_moving(action: Callable[[], None]) -> bool:
+    """Hold ``action`` until the files being moved into an output folder all are; True if held.
+
+    A signal handler (``landuse`` on SIGTERM) asks this first: stopping between two
+    renames would leave ``out_dir`` with files of two runs and a ``datapackage.json``
+    that describes neither.  The renames take milliseconds; the held action runs
+    as soon as the last one is done.
+
+    Parameters
+    ----------
+    action : callable
+        What to run once the moves are done (the handler's own exit).
+
+    Returns
+    -------
+    bool
+        True when files are being moved now and ``action`` was held; False when
+        nothing is being moved (the caller acts at once).
+    """
+    if not _MOVING["active"]:
+        return False
+    _MOVING["pending"] = action
+    return True
+
+
+@contextmanager
+def _moving_files() -> Iterator[None]:
+    """Mark the block that moves a run's files into ``out_dir``; run a held action after it."""
+    _MOVING["active"] = True
+    try:
+        yield
+    finally:
+        _MOVING["active"] = False
+        pending, _MOVING["pending"] = _MOVING["pending"], None
+        if pending is not None:
+            pending()
 
 
 def remove_unfinished() -> None:
@@ -175,17 +217,21 @@ def _large_pages() -> Iterator[None]:
 
     GDAL takes SQLite pragmas from its process-wide option ``OGR_SQLITE_PRAGMA``
     (there is no creation option for the page size).  The option is set while any
-    write is in this block and cleared after the last one; when the user has set
-    ``OGR_SQLITE_PRAGMA`` themselves, it is left as it is.  ``page_size`` acts
-    only when a file is created: files GDAL merely opens meanwhile keep theirs.
+    write is in this block and put back as it was after the last one.  Pragmas the
+    user set there are kept (``page_size`` is added to them); a ``page_size`` of the
+    user's own wins.  ``page_size`` acts only when a file is created: files GDAL
+    merely opens meanwhile keep theirs.
     """
     import pyogrio
 
     with _PAGE_LOCK:
         if _PAGE_USERS["count"] == 0:
-            _PAGE_USERS["ours"] = pyogrio.get_gdal_config_option("OGR_SQLITE_PRAGMA") is None
-            if _PAGE_USERS["ours"]:
-                pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": f"page_size={GPKG_PAGE_SIZE}"})
+            users = pyogrio.get_gdal_config_option("OGR_SQLITE_PRAGMA")
+            _PAGE_USERS["before"] = users
+            if not users or "page_size" not in str(users).lower():
+                ours = f"page_size={GPKG_PAGE_SIZE}"
+                pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": f"{users},{ours}" if users else ours})
+                _PAGE_USERS["ours"] = True
         _PAGE_USERS["count"] += 1
     try:
         yield
@@ -193,7 +239,7 @@ def _large_pages() -> Iterator[None]:
         with _PAGE_LOCK:
             _PAGE_USERS["count"] -= 1
             if _PAGE_USERS["count"] == 0 and _PAGE_USERS["ours"]:
-                pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": None})
+                pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": _PAGE_USERS["before"]})
                 _PAGE_USERS["ours"] = False
 
 
@@ -394,12 +440,13 @@ class OutputStage:
         for p in files:
             _fsync(p)
         self.out_dir.mkdir(parents=True, exist_ok=True)
-        for p in files:
-            os.replace(p, self.out_dir / p.name)
-        for p in stale:
-            p.unlink()
-            self.removed.append(p)
-        _fsync(self.out_dir)
+        with _moving_files():  # all of them or, when stopped before, none: never two runs mixed
+            for p in files:
+                os.replace(p, self.out_dir / p.name)
+            for p in stale:
+                p.unlink()
+                self.removed.append(p)
+            _fsync(self.out_dir)
         return [self.out_dir / p.name for p in files]
 
     def _describe(self, files: list[Path], stale: list[Path]) -> Path:

@@ -106,7 +106,7 @@ def test_an_encoded_layer_is_the_file_geopandas_writes(tmp_path, two_squares, ro
         assert [b.execute(q).fetchall() for q in queries] == [a.execute(q).fetchall() for q in queries]
 
 
-def test_geopackages_are_written_with_large_pages_unless_the_user_set_sqlite_pragmas(tmp_path, two_squares):
+def test_geopackages_are_written_with_large_pages_unless_the_user_set_a_page_size(tmp_path, two_squares):
     import sqlite3
 
     import pyogrio
@@ -127,6 +127,13 @@ def test_geopackages_are_written_with_large_pages_unless_the_user_set_sqlite_pra
     finally:
         pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": None})
     assert page_size(tmp_path / "theirs.gpkg") == 8192
+    pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": "synchronous=OFF"})  # other pragmas: kept, pages added
+    try:
+        _io.write_gpkg({"a": two_squares}, tmp_path / "both.gpkg")
+        assert pyogrio.get_gdal_config_option("OGR_SQLITE_PRAGMA") == "synchronous=OFF"
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": None})
+    assert page_size(tmp_path / "both.gpkg") == 65_536
     back = pyogrio.read_dataframe(tmp_path / "ours.gpkg", layer="a")
     assert shapely.equals_exact(back.geometry.values, two_squares.geometry.values, tolerance=0).all()
 

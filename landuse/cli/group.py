@@ -99,11 +99,15 @@ def _terminated(signum: int, frame: object) -> None:
 
     Done here and at once, not by raising an exception, which a library's catch-all
     or a finalizer could swallow.  A forked worker (dask's pool ends its workers with
-    SIGTERM) just exits: the run's files belong to the parent.
+    SIGTERM) just exits: the run's files belong to the parent.  While the finished
+    files are being renamed into ``--out`` (milliseconds), the exit waits for the
+    last rename, so the folder holds one run, the old or the new, never parts of both.
     """
     if os.getpid() == _HANDLER_PID:
-        from landuse._io import remove_unfinished
+        from landuse._io import defer_while_moving, remove_unfinished
 
+        if defer_while_moving(lambda: _terminated(signum, None)):
+            return
         remove_unfinished()
     os._exit(128 + signum)
 

@@ -185,6 +185,39 @@ def test_sigterm_removes_the_staging_folder(tmp_path) -> None:
     assert not list(tmp_path.glob(".out.landuse-*")) and not out.exists()
 
 
+def test_sigterm_while_the_files_are_moved_into_out_waits_for_the_last_one(tmp_path) -> None:
+    # stopping between two renames would leave --out with files of two runs: the exit waits (milliseconds)
+    script = (
+        "import os, signal, sys\n"
+        "from pathlib import Path\n"
+        "import landuse.cli.group as group\n"
+        "from landuse import _io\n"
+        "group._HANDLER_PID = os.getpid()\n"
+        "signal.signal(signal.SIGTERM, group._terminated)\n"
+        "real, moved = os.replace, []\n"
+        "def replace(a, b):\n"
+        "    real(a, b)\n"
+        "    moved.append(b)\n"
+        "    if len(moved) == 1:\n"
+        "        os.kill(os.getpid(), signal.SIGTERM)  # right after the first of three files is in place\n"
+        "os.replace = replace\n"
+        "with _io.staged_outputs(Path(sys.argv[1]), describe=False) as stage:\n"
+        "    for name in ('a.txt', 'b.txt', 'c.txt'):\n"
+        "        (stage.path / name).write_text('new run')\n"
+        "print('not reached')\n"
+    )
+    out = tmp_path / "out"
+    out.mkdir()
+    for name in ("a.txt", "b.txt", "c.txt"):
+        (out / name).write_text("old run")
+    env = {**os.environ, "PYTHONPATH": str(Path(landuse.__file__).parents[1])}
+    done = subprocess.run([sys.executable, "-c", script, str(out)], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=120)
+    assert done.returncode == 143 and "not reached" not in done.stdout, done.stderr
+    assert {p.name: p.read_text() for p in out.iterdir()} == {name: "new run" for name in ("a.txt", "b.txt", "c.txt")}
+    assert not list(tmp_path.glob(".out.landuse-*"))
+
+
 def _landuse(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join([str(Path(landuse.__file__).parents[1]), env.get("PYTHONPATH", "")])
