@@ -120,20 +120,15 @@ def test_geopackages_are_written_with_large_pages_unless_the_user_set_a_page_siz
     _io.write_gpkg({"a": two_squares, "b": two_squares.drop(columns="geometry")}, tmp_path / "ours.gpkg")
     assert page_size(tmp_path / "ours.gpkg") == _io.GPKG_PAGE_SIZE == 65_536
     assert pyogrio.get_gdal_config_option("OGR_SQLITE_PRAGMA") is None  # cleared after the write
-    pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": "page_size=8192"})
-    try:
-        _io.write_gpkg({"a": two_squares}, tmp_path / "theirs.gpkg")
-        assert pyogrio.get_gdal_config_option("OGR_SQLITE_PRAGMA") == "page_size=8192"
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": None})
-    assert page_size(tmp_path / "theirs.gpkg") == 8192
-    pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": "synchronous=OFF"})  # other pragmas: kept, pages added
-    try:
-        _io.write_gpkg({"a": two_squares}, tmp_path / "both.gpkg")
-        assert pyogrio.get_gdal_config_option("OGR_SQLITE_PRAGMA") == "synchronous=OFF"
-    finally:
-        pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": None})
-    assert page_size(tmp_path / "both.gpkg") == 65_536
+    # the user's own pragmas: a page size of theirs wins; others are kept and ours is added
+    for users, expected in (("page_size=8192", 8192), ("synchronous=OFF", 65_536)):
+        pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": users})
+        try:
+            _io.write_gpkg({"a": two_squares}, tmp_path / f"{expected}.gpkg")
+            assert pyogrio.get_gdal_config_option("OGR_SQLITE_PRAGMA") == users  # as the user left it
+        finally:
+            pyogrio.set_gdal_config_options({"OGR_SQLITE_PRAGMA": None})
+        assert page_size(tmp_path / f"{expected}.gpkg") == expected
     back = pyogrio.read_dataframe(tmp_path / "ours.gpkg", layer="a")
     assert shapely.equals_exact(back.geometry.values, two_squares.geometry.values, tolerance=0).all()
 
