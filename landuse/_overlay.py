@@ -229,9 +229,13 @@ def sorted_pairs(face: np.ndarray, feature: np.ndarray) -> tuple[np.ndarray, np.
     return face[order], feature[order]
 
 
-def _tiles(geoms: np.ndarray, zones: np.ndarray) -> list[tuple[float, float, float, float] | None]:
-    """Square tiles over the data, so that each holds about TILE_VERTICES vertices (None: one tile)."""
-    n_vertices = int(shapely.get_num_coordinates(geoms).sum()) + int(shapely.get_num_coordinates(zones).sum())
+def _tiles(geoms: np.ndarray, zones: np.ndarray, vertices: np.ndarray
+           ) -> list[tuple[float, float, float, float] | None]:
+    """Square tiles over the data, so that each holds about TILE_VERTICES vertices (None: one tile).
+
+    ``vertices`` is the vertex count of each of ``geoms``.
+    """
+    n_vertices = int(vertices.sum()) + int(shapely.get_num_coordinates(zones).sum())
     if n_vertices <= TILE_VERTICES or len(geoms) == 0:
         return [None]
     xmin, ymin, xmax, ymax = shapely.total_bounds(geoms)
@@ -444,14 +448,14 @@ def theme_faces(geoms: np.ndarray, theme: np.ndarray, zones: np.ndarray, *, min_
     """
     geoms = np.asarray(geoms, dtype=object)
     zones = np.asarray(zones, dtype=object)
-    tiles = _tiles(geoms, zones)
+    vertices = shapely.get_num_coordinates(geoms)
+    tiles = _tiles(geoms, zones, vertices)
     zone_lines = zone_borders(zones)
     items = _tile_items(geoms, zones, zone_lines, tiles)
     shared = {"geoms": geoms, "theme": np.asarray(theme, dtype=np.int64), "zones": zones, "zone_lines": zone_lines,
               "min_themes": int(min_themes), "labels": bool(labels)}
     # the largest tiles first: the last task to finish is then a small one, not a large one on one core
     # while the other waits (the dense case's tail was 0.17 s of one core in grid order)
-    vertices = shapely.get_num_coordinates(geoms)
     order = np.argsort([-int(vertices[item[1]].sum()) for item in items], kind="stable").tolist()
     done = parallel_map(_tile_job, [items[i] for i in order], shared, workers=workers, processes=True,
                         on_done=on_tile)
